@@ -1,0 +1,74 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "客服 agent"
+    WAREHOUSE = "warehouse", "仓储 warehouse"
+    LOGISTICS = "logistics", "物流 logistics"
+    FINANCE = "finance", "财务 finance"
+    SUPERVISOR = "supervisor", "主管 supervisor"
+    ADMIN = "admin", "管理员 admin"
+    INTEGRATION = "integration", "集成 integration"
+
+
+# The department a role belongs to unless an admin says otherwise.
+ROLE_DEFAULT_DEPARTMENT = {
+    Role.AGENT: "customer_service",
+    Role.WAREHOUSE: "warehouse",
+    Role.LOGISTICS: "logistics",
+    Role.FINANCE: "finance",
+    Role.SUPERVISOR: "customer_service",
+}
+
+
+class Department(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name_zh = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+
+    def __str__(self):
+        return f"{self.name_zh} ({self.code})"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
+    available = models.BooleanField(default=True, help_text="Takes new cases in automatic assignment")
+    max_open_cases = models.PositiveIntegerField(default=30)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the raw value is shown once, at creation."""
+
+    PREFIX = "odx_"
+
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.role}, {self.hint}…)"
+
+    @classmethod
+    def issue(cls, *, name: str, role: str, department=None, user=None) -> tuple["ApiToken", str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            name=name, role=role, department=department, user=user, token_hash=hash_token(raw), hint=raw[:10]
+        )
+        return token, raw

@@ -1,0 +1,63 @@
+"""The HTTP API at /api/v1/. Each app contributes a router; every endpoint is authenticated."""
+
+from importlib import import_module
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from ordex.accounts.auth import api_auth
+from ordex.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Ordex API",
+    version="1",
+    description="Order exception desk. Authenticate with `Authorization: Bearer <token>` (see `ordex token create`).",
+    auth=api_auth,
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(
+        request, {"code": "unauthenticated", "error": "missing or invalid credentials"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "form", "payload")]
+    return api.create_response(
+        request,
+        {"code": "invalid", "error": first.get("msg", "invalid request"), "field": ".".join(loc) or None,
+         "errors": exc.errors},
+        status=422,
+    )
+
+
+# (module path, URL prefix) for each router; apps that are not installed are skipped.
+ROUTERS = [
+    ("ordex.ingest.api", "/"),
+    ("ordex.orders.api", "/"),
+    ("ordex.cases.api", "/"),
+    ("ordex.detection.api", "/"),
+]
+for module_path, prefix in ROUTERS:
+    app = module_path.rsplit(".", 1)[0]
+    if app not in settings.INSTALLED_APPS:
+        continue
+    try:
+        router = import_module(module_path).router
+    except ModuleNotFoundError as exc:
+        if exc.name != module_path:
+            raise
+        continue
+    api.add_router(prefix, router)

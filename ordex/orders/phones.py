@@ -1,0 +1,44 @@
+"""Chinese phone numbers: valid, platform-masked, virtual (隐私号/虚拟号), or invalid."""
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+from .choices import PhoneKind
+
+_MASKED = re.compile(r"^1\d{2}\*{4}\d{4}$")
+# Platforms hide the buyer's number behind a relay number with an extension: 13800001234-5678.
+_VIRTUAL = re.compile(r"^(1\d{10})[-_转#](\d{1,6})$")
+_NOISE = re.compile(r"[\s()（）]")
+
+
+@lru_cache(maxsize=65536)
+def classify_phone(raw: str | None) -> str:
+    text = _NOISE.sub("", raw or "")
+    if not text:
+        return PhoneKind.MISSING
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    if _MASKED.match(text):
+        return PhoneKind.MASKED
+    virtual = _VIRTUAL.match(text)
+    if virtual:
+        return PhoneKind.VIRTUAL if _is_valid(virtual.group(1)) else PhoneKind.INVALID
+    if not _is_valid(text):
+        return PhoneKind.INVALID
+    return PhoneKind.MOBILE if text.startswith("1") else PhoneKind.FIXED
+
+
+def _is_valid(number: str) -> bool:
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed)
+
+
+def is_usable(kind: str) -> bool:
+    return kind not in (PhoneKind.INVALID, PhoneKind.MISSING)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import path
+
+from ordex.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", lambda request: HttpResponseRedirect("/admin/")),
+]
