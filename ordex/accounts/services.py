@@ -1,0 +1,49 @@
+"""Creating users and tokens: the only writers of accounts rows outside the admin."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ROLE_DEFAULT_DEPARTMENT, ApiToken, Department, Role, User
+
+
+def _role(role: str) -> str:
+    if role not in Role.values:
+        raise ValueError(f"unknown role '{role}'; choose one of: {', '.join(Role.values)}")
+    return role
+
+
+def _department(code: str | None, role: str) -> Department | None:
+    code = code or ROLE_DEFAULT_DEPARTMENT.get(role)
+    if not code:
+        return None
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise ValueError(f"unknown department '{code}'")
+    return department
+
+
+@transaction.atomic
+def create_user(*, username: str, role: str, password: str, department: str | None = None, email: str = "") -> User:
+    role = _role(role)
+    if User.objects.filter(username=username).exists():
+        raise ValueError(f"user '{username}' already exists")
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        department=_department(department, role),
+        is_staff=role in (Role.ADMIN, Role.SUPERVISOR),
+        is_superuser=role == Role.ADMIN,
+    )
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def issue_token(*, name: str, role: str, department: str | None = None, user=None) -> tuple[ApiToken, str]:
+    role = _role(role)
+    return ApiToken.issue(name=name, role=role, department=_department(department, role), user=user)
+
+
+def revoke_tokens(*, name: str) -> int:
+    return ApiToken.objects.filter(name=name, revoked_at__isnull=True).update(revoked_at=timezone.now())
