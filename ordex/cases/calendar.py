@@ -126,7 +126,10 @@ class BusinessCalendar:
             self,
             "overrides",
             MappingProxyType(
-                {day: _normalize_day_hours(hours, f"overrides[{day}]") for day, hours in self.overrides.items()}
+                {
+                    day: _normalize_day_hours(hours, f"overrides[{day}]")
+                    for day, hours in self.overrides.items()
+                }
             ),
         )
 
@@ -147,7 +150,9 @@ class BusinessCalendar:
 
     def working_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Aware (start, end) intervals in ``tz`` for the local date ``day``, in order."""
-        return [(start.astimezone(self.tz), end.astimezone(self.tz)) for start, end in self._utc_intervals(day)]
+        return [
+            (start.astimezone(self.tz), end.astimezone(self.tz)) for start, end in self._utc_intervals(day)
+        ]
 
     def is_working_time(self, moment: datetime) -> bool:
         """Whether ``moment`` lies inside a working interval (start inclusive, end exclusive)."""
@@ -207,9 +212,9 @@ class BusinessCalendar:
             cached = tuple(
                 (
                     datetime.combine(day, start, tzinfo=self.tz).astimezone(UTC),
-                    datetime.combine(day + ONE_DAY if end == MIDNIGHT else day, end, tzinfo=self.tz).astimezone(
-                        UTC
-                    ),
+                    datetime.combine(
+                        day + ONE_DAY if end == MIDNIGHT else day, end, tzinfo=self.tz
+                    ).astimezone(UTC),
                 )
                 for start, end in self.hours_on(day)
             )

@@ -109,7 +109,10 @@ def evaluate(
     due_at = deadline(calendar, started_at, target, pauses, as_of)
     paused = any(pause.start <= as_of and (pause.end is None or as_of < pause.end) for pause in pauses)
     paused_time = sum(
-        (calendar.working_time_between(start, end) for start, end in _pause_windows(pauses, started_at, as_of)),
+        (
+            calendar.working_time_between(start, end)
+            for start, end in _pause_windows(pauses, started_at, as_of)
+        ),
         timedelta(0),
     )
     elapsed = max(calendar.working_time_between(started_at, as_of) - paused_time, timedelta(0))
