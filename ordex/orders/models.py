@@ -309,3 +309,20 @@ class SystemFault(models.Model):
     message = models.TextField(blank=True)
     occurred_at = models.DateTimeField()
     event_id = models.CharField(max_length=200)
+
+
+class PendingEvent(models.Model):
+    """An accepted event whose target (order, parcel) has not arrived yet. It is applied, in
+    `occurred_at` order, as soon as its target arrives; until then it waits here, never dropped."""
+
+    event_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=40)
+    occurred_at = models.DateTimeField()
+    waiting_key = models.CharField(max_length=260, db_index=True, help_text="order:<no> or tracking:<carrier>:<no>")
+    order_no = models.CharField(max_length=100, blank=True, db_index=True)
+    data = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["received_at"])]

@@ -1,0 +1,132 @@
+"""One code path for every source of events (HTTP batch, file import, carrier push).
+
+validate each event → drop ids already seen → apply the rest to the hub → store them as received →
+hand the applied events to the subscribers (detection) — all in one transaction per chunk, so a chunk is
+either wholly in or wholly out (an import killed halfway resumes cleanly: its finished chunks are
+duplicates on the second run).
+
+Writers are serialised: SQLite takes its write lock at BEGIN (IMMEDIATE mode, see settings); on
+PostgreSQL an advisory transaction lock does the same. That keeps "check the id, then insert it"
+race-free when two identical requests arrive together, and keeps each chunk's view of the hub current.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ordex.orders.apply import apply_events
+
+from .models import Event
+from .schemas import Rejection, parse_event
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+_ADVISORY_LOCK_KEY = 0x0DE7_1A6E  # any constant: "the ingest writer"
+
+
+@dataclass(frozen=True)
+class EventResult:
+    id: str | None
+    status: str  # applied | duplicate | rejected
+    error: str | None = None
+    field: str | None = None
+
+    def as_dict(self) -> dict:
+        body = {"id": self.id, "status": self.status}
+        if self.error is not None:
+            body["error"] = self.error
+            body["field"] = self.field
+        return body
+
+
+@cache
+def _subscribers():
+    return [import_string(path) for path in settings.ORDEX_EVENT_SUBSCRIBERS]
+
+
+def ingest_events(raw_events: Sequence[Any], *, source: str) -> list[EventResult]:
+    """Take a batch of raw events; return one result per event, in the same order."""
+    results: list[EventResult | None] = [None] * len(raw_events)
+    for start in range(0, len(raw_events), CHUNK_SIZE):
+        chunk = raw_events[start:start + CHUNK_SIZE]
+        for offset, result in enumerate(_ingest_chunk(chunk, source)):
+            results[start + offset] = result
+    return results
+
+
+def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
+    results: list[EventResult | None] = [None] * len(raw_events)
+    candidates = {}  # event_id -> (index, InboundEvent)
+    for index, raw in enumerate(raw_events):
+        parsed = parse_event(raw)
+        if isinstance(parsed, Rejection):
+            results[index] = EventResult(parsed.id, "rejected", parsed.error, parsed.field)
+        elif parsed.event_id in candidates:
+            results[index] = EventResult(parsed.event_id, "duplicate")
+        else:
+            candidates[parsed.event_id] = (index, parsed)
+
+    if candidates:
+        with transaction.atomic():
+            _take_writer_lock()
+            seen = set(Event.objects.filter(event_id__in=list(candidates)).values_list("event_id", flat=True))
+            fresh = []
+            for event_id, (index, parsed) in candidates.items():
+                if event_id in seen:
+                    results[index] = EventResult(event_id, "duplicate")
+                else:
+                    fresh.append(parsed)
+            outcome = apply_events(fresh)
+            received_at = timezone.now()
+            rows = []
+            for parsed in fresh:
+                index = candidates[parsed.event_id][0]
+                refused = outcome.refused.get(parsed.event_id)
+                if refused:
+                    results[index] = EventResult(parsed.event_id, "rejected", refused[1], refused[0])
+                    continue
+                results[index] = EventResult(parsed.event_id, "applied")
+                rows.append(Event(
+                    event_id=parsed.event_id, type=parsed.type, occurred_at=parsed.occurred_at,
+                    received_at=received_at, source=source,
+                    status=Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
+                    envelope=orjson.dumps(raw_events[index]).decode(),
+                ))
+            Event.objects.bulk_create(rows, batch_size=1000)
+            if outcome.released:
+                Event.objects.filter(event_id__in=outcome.released).update(status=Event.Status.APPLIED)
+            if outcome.applied:
+                _notify(outcome.applied)
+    return results
+
+
+def _take_writer_lock():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+
+
+def _notify(applied):
+    for subscriber in _subscribers():
+        try:
+            with transaction.atomic():
+                subscriber(applied)
+        except Exception:
+            # A failing rule must not lose the merchant's events: they are stored and can be re-scanned.
+            log.exception("event subscriber %s failed on %d events", subscriber, len(applied))
+
+
+def summarise(results: Sequence[EventResult]) -> dict[str, int]:
+    counts = {"applied": 0, "duplicate": 0, "rejected": 0}
+    for result in results:
+        counts[result.status] += 1
+    return counts

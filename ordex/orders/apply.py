@@ -1,0 +1,674 @@
+"""Apply inbound events to the data hub, a chunk at a time.
+
+One chunk (up to a few thousand events) is applied with a fixed number of queries: every row the chunk
+refers to is loaded up front, the events change objects in memory in `occurred_at` order, and the
+changes are written back with bulk inserts and updates. That is what makes bulk import fast; the caller
+(ingest) holds the transaction and the write lock.
+
+Rules of the hub, whatever the arrival order:
+- an order or product snapshot older than the one held changes nothing;
+- a parcel's status is the status of its latest tracking event (an older event never rolls it back);
+- first-time facts (paid, shipped, cancelled, delivered) keep their earliest `occurred_at`;
+- an event whose order or parcel is not known yet waits in `PendingEvent` and is applied when it arrives.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from pydantic import ValidationError
+
+from .address import address_key, parse_address, structure_address
+from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
+from .event_data import DATA_MODELS
+from .events import AppliedEvent
+from .models import (
+    Component,
+    Customer,
+    CustomerReport,
+    Order,
+    OrderChange,
+    OrderLine,
+    Payment,
+    PendingEvent,
+    Product,
+    Refund,
+    Shipment,
+    ShipmentLine,
+    Shop,
+    Stock,
+    SystemFault,
+    TrackingEvent,
+    Warehouse,
+)
+from .phones import classify_phone
+
+# Tracking statuses that prove the carrier has the parcel in hand.
+_CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
+
+_ORDER_FIELDS = [
+    "shop", "platform", "customer", "status", "phone", "phone_kind", "receiver_name", "address_raw", "province",
+    "city", "district", "address_detail", "postcode", "adcode", "address_quality", "address_key", "total",
+    "shipping_fee", "discount", "currency", "lines_key", "warehouse", "ship_by", "deliver_by", "buyer_ip",
+    "buyer_note", "created_at", "snapshot_at", "paid_amount", "payment_count", "paid_at", "cancel_requested_at",
+    "cancelled_at", "shipped_at", "delivered_at",
+]
+_SHIPMENT_FIELDS = [
+    "status", "status_at", "first_event_at", "last_event_at", "picked_up_at", "delivered_at", "last_location",
+    "last_description", "carrier_stalled_at",
+]
+_REFUND_FIELDS = [
+    "status", "amount", "completed_amount", "reason", "failure_reason", "requested_at", "completed_at",
+    "failed_at", "status_at",
+]
+
+
+@dataclass
+class InboundEvent:
+    """A validated event on its way into the hub."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: object  # the pydantic model for the type
+    raw_data: dict  # the data as received, kept to re-validate a waiting event later
+
+
+@dataclass
+class ApplyOutcome:
+    applied: list[AppliedEvent] = field(default_factory=list)
+    waiting: dict[str, str] = field(default_factory=dict)  # event_id -> waiting key
+    refused: dict[str, tuple[str, str]] = field(default_factory=dict)  # event_id -> (field, reason)
+    released: list[str] = field(default_factory=list)  # earlier waiting events applied now
+
+
+def _earliest(current, new):
+    return new if current is None or new < current else current
+
+
+def _latest(current, new):
+    return new if current is None or new > current else current
+
+
+def order_key(order_no: str) -> str:
+    return f"order:{order_no}"
+
+
+def tracking_key(carrier: str, tracking_no: str) -> str:
+    return f"tracking:{carrier}:{tracking_no}"
+
+
+class _Refused(Exception):
+    def __init__(self, field_name: str, reason: str):
+        self.field = field_name
+        self.reason = reason
+
+
+class _Chunk:
+    """The rows one chunk of events touches, loaded once, changed in memory, written back once."""
+
+    def __init__(self, events: list[InboundEvent]):
+        self.events = events
+        self.new_orders: list[Order] = []
+        self.dirty_orders: dict[int, Order] = {}
+        self.replaced_lines: set[int] = set()
+        self.new_lines: list[OrderLine] = []
+        self.new_payments: list[Payment] = []
+        self.new_changes: list[OrderChange] = []
+        self.new_reports: list[CustomerReport] = []
+        self.new_shipments: list[Shipment] = []
+        self.dirty_shipments: dict[int, Shipment] = {}
+        self.new_shipment_lines: list[ShipmentLine] = []
+        self.new_tracking: list[TrackingEvent] = []
+        self.new_refunds: list[Refund] = []
+        self.dirty_refunds: dict[int, Refund] = {}
+        self.new_stock: list[Stock] = []
+        self.dirty_stock: dict[int, Stock] = {}
+        self.dirty_products: dict[int, Product] = {}
+        self.dirty_customers: dict[int, Customer] = {}
+        self.dirty_components: dict[int, Component] = {}
+        self.new_faults: list[SystemFault] = []
+        self.txn_ids: dict[str, set[str]] = defaultdict(set)
+        self._load()
+
+    # ---- loading -------------------------------------------------------------------------------
+    def _load(self):
+        order_nos, skus, warehouses, shops, components = set(), set(), set(), {}, set()
+        shipment_nos, tracking_nos, refund_nos = set(), set(), set()
+        for event in self.events:
+            data = event.data
+            if hasattr(data, "order_no"):
+                order_nos.add(data.order_no)
+            if event.type in ("order.created", "order.updated"):
+                shops.setdefault(data.shop, data.platform)
+                skus.update(line.sku for line in data.lines)
+                if data.warehouse:
+                    warehouses.add(data.warehouse)
+            elif event.type == "product.updated":
+                skus.add(data.sku)
+            elif event.type == "inventory.updated":
+                skus.add(data.sku)
+                warehouses.add(data.warehouse)
+            elif event.type == "shipment.created":
+                shipment_nos.add(data.shipment_no)
+                tracking_nos.add(data.tracking_no)
+                skus.update(line.sku for line in data.lines)
+                if data.warehouse:
+                    warehouses.add(data.warehouse)
+            elif event.type == "tracking.updated":
+                tracking_nos.add(data.tracking_no)
+            elif event.type.startswith("refund."):
+                refund_nos.add(data.refund_no)
+            elif event.type.startswith("system."):
+                components.add(data.component)
+
+        self.orders = {o.order_no: o for o in Order.objects.filter(order_no__in=order_nos)} if order_nos else {}
+        self.shipments_by_no: dict[str, Shipment] = {}
+        self.shipments_by_tracking: dict[tuple[str, str], Shipment] = {}
+        if shipment_nos or tracking_nos:
+            for shipment in Shipment.objects.filter(Q(shipment_no__in=shipment_nos) | Q(tracking_no__in=tracking_nos)):
+                self._index_shipment(shipment)
+        self.refunds = {r.refund_no: r for r in Refund.objects.filter(refund_no__in=refund_nos)} if refund_nos else {}
+        # Orders that refunds and parcels point at but the chunk does not name by order_no.
+        missing = {s.order_id for s in self.shipments_by_no.values()} | {r.order_id for r in self.refunds.values()}
+        missing -= {o.pk for o in self.orders.values()}
+        self.orders_by_id = {o.pk: o for o in self.orders.values()}
+        if missing:
+            for order in Order.objects.filter(pk__in=missing):
+                self.orders[order.order_no] = order
+                self.orders_by_id[order.pk] = order
+
+        self.shops = _get_or_create_many(Shop, "code", shops, lambda code, platform: Shop(
+            code=code, platform=platform if platform in Platform.values else Platform.OTHER))
+        self.warehouses = _get_or_create_many(Warehouse, "code", {w: None for w in warehouses},
+                                              lambda code, _: Warehouse(code=code))
+        self.products = _get_or_create_many(Product, "sku", {s: None for s in skus}, lambda sku, _: Product(sku=sku))
+        self.components = _get_or_create_many(Component, "name", {c: None for c in components},
+                                              lambda name, _: Component(name=name))
+        self._load_customers()
+        self._load_stock()
+
+    def _load_customers(self):
+        wanted = {}
+        for event in self.events:
+            if event.type in ("order.created", "order.updated"):
+                data = event.data
+                wanted.setdefault((self.shops[data.shop].pk, _customer_external_id(data.customer)), data.customer)
+        self.customers: dict[tuple[int, str], Customer] = {}
+        if not wanted:
+            return
+        shop_ids = {shop_id for shop_id, _ in wanted}
+        external_ids = {external for _, external in wanted}
+        for customer in Customer.objects.filter(shop_id__in=shop_ids, external_id__in=external_ids):
+            self.customers[(customer.shop_id, customer.external_id)] = customer
+        new = []
+        for (shop_id, external), info in wanted.items():
+            if (shop_id, external) not in self.customers:
+                customer = Customer(shop_id=shop_id, external_id=external, name=info.name, phone=info.phone,
+                                    phone_kind=classify_phone(info.phone), email=info.email)
+                new.append(customer)
+                self.customers[(shop_id, external)] = customer
+        Customer.objects.bulk_create(new)
+
+    def _load_stock(self):
+        pairs = {(self.products[e.data.sku].pk, self.warehouses[e.data.warehouse].pk)
+                 for e in self.events if e.type == "inventory.updated"}
+        self.stock: dict[tuple[int, int], Stock] = {}
+        if pairs:
+            rows = Stock.objects.filter(product_id__in={p for p, _ in pairs}, warehouse_id__in={w for _, w in pairs})
+            self.stock = {(s.product_id, s.warehouse_id): s for s in rows}
+
+    def _index_shipment(self, shipment: Shipment):
+        self.shipments_by_no[shipment.shipment_no] = shipment
+        self.shipments_by_tracking[(shipment.carrier, shipment.tracking_no)] = shipment
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def order_for(self, order_no: str) -> Order | None:
+        return self.orders.get(order_no)
+
+    def touch_order(self, order: Order):
+        if order.pk:
+            self.dirty_orders[order.pk] = order
+
+    def touch(self, registry: dict, obj):
+        if obj.pk:
+            registry[obj.pk] = obj
+
+    # ---- writing -------------------------------------------------------------------------------
+    def flush(self):
+        for order in self.new_orders:
+            order.status = order.derive_status()
+        Order.objects.bulk_create(self.new_orders)
+        if self.dirty_orders:
+            for order in self.dirty_orders.values():
+                order.status = order.derive_status()
+            Order.objects.bulk_update(list(self.dirty_orders.values()), _ORDER_FIELDS, batch_size=500)
+        if self.dirty_customers:
+            Customer.objects.bulk_update(list(self.dirty_customers.values()), ["name", "phone", "phone_kind", "email"])
+        if self.replaced_lines:
+            OrderLine.objects.filter(order_id__in=self.replaced_lines).delete()
+        OrderLine.objects.bulk_create(self.new_lines)
+        Payment.objects.bulk_create(self.new_payments)
+        OrderChange.objects.bulk_create(self.new_changes)
+        CustomerReport.objects.bulk_create(self.new_reports)
+        Shipment.objects.bulk_create(self.new_shipments)
+        if self.dirty_shipments:
+            Shipment.objects.bulk_update(list(self.dirty_shipments.values()), _SHIPMENT_FIELDS, batch_size=500)
+        ShipmentLine.objects.bulk_create(self.new_shipment_lines)
+        TrackingEvent.objects.bulk_create(self.new_tracking)
+        Refund.objects.bulk_create(self.new_refunds)
+        if self.dirty_refunds:
+            Refund.objects.bulk_update(list(self.dirty_refunds.values()), _REFUND_FIELDS, batch_size=500)
+        Stock.objects.bulk_create(self.new_stock)
+        if self.dirty_stock:
+            Stock.objects.bulk_update(list(self.dirty_stock.values()), ["on_hand", "reserved", "updated_at"])
+        if self.dirty_products:
+            Product.objects.bulk_update(list(self.dirty_products.values()),
+                                        ["name", "list_price", "cost", "active", "supplier", "updated_at"])
+        if self.dirty_components:
+            Component.objects.bulk_update(list(self.dirty_components.values()), ["last_heartbeat_at", "last_fault_at"])
+        SystemFault.objects.bulk_create(self.new_faults)
+
+
+def _get_or_create_many(model, key_field: str, wanted: dict, build) -> dict:
+    if not wanted:
+        return {}
+    found = {getattr(obj, key_field): obj for obj in model.objects.filter(**{f"{key_field}__in": list(wanted)})}
+    new = [build(key, extra) for key, extra in wanted.items() if key not in found]
+    if new:
+        model.objects.bulk_create(new)
+        found.update({getattr(obj, key_field): obj for obj in new})
+    return found
+
+
+def _customer_external_id(customer) -> str:
+    return customer.id or f"phone:{customer.phone}"
+
+
+# ---- one handler per event type -----------------------------------------------------------------
+# Each returns an AppliedEvent, or raises _Waiting (target not here yet) or _Refused.
+
+
+class _Waiting(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _need_order(chunk: _Chunk, order_no: str) -> Order:
+    order = chunk.order_for(order_no)
+    if order is None:
+        raise _Waiting(order_key(order_no))
+    return order
+
+
+def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    at = event.occurred_at
+    order = chunk.order_for(data.order_no)
+    created = order is None
+    if created:
+        order = Order(order_no=data.order_no, created_at=at, snapshot_at=at, total=data.total)
+        chunk.new_orders.append(order)
+        chunk.orders[data.order_no] = order
+    else:
+        if event.type == "order.created" and at < order.created_at:
+            order.created_at = at
+            chunk.touch_order(order)
+        if at < order.snapshot_at:
+            return AppliedEvent(event.event_id, event.type, at, data, order=order, changed=False)
+        order.snapshot_at = at
+        chunk.touch_order(order)
+        if order.pk:
+            chunk.replaced_lines.add(order.pk)
+        chunk.new_lines = [line for line in chunk.new_lines if line.order is not order]
+
+    shop = chunk.shops[data.shop]
+    customer = chunk.customers[(shop.pk, _customer_external_id(data.customer))]
+    if not created and (customer.name, customer.phone, customer.email) != (
+            data.customer.name, data.customer.phone, data.customer.email):
+        customer.name, customer.phone, customer.email = data.customer.name, data.customer.phone, data.customer.email
+        customer.phone_kind = classify_phone(customer.phone)
+        chunk.touch(chunk.dirty_customers, customer)
+    order.shop = shop
+    order.platform = data.platform if data.platform in Platform.values else (shop.platform or Platform.OTHER)
+    order.customer = customer
+    order.phone = data.customer.phone
+    order.phone_kind = classify_phone(data.customer.phone)
+    _set_address(order, data.address)
+    order.total = data.total
+    order.shipping_fee = data.shipping_fee or Decimal("0")
+    order.discount = data.discount or Decimal("0")
+    order.currency = (data.currency or "CNY")[:3].upper()
+    order.warehouse = chunk.warehouses[data.warehouse] if data.warehouse else None
+    order.ship_by = data.ship_by
+    order.deliver_by = data.deliver_by
+    order.buyer_ip = data.buyer_ip
+    order.buyer_note = data.buyer_note
+    lines = []
+    for number, line in enumerate(data.lines, start=1):
+        product = chunk.products[line.sku]
+        if line.name and not product.name:
+            product.name = line.name
+            chunk.touch(chunk.dirty_products, product)
+        lines.append(OrderLine(order=order, line_no=number, product=product, sku=line.sku, name=line.name or product.name,
+                               qty=line.qty, unit_price=line.unit_price,
+                               list_price=line.list_price if line.list_price is not None else product.list_price))
+    chunk.new_lines.extend(lines)
+    order.lines_key = "|".join(sorted(f"{line.sku}*{line.qty}" for line in data.lines))[:500]
+    return AppliedEvent(event.event_id, event.type, at, data, order=order, extra={"lines": lines, "created": created})
+
+
+def _set_address(order: Order, address):
+    if address.raw and not (address.province or address.city or address.district):
+        parsed = parse_address(address.raw)
+        order.address_raw = address.raw[:500]
+    else:
+        parsed = structure_address(address.province, address.city, address.district, address.detail)
+        order.address_raw = (address.raw or f"{address.province}{address.city}{address.district}{address.detail}")[:500]
+    order.province, order.city, order.district = parsed.province[:40], parsed.city[:40], parsed.district[:40]
+    order.address_detail = parsed.detail[:300]
+    order.adcode = parsed.adcode
+    order.address_quality = parsed.quality
+    order.postcode = address.postcode[:12]
+    order.receiver_name = address.name[:200]
+    order.address_key = address_key(parsed.province, parsed.city, parsed.district, parsed.detail, address.raw)
+
+
+def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    if data.txn_id:
+        seen = chunk.txn_ids.get(data.order_no)
+        if seen is None:
+            seen = chunk.txn_ids[data.order_no] = set(
+                Payment.objects.filter(order_id=order.pk, status=PaymentStatus.PAID).exclude(txn_id="")
+                .values_list("txn_id", flat=True)) if order.pk else set()
+        if data.txn_id in seen:
+            # The same transaction told twice is one payment, not a double charge.
+            return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
+        seen.add(data.txn_id)
+    method = data.method if data.method in PaymentMethod.values else PaymentMethod.OTHER
+    chunk.new_payments.append(Payment(order=order, status=PaymentStatus.PAID, amount=data.amount, method=method,
+                                      txn_id=data.txn_id[:128], occurred_at=event.occurred_at, event_id=event.event_id))
+    order.paid_amount += data.amount
+    order.payment_count += 1
+    order.paid_at = _earliest(order.paid_at, event.occurred_at)
+    chunk.touch_order(order)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
+
+
+def _apply_payment_failed(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    method = data.method if data.method in PaymentMethod.values else PaymentMethod.OTHER
+    chunk.new_payments.append(Payment(order=order, status=PaymentStatus.FAILED, method=method, reason=data.reason[:300],
+                                      occurred_at=event.occurred_at, event_id=event.event_id))
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
+
+
+def _apply_cancel(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    if event.type == "order.cancel_requested":
+        order.cancel_requested_at = _earliest(order.cancel_requested_at, event.occurred_at)
+    else:
+        order.cancelled_at = _earliest(order.cancelled_at, event.occurred_at)
+    chunk.touch_order(order)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
+
+
+def _apply_change(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    change = OrderChange(order=order, changes=event.raw_data.get("changes", {}), reason=data.reason[:500],
+                         requested_at=event.occurred_at, event_id=event.event_id)
+    chunk.new_changes.append(change)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, extra={"change": change})
+
+
+def _apply_product(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    product = chunk.products[data.sku]
+    if product.updated_at is not None and event.occurred_at < product.updated_at:
+        return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, changed=False)
+    product.name = data.name or product.name
+    product.list_price = data.list_price
+    product.cost = data.cost if data.cost is not None else product.cost
+    product.active = data.active
+    product.supplier = data.supplier or product.supplier
+    product.updated_at = event.occurred_at
+    chunk.touch(chunk.dirty_products, product)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product)
+
+
+def _apply_inventory(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    product, warehouse = chunk.products[data.sku], chunk.warehouses[data.warehouse]
+    stock = chunk.stock.get((product.pk, warehouse.pk))
+    if stock is None:
+        stock = Stock(product=product, warehouse=warehouse, on_hand=data.on_hand, reserved=data.reserved,
+                      updated_at=event.occurred_at)
+        chunk.stock[(product.pk, warehouse.pk)] = stock
+        chunk.new_stock.append(stock)
+    elif event.occurred_at < stock.updated_at:
+        return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, stock=stock,
+                            changed=False)
+    else:
+        stock.on_hand, stock.reserved, stock.updated_at = data.on_hand, data.reserved, event.occurred_at
+        chunk.touch(chunk.dirty_stock, stock)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, stock=stock)
+
+
+def _apply_shipment(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    existing = chunk.shipments_by_no.get(data.shipment_no)
+    if existing is not None:
+        # The same parcel announced again under a new event id: nothing new to record.
+        return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, shipment=existing,
+                            changed=False)
+    other = chunk.shipments_by_tracking.get((data.carrier, data.tracking_no))
+    if other is not None:
+        raise _Refused("data.tracking_no",
+                       f"tracking number {data.carrier} {data.tracking_no} already belongs to shipment {other.shipment_no}")
+    shipment = Shipment(shipment_no=data.shipment_no, order=order, carrier=data.carrier, tracking_no=data.tracking_no,
+                        warehouse=chunk.warehouses[data.warehouse] if data.warehouse else order.warehouse,
+                        created_at=event.occurred_at)
+    chunk.new_shipments.append(shipment)
+    chunk._index_shipment(shipment)
+    lines = [ShipmentLine(shipment=shipment, product=chunk.products[line.sku], sku=line.sku, qty=line.qty)
+             for line in data.lines]
+    chunk.new_shipment_lines.extend(lines)
+    order.shipped_at = _earliest(order.shipped_at, event.occurred_at)
+    chunk.touch_order(order)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, shipment=shipment,
+                        extra={"lines": lines})
+
+
+def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    at = event.occurred_at
+    shipment = chunk.shipments_by_tracking.get((data.carrier, data.tracking_no))
+    if shipment is None:
+        raise _Waiting(tracking_key(data.carrier, data.tracking_no))
+    chunk.new_tracking.append(TrackingEvent(shipment=shipment, status=data.status, raw_status=data.raw_status[:100],
+                                            description=data.description[:500], location=data.location[:200],
+                                            occurred_at=at, event_id=event.event_id))
+    previous_status = shipment.status
+    shipment.first_event_at = _earliest(shipment.first_event_at, at)
+    shipment.last_event_at = _latest(shipment.last_event_at, at)
+    if data.stalled:
+        shipment.carrier_stalled_at = _latest(shipment.carrier_stalled_at, at)
+    elif shipment.status_at is None or at >= shipment.status_at:
+        shipment.status, shipment.status_at = data.status, at
+        shipment.last_location, shipment.last_description = data.location[:200], data.description[:500]
+        shipment.carrier_stalled_at = None
+    if data.status in _CARRIER_HAS_IT and not data.stalled:
+        shipment.picked_up_at = _earliest(shipment.picked_up_at, at)
+    order = chunk.orders_by_id.get(shipment.order_id) if shipment.order_id else shipment.order
+    if data.status == TrackingStatus.DELIVERED and not data.stalled:
+        shipment.delivered_at = _earliest(shipment.delivered_at, at)
+        if order is not None:
+            order.delivered_at = _latest(order.delivered_at, shipment.delivered_at)
+            chunk.touch_order(order)
+    chunk.touch(chunk.dirty_shipments, shipment)
+    return AppliedEvent(event.event_id, event.type, at, data, order=order, shipment=shipment,
+                        changed=shipment.status != previous_status or shipment.status_at == at,
+                        extra={"previous_status": previous_status})
+
+
+def _refund(chunk: _Chunk, event: InboundEvent, order: Order) -> tuple[Refund, bool]:
+    data = event.data
+    refund = chunk.refunds.get(data.refund_no)
+    if refund is None:
+        refund = Refund(refund_no=data.refund_no, order=order, status_at=event.occurred_at)
+        chunk.refunds[data.refund_no] = refund
+        chunk.new_refunds.append(refund)
+        return refund, True
+    if refund.order_id and order.pk and refund.order_id != order.pk:
+        raise _Refused("data.order_no", f"refund {data.refund_no} belongs to another order")
+    chunk.touch(chunk.dirty_refunds, refund)
+    return refund, False
+
+
+def _apply_refund(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    at = event.occurred_at
+    order = _need_order(chunk, data.order_no)
+    refund, created = _refund(chunk, event, order)
+    newest = created or at >= refund.status_at
+    if event.type == "refund.requested":
+        refund.amount = data.amount
+        refund.reason = data.reason[:500] or refund.reason
+        refund.requested_at = _earliest(refund.requested_at, at)
+        status = RefundStatus.REQUESTED
+    elif event.type == "refund.completed":
+        refund.completed_amount = data.amount
+        refund.completed_at = _earliest(refund.completed_at, at)
+        status = RefundStatus.COMPLETED
+    else:
+        refund.failure_reason = data.reason[:500]
+        refund.failed_at = _latest(refund.failed_at, at)
+        status = RefundStatus.FAILED
+    if newest:
+        refund.status, refund.status_at = status, at
+    return AppliedEvent(event.event_id, event.type, at, data, order=order, refund=refund)
+
+
+def _apply_report(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    order = _need_order(chunk, data.order_no)
+    report = CustomerReport(order=order, kind=data.kind, message=data.message,
+                            attachments=event.raw_data.get("attachments") or [], reported_at=event.occurred_at,
+                            event_id=event.event_id)
+    chunk.new_reports.append(report)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, extra={"report": report})
+
+
+def _apply_fault(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    data = event.data
+    component = chunk.components[data.component]
+    component.last_fault_at = _latest(component.last_fault_at, event.occurred_at)
+    chunk.touch(chunk.dirty_components, component)
+    chunk.new_faults.append(SystemFault(component=component, severity=data.severity[:20], message=data.message,
+                                        occurred_at=event.occurred_at, event_id=event.event_id))
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, component=component)
+
+
+def _apply_heartbeat(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
+    component = chunk.components[event.data.component]
+    component.last_heartbeat_at = _latest(component.last_heartbeat_at, event.occurred_at)
+    chunk.touch(chunk.dirty_components, component)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, event.data, component=component)
+
+
+HANDLERS = {
+    "order.created": _apply_snapshot,
+    "order.updated": _apply_snapshot,
+    "order.paid": _apply_paid,
+    "payment.failed": _apply_payment_failed,
+    "order.cancel_requested": _apply_cancel,
+    "order.cancelled": _apply_cancel,
+    "order.change_requested": _apply_change,
+    "product.updated": _apply_product,
+    "inventory.updated": _apply_inventory,
+    "shipment.created": _apply_shipment,
+    "tracking.updated": _apply_tracking,
+    "refund.requested": _apply_refund,
+    "refund.completed": _apply_refund,
+    "refund.failed": _apply_refund,
+    "customer.reported": _apply_report,
+    "system.fault": _apply_fault,
+    "system.heartbeat": _apply_heartbeat,
+}
+
+# Events that bring a new target into the hub, and the waiting key they release.
+_RELEASES = {
+    "order.created": lambda data: [order_key(data.order_no)],
+    "order.updated": lambda data: [order_key(data.order_no)],
+    "shipment.created": lambda data: [tracking_key(data.carrier, data.tracking_no)],
+}
+
+
+def apply_events(events: list[InboundEvent]) -> ApplyOutcome:
+    """Apply a chunk of validated, not-yet-seen events. The caller holds a transaction.
+
+    Events are applied in `occurred_at` order. An event whose order or parcel is unknown waits; when the
+    target arrives (in this chunk or a later one) the waiting events are applied right after it.
+    """
+    outcome = ApplyOutcome()
+    released_keys = {key for e in events if e.type in _RELEASES for key in _RELEASES[e.type](e.data)}
+    earlier = _load_waiting(released_keys)
+    chunk = _Chunk(events + earlier)
+    earlier_ids = {e.event_id for e in earlier}
+
+    waiting: dict[str, list[InboundEvent]] = defaultdict(list)
+
+    def run(event: InboundEvent):
+        try:
+            applied = HANDLERS[event.type](chunk, event)
+        except _Waiting as wait:
+            waiting[wait.key].append(event)
+            return
+        except _Refused as refused:
+            outcome.refused[event.event_id] = (refused.field, refused.reason)
+            return
+        outcome.applied.append(applied)
+        if event.event_id in earlier_ids:
+            outcome.released.append(event.event_id)
+        if event.type in _RELEASES:
+            for key in _RELEASES[event.type](event.data):
+                for held in sorted(waiting.pop(key, ()), key=lambda e: e.occurred_at):
+                    run(held)
+
+    for event in sorted(chunk.events, key=lambda e: e.occurred_at):
+        run(event)
+
+    chunk.flush()
+    for key, held in waiting.items():
+        for event in held:
+            outcome.waiting[event.event_id] = key
+    new_waiting = [
+        PendingEvent(event_id=e.event_id, type=e.type, occurred_at=e.occurred_at, waiting_key=key,
+                     order_no=getattr(e.data, "order_no", ""), data=e.raw_data)
+        for key, held in waiting.items() for e in held if e.event_id not in earlier_ids
+    ]
+    PendingEvent.objects.bulk_create(new_waiting)
+    if outcome.released:
+        PendingEvent.objects.filter(event_id__in=outcome.released).delete()
+    return outcome
+
+
+def _load_waiting(keys: set[str]) -> list[InboundEvent]:
+    if not keys:
+        return []
+    events = []
+    for pending in PendingEvent.objects.filter(waiting_key__in=keys):
+        try:
+            data = DATA_MODELS[pending.type].model_validate(pending.data)
+        except ValidationError:  # pragma: no cover - it was valid when it was accepted
+            continue
+        events.append(InboundEvent(pending.event_id, pending.type, pending.occurred_at, data, pending.data))
+    return events
