@@ -1,0 +1,51 @@
+"""`ordex serve`: gunicorn serving the WSGI app; with the default (SQLite) queue it also runs the Huey
+worker in-process, so one command runs everything. With REDIS_URL set, run `ordex worker` separately."""
+
+import multiprocessing
+import os
+
+
+def configure(parser):
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--no-worker", action="store_true", help="do not start the embedded task worker")
+
+
+def run(args) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    from ordex.wsgi import application
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    worker = None
+    if not args.no_worker and not settings.REDIS_URL:
+        worker = multiprocessing.Process(target=_run_worker, name="ordex-worker", daemon=True)
+        worker.start()
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 120)
+
+        def load(self):
+            return application
+
+    try:
+        Server().run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+    return 0
+
+
+def _run_worker():
+    from django.core.management import call_command
+
+    call_command("run_huey")
