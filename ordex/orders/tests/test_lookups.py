@@ -317,3 +317,50 @@ class TestCustomerHistory:
 )
 def test_normalise_phone(typed, normalised):
     assert normalise_phone(typed) == normalised
+
+
+@pytest.mark.django_db
+class TestAdminSearch:
+    @pytest.mark.parametrize(
+        ("path", "term"),
+        [
+            ("order", "T100"),
+            ("order", "13812345678"),
+            ("order", "CUP-BLK-500"),
+            ("order", "YTT100"),
+            ("order", "R-T100"),
+            ("shipment", "YTT100"),
+            ("refund", "R-T100"),
+            ("orderline", "CUP-BLK-500"),
+            ("trackingevent", "YTT100"),
+        ],
+    )
+    def test_admin_finds_the_order_by_any_of_its_keys(self, client, carol, path, term):
+        full_order()
+        client.force_login(carol)
+
+        response = client.get(f"/admin/orders/{path}/", {"q": term})
+
+        assert response.status_code == 200
+        assert response.context["cl"].result_count >= 1
+
+    @pytest.mark.parametrize(
+        "path",
+        ["shop", "warehouse", "component", "customer", "product", "stock", "order", "orderline", "payment",
+         "orderchange", "shipment", "trackingevent", "refund", "customerreport", "systemfault", "pendingevent"],
+    )
+    def test_every_hub_table_has_an_admin_page(self, client, carol, path):
+        client.force_login(carol)
+
+        assert client.get(f"/admin/orders/{path}/").status_code == 200
+
+    def test_order_page_shows_lines_payments_and_parcels_read_only(self, client, carol):
+        order = full_order()
+        client.force_login(carol)
+
+        response = client.get(f"/admin/orders/order/{order.pk}/change/")
+
+        assert response.status_code == 200
+        assert "CUP-BLK-500" in response.content.decode()
+        assert "YTT100" in response.content.decode()
+        assert client.post(f"/admin/orders/order/{order.pk}/change/", {}).status_code == 403
