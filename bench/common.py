@@ -1,0 +1,89 @@
+"""Shared pieces of the benchmarks: fresh data directories, the simulated stream, child peak memory."""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+ORDEX = str(BIN / "ordex")
+
+
+def machine() -> dict:
+    with open("/proc/cpuinfo") as f:
+        model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    mem_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": platform.python_version()}
+
+
+def stream(orders: int, seed: int = 1) -> Path:
+    """The simulated stream for `orders` orders (generated once, kept in bench/out)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"stream-{orders}-{seed}.jsonl"
+    labels = OUT / f"labels-{orders}-{seed}.jsonl"
+    if not path.exists() or not labels.exists():
+        with open(path, "wb") as out:
+            subprocess.run([ORDEX, "simulate", "--orders", str(orders), "--seed", str(seed), "--labels", str(labels)],
+                           stdout=out, check=True)
+    return path
+
+
+def fresh_env(database_url: str | None = None, **extra) -> dict:
+    env = dict(os.environ)
+    env["ORDEX_DATA_DIR"] = tempfile.mkdtemp(prefix="ordex-bench-")
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    env.update(extra)
+    return env
+
+
+def reset_postgres(database_url: str):
+    """Drop and recreate the public schema so each run starts empty."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def migrate(env: dict):
+    subprocess.run([ORDEX, "migrate", "--quiet"], env=env, check=True)
+
+
+def measured(cmd: list[str], env: dict | None = None) -> tuple[str, int]:
+    """Run cmd; return (stdout, peak RSS of the child in MB) via GNU time."""
+    result = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB=%M", *cmd], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {result.stderr[-2000:]}")
+    rss = next(int(line.split("=")[1]) for line in result.stderr.splitlines() if line.startswith("MAXRSS_KB="))
+    return result.stdout, rss // 1024
+
+
+def median(values):
+    return round(statistics.median(values), 3)
+
+
+def last_json(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url and url.startswith("postgres"):
+        try:
+            import psycopg
+
+            psycopg.connect(url, connect_timeout=2).close()
+            return url
+        except Exception:
+            return None
+    return None
