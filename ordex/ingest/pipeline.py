@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from ordex.core.bulk import fast_insert
 from ordex.orders.apply import apply_events
 
 from .models import Event
@@ -46,6 +47,19 @@ class EventResult:
             body["error"] = self.error
             body["field"] = self.field
         return body
+
+
+@dataclass(slots=True)
+class _EventRow:
+    """The columns of an Event row, without the cost of a model instance per event."""
+
+    event_id: str
+    type: str
+    occurred_at: object
+    received_at: object
+    source: str
+    status: str
+    envelope: str
 
 
 @cache
@@ -95,13 +109,12 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
                     results[index] = EventResult(parsed.event_id, "rejected", refused[1], refused[0])
                     continue
                 results[index] = EventResult(parsed.event_id, "applied")
-                rows.append(Event(
-                    event_id=parsed.event_id, type=parsed.type, occurred_at=parsed.occurred_at,
-                    received_at=received_at, source=source,
-                    status=Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
-                    envelope=orjson.dumps(raw_events[index]).decode(),
+                rows.append(_EventRow(
+                    parsed.event_id, parsed.type, parsed.occurred_at, received_at, source,
+                    Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
+                    orjson.dumps(raw_events[index]).decode(),
                 ))
-            Event.objects.bulk_create(rows, batch_size=1000)
+            fast_insert(Event, rows)
             if outcome.released:
                 Event.objects.filter(event_id__in=outcome.released).update(status=Event.Status.APPLIED)
             if outcome.applied:

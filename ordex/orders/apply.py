@@ -20,6 +20,8 @@ from decimal import Decimal
 from django.db.models import Q
 from pydantic import ValidationError
 
+from ordex.core.bulk import fast_insert
+
 from .address import address_key, parse_address, structure_address
 from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
 from .event_data import DATA_MODELS
@@ -240,7 +242,7 @@ class _Chunk:
     def flush(self):
         for order in self.new_orders:
             order.status = order.derive_status()
-        Order.objects.bulk_create(self.new_orders)
+        fast_insert(Order, self.new_orders, key_field="order_no")
         if self.dirty_orders:
             for order in self.dirty_orders.values():
                 order.status = order.derive_status()
@@ -249,16 +251,16 @@ class _Chunk:
             Customer.objects.bulk_update(list(self.dirty_customers.values()), ["name", "phone", "phone_kind", "email"])
         if self.replaced_lines:
             OrderLine.objects.filter(order_id__in=self.replaced_lines).delete()
-        OrderLine.objects.bulk_create(self.new_lines)
-        Payment.objects.bulk_create(self.new_payments)
-        OrderChange.objects.bulk_create(self.new_changes)
-        CustomerReport.objects.bulk_create(self.new_reports)
-        Shipment.objects.bulk_create(self.new_shipments)
+        fast_insert(OrderLine, self.new_lines)
+        fast_insert(Payment, self.new_payments)
+        fast_insert(OrderChange, self.new_changes)
+        fast_insert(CustomerReport, self.new_reports)
+        fast_insert(Shipment, self.new_shipments, key_field="shipment_no")
         if self.dirty_shipments:
             Shipment.objects.bulk_update(list(self.dirty_shipments.values()), _SHIPMENT_FIELDS, batch_size=500)
-        ShipmentLine.objects.bulk_create(self.new_shipment_lines)
-        TrackingEvent.objects.bulk_create(self.new_tracking)
-        Refund.objects.bulk_create(self.new_refunds)
+        fast_insert(ShipmentLine, self.new_shipment_lines)
+        fast_insert(TrackingEvent, self.new_tracking)
+        fast_insert(Refund, self.new_refunds, key_field="refund_no")
         if self.dirty_refunds:
             Refund.objects.bulk_update(list(self.dirty_refunds.values()), _REFUND_FIELDS, batch_size=500)
         Stock.objects.bulk_create(self.new_stock)
@@ -269,7 +271,7 @@ class _Chunk:
                                         ["name", "list_price", "cost", "active", "supplier", "updated_at"])
         if self.dirty_components:
             Component.objects.bulk_update(list(self.dirty_components.values()), ["last_heartbeat_at", "last_fault_at"])
-        SystemFault.objects.bulk_create(self.new_faults)
+        fast_insert(SystemFault, self.new_faults)
 
 
 def _get_or_create_many(model, key_field: str, wanted: dict, build) -> dict:
