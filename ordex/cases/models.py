@@ -1,0 +1,513 @@
+"""Tables of the cases app: configuration (calendars, SLA policies, exception types and playbooks) and
+the cases themselves with their steps, evidence, pauses, department clocks and append-only timeline.
+
+Rows change only through `ordex.cases.actions` (configuration also through the admin)."""
+
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ordex.accounts.models import Department, Role
+from ordex.orders.models import Order
+
+from .calendar import BusinessCalendar
+from .choices import (
+    OPEN_STATUSES,
+    CaseStatus,
+    ChoiceSource,
+    ChoiceStatus,
+    EvidenceKind,
+    Family,
+    IncidentStatus,
+    NotificationKind,
+    Severity,
+    StepStatus,
+    TimelineKind,
+)
+
+OPEN = Q(status__in=sorted(OPEN_STATUSES))
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "周一 Mon"
+    TUESDAY = 1, "周二 Tue"
+    WEDNESDAY = 2, "周三 Wed"
+    THURSDAY = 3, "周四 Thu"
+    FRIDAY = 4, "周五 Fri"
+    SATURDAY = 5, "周六 Sat"
+    SUNDAY = 6, "周日 Sun"
+
+
+class Calendar(models.Model):
+    """Working hours per weekday, Chinese holidays on or off, and per-date overrides; builds a BusinessCalendar."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_zh = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    observe_holidays = models.BooleanField(
+        default=False, help_text="Chinese public holidays are off and make-up working days (调休) are worked"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name_zh} ({self.code})"
+
+    def build(self) -> BusinessCalendar:
+        """The pure calendar. Two queries (hours, overrides)."""
+        week: dict[int, list[tuple[time, time]]] = {}
+        for row in self.hours.all():
+            week.setdefault(row.weekday, []).append((row.start, row.end))
+        overrides: dict = {}
+        for row in self.overrides.all():
+            day = overrides.setdefault(row.date, [])
+            if row.start is not None and row.end is not None:
+                day.append((row.start, row.end))
+        return BusinessCalendar(
+            tz=self.time_zone, hours=week, observe_holidays=self.observe_holidays, overrides=overrides
+        )
+
+    def touch(self) -> None:
+        Calendar.objects.filter(pk=self.pk).update(updated_at=timezone.now())
+
+
+class CalendarHours(models.Model):
+    """One working interval on a weekday; an end of 00:00 means midnight at the end of the day."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start"]
+        verbose_name_plural = "calendar hours"
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.calendar.touch()
+
+
+class CalendarOverride(models.Model):
+    """An admin decision for one local date: closed (no start/end) or open for the given interval.
+    Several rows on one date give several intervals."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    start = models.TimeField(null=True, blank=True, help_text="Empty start and end: the day is closed")
+    end = models.TimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date", "start"]
+
+    def __str__(self):
+        return f"{self.date} closed" if self.start is None else f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.calendar.touch()
+
+
+class SlaPolicy(models.Model):
+    """Targets per severity on a named calendar, and how the clock behaves."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="sla_policies")
+    pause_on_third_party = models.BooleanField(
+        default=False, help_text="The clock also stops while the case waits for a third party (carrier, platform)"
+    )
+    near_breach_percent = models.PositiveSmallIntegerField(default=80)
+    reassign_on_breach = models.BooleanField(
+        default=False, help_text="On breach, hand the case to another available member of the department"
+    )
+
+    class Meta:
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self):
+        return self.name
+
+
+class SlaTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    severity = models.CharField(max_length=2, choices=Severity.choices)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["policy", "severity"], name="sla_target_unique_severity")]
+        ordering = ["policy", "severity"]
+
+    def __str__(self):
+        return f"{self.severity}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
+
+    @property
+    def first_response(self) -> timedelta:
+        return timedelta(minutes=self.first_response_minutes)
+
+    @property
+    def resolution(self) -> timedelta:
+        return timedelta(minutes=self.resolution_minutes)
+
+
+class DepartmentClock(models.Model):
+    """A department's internal target for the time it holds a case, on its own calendar."""
+
+    department = models.OneToOneField(Department, on_delete=models.CASCADE, related_name="clock")
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
+    target_minutes = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.department.code}: {self.target_minutes} min on {self.calendar.code}"
+
+
+class ExceptionType(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    family = models.CharField(max_length=20, choices=Family.choices)
+    name_zh = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=120)
+    description = models.TextField(blank=True, help_text="How it is found")
+    default_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    default_severity = models.CharField(max_length=2, choices=Severity.choices, default=Severity.P3)
+    sla_policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="exception_types")
+    allowed_resolutions = models.JSONField(default=list, help_text="Resolution codes, in the order offered")
+    default_resolution = models.CharField(
+        max_length=40, blank=True, help_text="Applied when the customer does not choose before the deadline"
+    )
+    choice_deadline_hours = models.PositiveIntegerField(default=48)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["family", "code"]
+
+    def __str__(self):
+        return f"{self.name_zh} ({self.code})"
+
+
+class PlaybookStep(models.Model):
+    """A step of an exception type's playbook; copied onto each case when it opens."""
+
+    exception_type = models.ForeignKey(ExceptionType, on_delete=models.CASCADE, related_name="playbook")
+    position = models.PositiveSmallIntegerField()
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["exception_type", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["exception_type", "position"], name="playbook_step_unique_position")
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.title_zh}"
+
+
+class Incident(models.Model):
+    """One cause behind many cases (a SKU priced wrong, a carrier hub stalled, a channel down)."""
+
+    exception_type = models.ForeignKey(ExceptionType, on_delete=models.PROTECT, related_name="incidents")
+    key = models.CharField(max_length=200)
+    title = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["exception_type", "key"], name="incident_unique_key")]
+
+    def __str__(self):
+        return self.title or f"{self.exception_type.code}:{self.key}"
+
+
+class Case(models.Model):
+    type = models.ForeignKey(ExceptionType, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    severity = models.CharField(max_length=2, choices=Severity.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    order_no = models.CharField(max_length=100, blank=True, db_index=True, help_text="The primary order's number")
+    subject_key = models.CharField(max_length=200, blank=True, help_text="What the case is about when there is no order")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    title = models.CharField(max_length=300)
+    facts = models.JSONField(default=dict, blank=True)
+    opened_by_rule = models.CharField(max_length=80, db_index=True, help_text="Rule code, or 'manual'")
+
+    found_at = models.DateTimeField(help_text="When the exception was found (event occurred_at or scan as_of)")
+    created_at = models.DateTimeField(default=timezone.now)
+    touched_at = models.DateTimeField(null=True, blank=True, help_text="First action by a person")
+
+    # SLA clock. Started at found_at (restarted on reopen); due times are recomputed when a pause ends.
+    sla_started_at = models.DateTimeField()
+    sla_paused = models.BooleanField(default=False)
+    response_due_at = models.DateTimeField()
+    resolve_due_at = models.DateTimeField()
+    near_breach_due_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    near_breach_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    breach_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The department that held the case when its resolution time ran out",
+    )
+
+    chosen_resolution = models.CharField(max_length=40, blank=True)
+    resolution = models.CharField(max_length=40, blank=True)
+    outcome_reason = models.TextField(blank=True, help_text="Why it was resolved or rejected")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or rejected")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # At most one open case per order + type (and per subject + type when there is no order).
+            models.UniqueConstraint(
+                fields=["order", "type"], condition=OPEN & Q(order__isnull=False), name="case_one_open_per_order_type"
+            ),
+            models.UniqueConstraint(
+                fields=["subject_key", "type"],
+                condition=OPEN & Q(order__isnull=True) & ~Q(subject_key=""),
+                name="case_one_open_per_subject_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "resolve_due_at", "id"], condition=OPEN, name="case_open_assignee_due"),
+            models.Index(fields=["department", "resolve_due_at", "id"], condition=OPEN, name="case_open_department_due"),
+            models.Index(
+                fields=["department", "resolve_due_at", "id"],
+                condition=OPEN & Q(breached_at__isnull=False),
+                name="case_breached_department_due",
+            ),
+            models.Index(fields=["status", "resolve_due_at", "id"], name="case_status_due"),
+            models.Index(
+                fields=["near_breach_due_at"],
+                condition=OPEN & Q(sla_paused=False, near_breach_at__isnull=True),
+                name="case_sla_near_scan",
+            ),
+            models.Index(
+                fields=["resolve_due_at"],
+                condition=OPEN & Q(sla_paused=False, breached_at__isnull=True),
+                name="case_sla_breach_scan",
+            ),
+            models.Index(
+                fields=["response_due_at"],
+                condition=OPEN & Q(sla_paused=False, responded_at__isnull=True, response_breached_at__isnull=True),
+                name="case_sla_response_scan",
+            ),
+            models.Index(fields=["order", "type"], name="case_order_type"),
+            models.Index(fields=["subject_key", "type"], name="case_subject_type"),
+            models.Index(fields=["found_at"], name="case_found_at"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.type.code} {self.order_no or self.subject_key}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseOrder(models.Model):
+    """An order the case is about. The primary order is linked too, so `order_nos` is one query."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_orders")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    order_no = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["case", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "order"], name="case_order_unique")]
+
+    def __str__(self):
+        return self.order_no
+
+
+class CaseStep(models.Model):
+    """A playbook step as it stood when the case opened, and whether it was done."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    required = models.BooleanField(default=True)
+    status = models.CharField(max_length=8, choices=StepStatus.choices, default=StepStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "position"], name="case_step_unique_position")]
+
+    def __str__(self):
+        return f"{self.position}. {self.title_zh} ({self.status})"
+
+
+class CasePause(models.Model):
+    """A stretch during which the case's SLA clocks were stopped (waiting on the customer / third party)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "started_at"]
+
+    def __str__(self):
+        return f"{self.status} {self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
+
+class CaseDepartmentClock(models.Model):
+    """The time one department held the case, against that department's internal target."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="department_clocks")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
+    target_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField()
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "started_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(breached_at__isnull=True, ended_at__isnull=True), name="dept_clock_scan"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department.code} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Evidence(models.Model):
+    """A rule's finding (facts) or an uploaded file (image, PDF) supporting the case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    rule_code = models.CharField(max_length=80, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    found_at = models.DateTimeField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["case", "found_at", "pk"]
+
+    def __str__(self):
+        return self.summary or self.file.name
+
+
+class CustomerChoice(models.Model):
+    """Options offered to the customer with a deadline; the default resolution applies when it passes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="choices")
+    options = models.JSONField()
+    offered_at = models.DateTimeField()
+    deadline_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ChoiceStatus.choices, default=ChoiceStatus.OPEN)
+    chosen = models.CharField(max_length=40, blank=True)
+    chosen_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=ChoiceSource.choices, blank=True)
+
+    class Meta:
+        ordering = ["case", "offered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(status=ChoiceStatus.OPEN), name="choice_one_open_per_case")
+        ]
+        indexes = [models.Index(fields=["deadline_at"], condition=Q(status=ChoiceStatus.OPEN), name="choice_open_deadline")]
+
+    def __str__(self):
+        return f"{', '.join(self.options)} by {self.deadline_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class AppendOnlyError(Exception):
+    """Timeline entries are history: they are never changed or removed."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("timeline entries cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("timeline entries cannot be deleted")
+
+
+class TimelineEntry(models.Model):
+    """Who did what to a case, when, from which status to which, and why. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(max_length=150, help_text="User, token name, or 'system'")
+    kind = models.CharField(max_length=20, choices=TimelineKind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="timeline_case_at")]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("timeline entries cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("timeline entries cannot be deleted")
+
+
+class Notification(models.Model):
+    """An in-app message to one user (supervisors hear of near-breaches and breaches)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return self.message
+
+
+class RoundRobinCursor(models.Model):
+    """The last user a department's automatic assignment picked; its row lock serialises assignment."""
+
+    department = models.OneToOneField(Department, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self):
+        return f"{self.department_id} → {self.last_user_id}"
