@@ -17,9 +17,10 @@ def run(args) -> int:
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
+    # Before the WSGI app loads: WhiteNoise indexes the static files when its middleware starts.
+    call_command("collectstatic", interactive=False, verbosity=0)
     from ordex.wsgi import application
 
-    call_command("collectstatic", interactive=False, verbosity=0)
     worker = None
     if not args.no_worker and not settings.REDIS_URL:
         worker = multiprocessing.Process(target=_run_worker, name="ordex-worker", daemon=True)
