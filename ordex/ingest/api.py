@@ -1,13 +1,19 @@
-"""POST /api/v1/events — the inbound contract over HTTP."""
+"""POST /api/v1/events — the inbound contract over HTTP — and the carrier pushes mapped onto it."""
+
+import logging
 
 from django.conf import settings
-from ninja import Router, Schema
+from django.http import JsonResponse
+from ninja import Form, Router, Schema
 
 from ordex.accounts.access import require_role
 from ordex.accounts.models import Role
 from ordex.core.errors import DomainError
 
+from . import carriers
 from .pipeline import ingest_events, summarise
+
+log = logging.getLogger(__name__)
 
 router = Router(tags=["events"])
 
@@ -41,3 +47,43 @@ def post_events(request, batch: EventBatchIn):
                           field="events", status=413)
     results = ingest_events(batch.events, source="http")
     return {"results": [r.as_dict() for r in results], **summarise(results)}
+
+
+class CarrierPushOut(Schema):
+    applied: int
+    duplicate: int
+    rejected: int
+
+
+def _ingest_push(events: list[dict], source: str) -> dict:
+    results = ingest_events(events, source=source)
+    for result in results:
+        # The vendor cannot fix a scan it already sent, so a rejected one is logged, not bounced back.
+        if result.status == "rejected":
+            log.warning("%s push: event %s rejected at %s: %s", source, result.id, result.field, result.error)
+    return summarise(results)
+
+
+def _bad_signature(carrier: str) -> DomainError:
+    return DomainError("bad_signature", f"{carrier} push signature does not verify", status=401)
+
+
+@router.post("/integrations/kuaidi100", auth=None, summary="kuaidi100 subscription push (signed form post)")
+def kuaidi100_push(request, param: Form[str] = "", sign: Form[str] = ""):
+    """Authenticated by its signature, sign = upper(MD5(param + salt)); a bad one gets 401 and stores nothing.
+    The reply is what kuaidi100 expects, or it pushes again."""
+    if not carriers.verify_kuaidi100(param, sign, carriers.carrier_secret("kuaidi100")):
+        raise _bad_signature("kuaidi100")
+    _ingest_push(carriers.kuaidi100_events(param), "kuaidi100")
+    return JsonResponse(carriers.KUAIDI100_REPLY, json_dumps_params={"ensure_ascii": False})
+
+
+@router.post("/integrations/aftership", auth=None, response=CarrierPushOut,
+             summary="AfterShip tracking webhook (HMAC-SHA256 signed)")
+def aftership_push(request):
+    """Authenticated by `aftership-hmac-sha256`, the base64 HMAC-SHA256 of the raw body with the webhook
+    secret; a bad one gets 401 and stores nothing."""
+    signature = request.headers.get(carriers.AFTERSHIP_SIGNATURE_HEADER)
+    if not carriers.verify_aftership(request.body, signature, carriers.carrier_secret("aftership")):
+        raise _bad_signature("aftership")
+    return _ingest_push(carriers.aftership_events(request.body), "aftership")
