@@ -10,8 +10,8 @@ from django.contrib import admin
 from . import models
 
 
-class EventDerivedAdmin(admin.ModelAdmin):
-    """View-only: these rows change only through events."""
+class ViewOnly:
+    """These rows change only through events."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -23,18 +23,13 @@ class EventDerivedAdmin(admin.ModelAdmin):
         return False
 
 
-class EventDerivedInline(admin.TabularInline):
+class EventDerivedAdmin(ViewOnly, admin.ModelAdmin):
+    pass
+
+
+class EventDerivedInline(ViewOnly, admin.TabularInline):
     extra = 0
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Shop)
