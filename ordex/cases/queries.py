@@ -1,0 +1,165 @@
+"""Read paths for the API, pages and reports: one function per question, each a bounded number of queries."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from ordex.accounts.access import Principal
+
+from .access import access_case, visible_cases
+from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus
+from .models import Case, CaseOrder, CustomerChoice, Evidence, Incident, TimelineEntry
+
+OPEN_ALIAS = "open"
+MAX_LIMIT = 200
+
+
+@dataclass
+class CaseFilters:
+    """Filters of the case queue. `status` is a comma list; `open` stands for every open status.
+    `assignee` is a username, a user id, `me` or `none`."""
+
+    status: str | None = None
+    type: str | None = None
+    severity: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    escalation_level: int | None = None
+    breached: bool | None = None
+    near_breach: bool | None = None
+    order_no: str | None = None
+    incident: int | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+
+
+def _statuses(value: str) -> set[str]:
+    statuses: set[str] = set()
+    for part in value.split(","):
+        part = part.strip()
+        statuses |= set(OPEN_STATUSES) if part == OPEN_ALIAS else {part}
+    return statuses
+
+
+def filter_cases(queryset, filters: CaseFilters, principal: Principal):
+    if filters.status:
+        queryset = queryset.filter(status__in=sorted(_statuses(filters.status)))
+    if filters.type:
+        queryset = queryset.filter(type__code=filters.type)
+    if filters.severity:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.department:
+        queryset = queryset.filter(department__code=filters.department)
+    if filters.assignee:
+        if filters.assignee == "me":
+            queryset = queryset.filter(assignee_id=principal.user_id) if principal.user_id else queryset.none()
+        elif filters.assignee == "none":
+            queryset = queryset.filter(assignee__isnull=True)
+        elif filters.assignee.isdigit():
+            queryset = queryset.filter(assignee_id=int(filters.assignee))
+        else:
+            queryset = queryset.filter(assignee__username=filters.assignee)
+    if filters.escalation_level is not None:
+        queryset = queryset.filter(escalation_level=filters.escalation_level)
+    if filters.breached is not None:
+        queryset = queryset.filter(breached_at__isnull=not filters.breached)
+    if filters.near_breach is not None:
+        near = Q(near_breach_at__isnull=False, breached_at__isnull=True)
+        queryset = queryset.filter(near) if filters.near_breach else queryset.exclude(near)
+    if filters.order_no:
+        # The primary order is on the case; other orders of a multi-order case are in CaseOrder.
+        linked = CaseOrder.objects.filter(order_no=filters.order_no).values("case_id")
+        queryset = queryset.filter(Q(order_no=filters.order_no) | Q(pk__in=linked))
+    if filters.incident is not None:
+        queryset = queryset.filter(incident_id=filters.incident)
+    if filters.opened_from is not None:
+        queryset = queryset.filter(found_at__gte=filters.opened_from)
+    if filters.opened_to is not None:
+        queryset = queryset.filter(found_at__lt=filters.opened_to)
+    return queryset
+
+
+def case_queue(principal: Principal, filters: CaseFilters, *, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+    """A page of the cases the principal may see, soonest resolution deadline first, and the total count.
+    Three queries whatever the page size: count, page (with type, department, assignee), linked orders."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    queryset = filter_cases(visible_cases(principal), filters, principal)
+    count = queryset.count()
+    page = list(
+        queryset.select_related("type", "department", "assignee")
+        .prefetch_related(Prefetch("case_orders", queryset=CaseOrder.objects.only("case_id", "order_no")))
+        .order_by("resolve_due_at", "id")[offset : offset + limit]
+    )
+    return page, count
+
+
+def case_detail(principal: Principal, case_id: int) -> Case:
+    """One case with everything the case page shows (order, steps, timeline, evidence, open choice)."""
+    queryset = Case.objects.select_related(
+        "type", "department", "assignee", "order", "incident", "breach_department"
+    ).prefetch_related(
+        "case_orders",
+        "steps",
+        Prefetch("timeline", queryset=TimelineEntry.objects.order_by("at", "pk")),
+        Prefetch("evidence", queryset=Evidence.objects.order_by("found_at", "pk")),
+        Prefetch("choices", queryset=CustomerChoice.objects.order_by("-offered_at"), to_attr="choice_list"),
+    )
+    return access_case(principal, case_id, queryset)
+
+
+def sla_view(case: Case, now: datetime | None = None) -> dict:
+    """The SLA block of a case as shown to people: breached as soon as the deadline passed unpaused,
+    even if the periodic evaluation has not flagged it yet."""
+    now = now or timezone.now()
+    running = case.status in OPEN_STATUSES and not case.sla_paused
+    return {
+        "response_due": case.response_due_at,
+        "resolve_due": case.resolve_due_at,
+        "paused": case.sla_paused,
+        "breached": case.breached_at is not None or (running and now > case.resolve_due_at),
+        "near_breach": case.near_breach_at is not None or (running and now >= case.near_breach_due_at),
+        "breached_at": case.breached_at,
+        "breach_department": case.breach_department.code if case.breach_department_id else None,
+    }
+
+
+def open_choice(case: Case) -> CustomerChoice | None:
+    choices = getattr(case, "choice_list", None)
+    if choices is None:
+        choices = list(case.choices.order_by("-offered_at"))
+    return next((choice for choice in choices if choice.status == ChoiceStatus.OPEN), choices[0] if choices else None)
+
+
+def incidents(*, status: str | None = None, type_code: str | None = None, limit: int = 50, offset: int = 0):
+    queryset = Incident.objects.select_related("exception_type", "owner").order_by("-opened_at", "-pk")
+    if status:
+        queryset = queryset.filter(status=status)
+    if type_code:
+        queryset = queryset.filter(exception_type__code=type_code)
+    count = queryset.count()
+    page = list(queryset[offset : offset + max(1, min(limit, MAX_LIMIT))])
+    counts = incident_case_counts([incident.pk for incident in page])
+    for incident in page:
+        incident.case_count, incident.open_case_count = counts.get(incident.pk, (0, 0))
+    return page, count
+
+
+def incident_case_counts(incident_ids: list[int]) -> dict[int, tuple[int, int]]:
+    rows = (
+        Case.objects.filter(incident_id__in=incident_ids)
+        .values("incident_id")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES)))
+        .order_by()
+    )
+    return {row["incident_id"]: (row["total"], row["open"]) for row in rows}
+
+
+def rule_outcomes(rule_code: str) -> dict:
+    """How a rule's cases ended: total opened, rejected as false positives, still open."""
+    return Case.objects.filter(opened_by_rule=rule_code).aggregate(
+        total=Count("id"),
+        false_positives=Count("id", filter=Q(status=CaseStatus.REJECTED)),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+    )
