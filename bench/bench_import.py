@@ -6,8 +6,17 @@ import tempfile
 import time
 
 import orjson
-
-from common import ORDEX, fresh_env, last_json, measured, median, migrate, postgres_url, reset_postgres, stream
+from common import (
+    ORDEX,
+    fresh_env,
+    last_json,
+    measured,
+    median,
+    migrate,
+    postgres_url,
+    reset_postgres,
+    stream,
+)
 
 
 def count_events(path) -> int:

@@ -18,7 +18,8 @@ ORDEX = str(BIN / "ordex")
 def machine() -> dict:
     with open("/proc/cpuinfo") as f:
         model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
-    mem_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
     return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
             "python": platform.python_version()}
 

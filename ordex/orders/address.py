@@ -94,9 +94,6 @@ def _adcode_of(province: str, city: str) -> str:
 
 def address_key(province: str, city: str, district: str, detail: str, raw: str = "") -> str:
     """A stable hash of the normalised address, to compare addresses across orders."""
-    if province or city or district or detail:
-        text = f"{province}|{city}|{district}|{detail}"
-    else:
-        text = raw
+    text = f"{province}|{city}|{district}|{detail}" if (province or city or district or detail) else raw
     text = _SPACES.sub("", text).lower()
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

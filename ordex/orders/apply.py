@@ -45,7 +45,7 @@ from .models import (
     TrackingEvent,
     Warehouse,
 )
-from .phones import classify_phone
+from .phones import classify_phone, normalise_phone
 
 # Tracking statuses that prove the carrier has the parcel in hand.
 _CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
@@ -208,7 +208,8 @@ class _Chunk:
         new = []
         for (shop_id, external), info in wanted.items():
             if (shop_id, external) not in self.customers:
-                customer = Customer(shop_id=shop_id, external_id=external, name=info.name, phone=info.phone,
+                customer = Customer(shop_id=shop_id, external_id=external, name=info.name,
+                                    phone=normalise_phone(info.phone),
                                     phone_kind=classify_phone(info.phone), email=info.email)
                 new.append(customer)
                 self.customers[(shop_id, external)] = customer
@@ -286,7 +287,7 @@ def _get_or_create_many(model, key_field: str, wanted: dict, build) -> dict:
 
 
 def _customer_external_id(customer) -> str:
-    return customer.id or f"phone:{customer.phone}"
+    return customer.id or f"phone:{normalise_phone(customer.phone)}"
 
 
 # ---- one handler per event type -----------------------------------------------------------------
@@ -328,16 +329,17 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
 
     shop = chunk.shops[data.shop]
     customer = chunk.customers[(shop.pk, _customer_external_id(data.customer))]
+    phone = normalise_phone(data.customer.phone)
     if not created and (customer.name, customer.phone, customer.email) != (
-            data.customer.name, data.customer.phone, data.customer.email):
-        customer.name, customer.phone, customer.email = data.customer.name, data.customer.phone, data.customer.email
+            data.customer.name, phone, data.customer.email):
+        customer.name, customer.phone, customer.email = data.customer.name, phone, data.customer.email
         customer.phone_kind = classify_phone(customer.phone)
         chunk.touch(chunk.dirty_customers, customer)
     order.shop = shop
     order.platform = data.platform if data.platform in Platform.values else (shop.platform or Platform.OTHER)
     order.customer = customer
-    order.phone = data.customer.phone
-    order.phone_kind = classify_phone(data.customer.phone)
+    order.phone = phone
+    order.phone_kind = classify_phone(phone)
     _set_address(order, data.address)
     order.total = data.total
     order.shipping_fee = data.shipping_fee or Decimal("0")
@@ -500,7 +502,9 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
                                             occurred_at=at, event_id=event.event_id))
     previous_status = shipment.status
     shipment.first_event_at = _earliest(shipment.first_event_at, at)
-    shipment.last_event_at = _latest(shipment.last_event_at, at)
+    if not data.stalled:
+        # "Still no update" from the carrier is not movement: it must not restart the stall clock.
+        shipment.last_event_at = _latest(shipment.last_event_at, at)
     if data.stalled:
         shipment.carrier_stalled_at = _latest(shipment.carrier_stalled_at, at)
     elif shipment.status_at is None or at >= shipment.status_at:

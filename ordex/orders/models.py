@@ -84,6 +84,9 @@ class Stock(models.Model):
         constraints = [models.UniqueConstraint(fields=["product", "warehouse"], name="stock_unique_sku_warehouse")]
         indexes = [models.Index(fields=["updated_at"])]
 
+    def __str__(self):
+        return f"{self.product_id}@{self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
+
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
@@ -178,6 +181,9 @@ class OrderLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique_no")]
         indexes = [models.Index(fields=["sku"])]
 
+    def __str__(self):
+        return f"{self.sku} × {self.qty}"
+
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.qty
@@ -197,6 +203,9 @@ class Payment(models.Model):
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["method", "occurred_at"])]
 
+    def __str__(self):
+        return f"{self.status} {self.amount or ''} {self.method}"
+
 
 class OrderChange(models.Model):
     """A change the buyer asked for (address, quantity, spec) that must be handled before shipping."""
@@ -209,6 +218,9 @@ class OrderChange(models.Model):
 
     class Meta:
         ordering = ["requested_at", "pk"]
+
+    def __str__(self):
+        return f"change requested {self.requested_at:%Y-%m-%d %H:%M}"
 
 
 class Shipment(models.Model):
@@ -248,6 +260,9 @@ class ShipmentLine(models.Model):
     sku = models.CharField(max_length=100)
     qty = models.PositiveIntegerField()
 
+    def __str__(self):
+        return f"{self.sku} × {self.qty}"
+
 
 class TrackingEvent(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
@@ -261,6 +276,9 @@ class TrackingEvent(models.Model):
     class Meta:
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["shipment", "occurred_at"])]
+
+    def __str__(self):
+        return f"{self.status} {self.location} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
 class Refund(models.Model):
@@ -279,6 +297,9 @@ class Refund(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "requested_at"])]
 
+    def __str__(self):
+        return self.refund_no
+
 
 class CustomerReport(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reports")
@@ -290,6 +311,9 @@ class CustomerReport(models.Model):
 
     class Meta:
         ordering = ["reported_at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind}: {self.message[:40]}"
 
 
 class Component(models.Model):
@@ -310,6 +334,9 @@ class SystemFault(models.Model):
     occurred_at = models.DateTimeField()
     event_id = models.CharField(max_length=200)
 
+    def __str__(self):
+        return f"{self.component_id} {self.severity} {self.occurred_at:%Y-%m-%d %H:%M}"
+
 
 class PendingEvent(models.Model):
     """An accepted event whose target (order, parcel) has not arrived yet. It is applied, in
@@ -326,3 +353,6 @@ class PendingEvent(models.Model):
     class Meta:
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id} waiting for {self.waiting_key}"

@@ -13,15 +13,20 @@ _VIRTUAL = re.compile(r"^(1\d{10})[-_转#](\d{1,6})$")
 _NOISE = re.compile(r"[\s()（）]")
 
 
+def normalise_phone(raw: str | None) -> str:
+    """The form phones are stored and compared in: no spaces or brackets, no +86 / 0086 country prefix."""
+    text = _NOISE.sub("", raw or "")
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
 @lru_cache(maxsize=65536)
 def classify_phone(raw: str | None) -> str:
-    text = _NOISE.sub("", raw or "")
+    text = normalise_phone(raw)
     if not text:
         return PhoneKind.MISSING
-    if text.startswith("+86"):
-        text = text[3:]
-    elif text.startswith("0086"):
-        text = text[4:]
     if _MASKED.match(text):
         return PhoneKind.MASKED
     virtual = _VIRTUAL.match(text)

@@ -4,7 +4,6 @@ Each function fetches everything its answer shows in a fixed number of queries (
 so a page or API response never degrades into one query per row.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,18 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Customer, Order, OrderLine, Refund, Shipment, TrackingEvent
+from .phones import normalise_phone
 
 HISTORY_DAYS = 30
-_PHONE_NOISE = re.compile(r"[\s()（）]")
-
-
-def normalise_phone(raw: str) -> str:
-    """The form phones are compared in: no spaces or brackets, no +86 / 0086 country prefix."""
-    text = _PHONE_NOISE.sub("", raw or "")
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
 
 
 def order_detail(order_no: str) -> Order | None:

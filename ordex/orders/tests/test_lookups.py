@@ -392,7 +392,6 @@ class TestLookupOfIngestedOrders:
         assert [e["status"] for e in detail["shipments"][0]["timeline"]] == ["picked_up", "in_transit"]
         assert detail["shipments"][0]["status"] == "in_transit"
 
-    @pytest.mark.xfail(strict=True, reason="apply stores the phone as sent; it should store normalise_phone(phone)")
     def test_phone_sent_with_country_code_is_found_by_the_bare_number(self, agent):
         self.ingest(("order", ("E2",), {"phone": "+86 138 1234 5678"}))
 
