@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from datetime import datetime
@@ -47,20 +46,34 @@ def _positive(text: str) -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders", type=_positive, required=True, help="number of orders to generate")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (same seed and arguments: same bytes)")
-    parser.add_argument("--start", type=_start, default=DEFAULT_START,
-                        help="time of the first event, ISO-8601 with offset (default 2026-11-01T08:00:00+08:00)")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="random seed (same seed and arguments: same bytes)"
+    )
+    parser.add_argument(
+        "--start",
+        type=_start,
+        default=DEFAULT_START,
+        help="time of the first event, ISO-8601 with offset (default 2026-11-01T08:00:00+08:00)",
+    )
     parser.add_argument("--labels", metavar="FILE", help="write the injected exceptions here (JSON Lines)")
-    parser.add_argument("--rate", type=_rate, action="append", default=[], metavar="TYPE=FLOAT",
-                        help="override an injection rate (order types: share of orders; incident types: "
-                             "incidents per order); repeatable; 0 disables")
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        action="append",
+        default=[],
+        metavar="TYPE=FLOAT",
+        help="override an injection rate (order types: share of orders; incident types: "
+        "incidents per order); repeatable; 0 disables",
+    )
     parser.add_argument("--shops", type=_positive, default=6, help="number of shops (platforms cycle)")
 
 
 def run(args) -> int:
-    simulator = Simulator(args.orders, seed=args.seed, start=args.start, rates=dict(args.rate), shops=args.shops)
-    out = io.BufferedWriter(sys.stdout.buffer, buffer_size=1 << 20) if hasattr(sys.stdout, "buffer") else None
-    target = out if out is not None else _TextSink(sys.stdout)
+    simulator = Simulator(
+        args.orders, seed=args.seed, start=args.start, rates=dict(args.rate), shops=args.shops
+    )
+    # the engine already writes in blocks of lines; wrapping stdout's buffer would close it when collected
+    target = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else _TextSink(sys.stdout)
     labels = simulator.run(target)
     target.flush()
     if args.labels:

@@ -29,8 +29,34 @@ DEFAULT_START = datetime(2026, 11, 1, 8, 0, tzinfo=CST)
 LAG = 10 * MINUTE  # events are written this far behind the newest order
 LATE_FRACTION = 0.004  # share of order events delivered a little after later ones
 BUSINESS_HOURS = range(9, 22)
-HOUR_WEIGHT = (0.12, 0.08, 0.06, 0.05, 0.05, 0.06, 0.12, 0.35, 0.6, 1.0, 1.0, 1.05, 0.95, 1.0,
-               1.0, 1.0, 0.95, 0.95, 1.0, 1.15, 1.3, 1.3, 0.8, 0.45)
+HOUR_WEIGHT = (
+    0.12,
+    0.08,
+    0.06,
+    0.05,
+    0.05,
+    0.06,
+    0.12,
+    0.35,
+    0.6,
+    1.0,
+    1.0,
+    1.05,
+    0.95,
+    1.0,
+    1.0,
+    1.0,
+    0.95,
+    0.95,
+    1.0,
+    1.15,
+    1.3,
+    1.3,
+    0.8,
+    0.45,
+)
+
+
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -44,8 +70,14 @@ def day_weight(date) -> float:
 
 
 class Simulator(FlowsMixin, InjectionsMixin):
-    def __init__(self, orders: int, seed: int = 1, start: datetime = DEFAULT_START,
-                 rates: dict[str, float] | None = None, shops: int = 6):
+    def __init__(
+        self,
+        orders: int,
+        seed: int = 1,
+        start: datetime = DEFAULT_START,
+        rates: dict[str, float] | None = None,
+        shops: int = 6,
+    ):
         if orders < 1:
             raise ValueError("orders must be at least 1")
         if shops < 1:
@@ -73,8 +105,13 @@ class Simulator(FlowsMixin, InjectionsMixin):
         self.shops = []
         for k in range(shops):
             platform = cat.PLATFORMS[k % len(cat.PLATFORMS)]
-            self.shops.append((f"{platform}-{k // len(cat.PLATFORMS) + 1:02d}", platform,
-                               cat.PLATFORM_WEIGHTS[platform] * 0.7 ** (k // len(cat.PLATFORMS))))
+            self.shops.append(
+                (
+                    f"{platform}-{k // len(cat.PLATFORMS) + 1:02d}",
+                    platform,
+                    cat.PLATFORM_WEIGHTS[platform] * 0.7 ** (k // len(cat.PLATFORMS)),
+                )
+            )
         self.shop_cum = list(_cumulative([s[2] for s in self.shops]))
         self.shop_share = {s[0]: s[2] / self.shop_cum[-1] for s in self.shops}
         # stock state per (sku index, warehouse)
@@ -146,8 +183,14 @@ class Simulator(FlowsMixin, InjectionsMixin):
         key = t
         if may_be_late and self.rng.random() < LATE_FRACTION:
             key = t + self.rng.randrange(30, 15 * MINUTE)
-        line = dumps({"id": f"{self.id_prefix}{self.event_no:09d}", "type": etype,
-                      "occurred_at": self.iso(t), "data": data})
+        line = dumps(
+            {
+                "id": f"{self.id_prefix}{self.event_no:09d}",
+                "type": etype,
+                "occurred_at": self.iso(t),
+                "data": data,
+            }
+        )
         self.seq += 1
         heapq.heappush(self.heap, (key, self.seq, line))
 
@@ -192,21 +235,36 @@ class Simulator(FlowsMixin, InjectionsMixin):
             self._make_slot(k, t, carry)
         self.flush(math.inf, out)  # tasks stop before the horizon, so this drains everything
         self.event_no += 1
-        out.write((dumps({"id": f"{self.id_prefix}{self.event_no:09d}", "type": "system.heartbeat",
-                          "occurred_at": self.iso(self.horizon),
-                          "data": {"component": cat.COMPONENTS[0]}}) + "\n").encode())
+        out.write(
+            (
+                dumps(
+                    {
+                        "id": f"{self.id_prefix}{self.event_no:09d}",
+                        "type": "system.heartbeat",
+                        "occurred_at": self.iso(self.horizon),
+                        "data": {"component": cat.COMPONENTS[0]},
+                    }
+                )
+                + "\n"
+            ).encode()
+        )
         self._final_labels()
-        header = {"stream_end": self.iso(self.horizon), "orders": self.n, "seed": self.seed,
-                  "start": self.iso(0), "shops": [s[0] for s in self.shops],
-                  "not_injected": self.skipped}
+        header = {
+            "stream_end": self.iso(self.horizon),
+            "orders": self.n,
+            "seed": self.seed,
+            "start": self.iso(0),
+            "shops": [s[0] for s in self.shops],
+            "not_injected": self.skipped,
+        }
         return [header, *self.labels]
 
     # ------------------------------------------------------------------ feeds
     def _initial_feeds(self):
         rng = self.rng
-        for i, sku in enumerate(self.skus):
+        for i in range(len(self.skus)):
             self._product(i, i // 20)
-            for j, wh in enumerate(cat.WAREHOUSES):
+            for wh in cat.WAREHOUSES:
                 self.on_hand[i, wh] = rng.randrange(500, 2000)
             self._stock(60 + i // 10, i)
             self.schedule(rng.randrange(HOUR, 12 * HOUR), self._product_task, i)
@@ -216,8 +274,18 @@ class Simulator(FlowsMixin, InjectionsMixin):
 
     def _product(self, i, t):
         sku = self.skus[i]
-        self.emit(t, "product.updated", {"sku": sku.code, "name": sku.name, "list_price": cat.fen(sku.list_price),
-                                         "cost": cat.fen(sku.cost), "active": True}, may_be_late=False)
+        self.emit(
+            t,
+            "product.updated",
+            {
+                "sku": sku.code,
+                "name": sku.name,
+                "list_price": cat.fen(sku.list_price),
+                "cost": cat.fen(sku.cost),
+                "active": True,
+            },
+            may_be_late=False,
+        )
 
     def _product_task(self, t, i):
         self._product(i, t)
@@ -236,9 +304,17 @@ class Simulator(FlowsMixin, InjectionsMixin):
             reserved = rng.randrange(0, 31)
             self.snap_avail[key] = self.on_hand[key] - reserved
             self.sold_since[key] = 0
-            self.emit(t + j, "inventory.updated", {"sku": self.skus[i].code, "warehouse": wh,
-                                                   "on_hand": self.on_hand[key], "reserved": reserved},
-                      may_be_late=False)
+            self.emit(
+                t + j,
+                "inventory.updated",
+                {
+                    "sku": self.skus[i].code,
+                    "warehouse": wh,
+                    "on_hand": self.on_hand[key],
+                    "reserved": reserved,
+                },
+                may_be_late=False,
+            )
 
     def _stock_task(self, t, i):
         if t >= self.silenced_from.get(i, self.horizon):
@@ -300,14 +376,30 @@ class Simulator(FlowsMixin, InjectionsMixin):
         for t in self._incident_times("price_error", 6 * HOUR, H - 6 * HOUR, business=True, min_rate=20):
             i = rng.choice(popular)
             sku = self.skus[i]
-            variant = rng.choice(("decimal_slip", "too_high", "below_cost") if sku.cost >= sku.list_price * 0.55
-                                 else ("decimal_slip", "too_high"))
-            unit = {"decimal_slip": sku.list_price // 10, "too_high": sku.list_price * 3,
-                    "below_cost": sku.cost * 9 // 10}[variant]
-            self.price_incidents.append({"start": t, "next": t, "sku": i, "unit": unit, "variant": variant,
-                                         "left": rng.randrange(3, 7), "orders": []})
-        for t in self._incident_times("payment_channel_failure", 6 * HOUR, H - 3 * HOUR, business=True,
-                                      min_rate=20):
+            variant = rng.choice(
+                ("decimal_slip", "too_high", "below_cost")
+                if sku.cost >= sku.list_price * 0.55
+                else ("decimal_slip", "too_high")
+            )
+            unit = {
+                "decimal_slip": sku.list_price // 10,
+                "too_high": sku.list_price * 3,
+                "below_cost": sku.cost * 9 // 10,
+            }[variant]
+            self.price_incidents.append(
+                {
+                    "start": t,
+                    "next": t,
+                    "sku": i,
+                    "unit": unit,
+                    "variant": variant,
+                    "left": rng.randrange(3, 7),
+                    "orders": [],
+                }
+            )
+        for t in self._incident_times(
+            "payment_channel_failure", 6 * HOUR, H - 3 * HOUR, business=True, min_rate=20
+        ):
             method = rng.choice(("alipay", "alipay", "wechat", "wechat", "card"))
             end = t + rng.randrange(20 * MINUTE, 41 * MINUTE)
             self.channel_down.append((method, t, end))
@@ -324,7 +416,7 @@ class Simulator(FlowsMixin, InjectionsMixin):
             self.schedule(fix, self._restock_task, key)
         window = LIMITS["inventory_sync_delay"]
         for _ in self._incident_times("inventory_sync_delay", 0, 1):
-            if H < window + 24 * HOUR:
+            if window + 24 * HOUR > H:
                 self.skipped.append("inventory_sync_delay")
                 break
             i = rng.choice([p for p in popular if p not in self.silenced_from])
@@ -337,22 +429,45 @@ class Simulator(FlowsMixin, InjectionsMixin):
                 variant = "heartbeat"  # the shop is not busy enough for its silence to stand out
             if variant == "fault":
                 component = rng.choice(cat.COMPONENTS)
-                self.emit(t, "system.fault", {"component": component, "severity": rng.choice(("critical", "major")),
-                                              "message": rng.choice(("数据库连接池耗尽", "上游接口连续超时",
-                                                                     "消息队列积压超过阈值", "证书过期导致握手失败"))},
-                          may_be_late=False)
+                self.emit(
+                    t,
+                    "system.fault",
+                    {
+                        "component": component,
+                        "severity": rng.choice(("critical", "major")),
+                        "message": rng.choice(
+                            (
+                                "数据库连接池耗尽",
+                                "上游接口连续超时",
+                                "消息队列积压超过阈值",
+                                "证书过期导致握手失败",
+                            )
+                        ),
+                    },
+                    may_be_late=False,
+                )
                 self.label("system_outage", component=component, variant="fault", at=self.iso(t))
             elif variant == "heartbeat":
                 component = rng.choice(cat.COMPONENTS)
                 end = t + rng.randrange(45 * MINUTE, 121 * MINUTE)
                 self.heartbeat_gaps.setdefault(component, []).append((t, end))
-                self.label("system_outage", component=component, variant="heartbeat_missing",
-                           start=self.iso(t), end=self.iso(end))
+                self.label(
+                    "system_outage",
+                    component=component,
+                    variant="heartbeat_missing",
+                    start=self.iso(t),
+                    end=self.iso(end),
+                )
             else:
                 end = t + rng.randrange(90 * MINUTE, 151 * MINUTE)
                 self.shop_silence.append((top_shop, t, end))
-                self.label("system_outage", shop=top_shop, variant="shop_silent", start=self.iso(t),
-                           end=self.iso(end))
+                self.label(
+                    "system_outage",
+                    shop=top_shop,
+                    variant="shop_silent",
+                    start=self.iso(t),
+                    end=self.iso(end),
+                )
 
     def _bad_stock_task(self, t, key):
         i, wh = key
@@ -361,16 +476,24 @@ class Simulator(FlowsMixin, InjectionsMixin):
         else:
             on_hand = self.rng.randrange(0, 10)
             reserved, variant = on_hand + self.rng.randrange(5, 40), "reserved_above_on_hand"
-        self.emit(t, "inventory.updated", {"sku": self.skus[i].code, "warehouse": wh, "on_hand": on_hand,
-                                           "reserved": reserved}, may_be_late=False)
-        self.label("inventory_data_error", sku=self.skus[i].code, warehouse=wh, variant=variant, at=self.iso(t))
+        self.emit(
+            t,
+            "inventory.updated",
+            {"sku": self.skus[i].code, "warehouse": wh, "on_hand": on_hand, "reserved": reserved},
+            may_be_late=False,
+        )
+        self.label(
+            "inventory_data_error", sku=self.skus[i].code, warehouse=wh, variant=variant, at=self.iso(t)
+        )
 
     def _final_labels(self):
         for g in self.malicious:
             if len(g["orders"]) >= LIMITS["malicious_min_orders"]:
                 for no in g["orders"]:
-                    self.label("malicious_orders", order_no=no, phone=g["customer"]["phone"])
-                self.label("malicious_orders", phone=g["customer"]["phone"], buyer_ip=g["ip"], orders=g["orders"])
+                    self.label("malicious_orders", order_no=no, phone=g["customer"]["phone"], implies=["payment_timeout"])
+                self.label(
+                    "malicious_orders", phone=g["customer"]["phone"], buyer_ip=g["ip"], orders=g["orders"]
+                )
         for p in self.price_incidents:
             if len(p["orders"]) >= 3:
                 code = self.skus[p["sku"]].code

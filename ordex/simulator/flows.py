@@ -10,13 +10,39 @@ from __future__ import annotations
 from . import catalog as cat
 from .config import DAY, HOUR, LEAD, LIMITS, MINUTE
 
-VAGUE_ADDRESSES = ("老地方，到了打电话", "学校门口保安室", "火车站附近", "公司前台", "同上", "见备注", "楼下菜鸟驿站")
+VAGUE_ADDRESSES = (
+    "老地方，到了打电话",
+    "学校门口保安室",
+    "火车站附近",
+    "公司前台",
+    "同上",
+    "见备注",
+    "楼下菜鸟驿站",
+)
 NOTES = ("请尽快发货", "不要放快递柜，谢谢", "送货前请电话联系", "周末也可以送", "是礼物，不要放价格单")
 
 
 class Order:
-    __slots__ = ("idx", "no", "t", "shop", "platform", "customer", "address", "place", "district", "remote",
-                 "wh", "lines", "shipping", "discount", "total", "ip", "method", "note")
+    __slots__ = (
+        "idx",
+        "no",
+        "t",
+        "shop",
+        "platform",
+        "customer",
+        "address",
+        "place",
+        "district",
+        "remote",
+        "wh",
+        "lines",
+        "shipping",
+        "discount",
+        "total",
+        "ip",
+        "method",
+        "note",
+    )
 
 
 class FlowsMixin:
@@ -62,8 +88,10 @@ class FlowsMixin:
     def _due_malicious(self, t):
         for g in self.malicious:
             if g["start"] <= t and g["next"] <= t and not g.get("done"):
-                if g["customer"] is not None and (t - g["start"] > LIMITS["malicious_window"] - 10 * MINUTE
-                                                  or len(g["orders"]) >= g["target"]):
+                if g["customer"] is not None and (
+                    t - g["start"] > LIMITS["malicious_window"] - 10 * MINUTE
+                    or len(g["orders"]) >= g["target"]
+                ):
                     g["done"] = True
                     continue
                 return g
@@ -126,14 +154,29 @@ class FlowsMixin:
 
     def _can_sell(self, i, wh, t, qty, locked=()):
         key = (i, wh)
-        return (i not in locked and not self._is_blocked(key, t)
-                and self.snap_avail[key] - self.sold_since[key] - qty >= 40)
+        return (
+            i not in locked
+            and not self._is_blocked(key, t)
+            and self.snap_avail[key] - self.sold_since[key] - qty >= 40
+        )
 
     def _qty(self, sku):
-        return self.rng.choices((1, 2, 3, 4, 5)[:sku.max_qty], (70, 20, 7, 2, 1)[:sku.max_qty])[0]
+        return self.rng.choices((1, 2, 3, 4, 5)[: sku.max_qty], (70, 20, 7, 2, 1)[: sku.max_qty])[0]
 
-    def _new_order(self, k, t, shop, *, forced=None, customer=None, n_lines=None, min_qty=1,
-                   remote=False, bad_phone=False, big_qty=None):
+    def _new_order(
+        self,
+        k,
+        t,
+        shop,
+        *,
+        forced=None,
+        customer=None,
+        n_lines=None,
+        min_qty=1,
+        remote=False,
+        bad_phone=False,
+        big_qty=None,
+    ):
         rng = self.rng
         code, platform = shop
         o = Order()
@@ -150,7 +193,7 @@ class FlowsMixin:
         o.remote = place[0] in cat.REMOTE_PROVINCES
         o.wh = place[4]
         o.ip = cat.buyer_ip(rng)
-        o.method = rng.choices(*zip(*cat.PAYMENT_METHODS[platform]))[0]
+        o.method = rng.choices(*zip(*cat.PAYMENT_METHODS[platform], strict=False))[0]
         o.note = rng.choice(NOTES) if rng.random() < 0.08 else None
         locked = self._price_locked(t)
         lines = []
@@ -179,8 +222,11 @@ class FlowsMixin:
                 continue
             used.add(i)
             r = rng.random()
-            unit = sku.list_price if r < 0.6 else (sku.list_price * 9 // 100 * 10 if r < 0.9
-                                                  else sku.list_price * 85 // 1000 * 10)
+            unit = (
+                sku.list_price
+                if r < 0.6
+                else (sku.list_price * 9 // 100 * 10 if r < 0.9 else sku.list_price * 85 // 1000 * 10)
+            )
             lines.append([i, qty, unit])
         if not lines:
             return None
@@ -206,13 +252,27 @@ class FlowsMixin:
 
     def _order_data(self, o):
         data = {
-            "order_no": o.no, "shop": o.shop, "platform": o.platform, "customer": o.customer,
+            "order_no": o.no,
+            "shop": o.shop,
+            "platform": o.platform,
+            "customer": o.customer,
             "address": o.address,
-            "lines": [{"sku": self.skus[i].code, "name": self.skus[i].name, "qty": qty,
-                       "unit_price": cat.fen(unit), "list_price": cat.fen(self.skus[i].list_price)}
-                      for i, qty, unit in o.lines],
-            "shipping_fee": cat.fen(o.shipping), "discount": cat.fen(o.discount), "total": cat.fen(o.total),
-            "currency": "CNY", "warehouse": o.wh, "ship_by": self.iso(o.t + LIMITS["ship_delay"]),
+            "lines": [
+                {
+                    "sku": self.skus[i].code,
+                    "name": self.skus[i].name,
+                    "qty": qty,
+                    "unit_price": cat.fen(unit),
+                    "list_price": cat.fen(self.skus[i].list_price),
+                }
+                for i, qty, unit in o.lines
+            ],
+            "shipping_fee": cat.fen(o.shipping),
+            "discount": cat.fen(o.discount),
+            "total": cat.fen(o.total),
+            "currency": "CNY",
+            "warehouse": o.wh,
+            "ship_by": self.iso(o.t + LIMITS["ship_delay"]),
             "buyer_ip": o.ip,
         }
         if o.note:
@@ -233,9 +293,15 @@ class FlowsMixin:
         for m, a, b in self.channel_down:
             if m == method and a <= p <= b and rng.random() < 0.85:
                 for _ in range(rng.choice((1, 1, 2))):
-                    self.emit(p, "payment.failed", {"order_no": o.no, "method": method,
-                                                    "reason": rng.choice(("渠道返回系统繁忙", "支付网关超时",
-                                                                          "银行通道异常"))})
+                    self.emit(
+                        p,
+                        "payment.failed",
+                        {
+                            "order_no": o.no,
+                            "method": method,
+                            "reason": rng.choice(("渠道返回系统繁忙", "支付网关超时", "银行通道异常")),
+                        },
+                    )
                     p += rng.randrange(40, 150)
                 method = "wechat" if method != "wechat" else "alipay"
                 p += rng.randrange(60, 5 * MINUTE)
@@ -250,30 +316,59 @@ class FlowsMixin:
     def _paid(self, o, p, method, amount):
         self.txn_no = getattr(self, "txn_no", 0) + 1
         prefix = {"alipay": "2026", "wechat": "4200", "card": "UP"}[method]
-        self.emit(p, "order.paid", {"order_no": o.no, "amount": cat.fen(amount), "method": method,
-                                    "txn_id": f"{prefix}{self.txn_no:010d}{self.rng.randrange(10**6):06d}"})
+        self.emit(
+            p,
+            "order.paid",
+            {
+                "order_no": o.no,
+                "amount": cat.fen(amount),
+                "method": method,
+                "txn_id": f"{prefix}{self.txn_no:010d}{self.rng.randrange(10**6):06d}",
+            },
+        )
 
     def _refund(self, o, t, amount, reason, *, done_after=None, done_amount=None, fail=False):
         self.refund_no = getattr(self, "refund_no", 0) + 1
         no = f"RF{self.refund_no:09d}"
-        self.emit(t, "refund.requested", {"refund_no": no, "order_no": o.no, "amount": cat.fen(amount),
-                                          "reason": reason})
+        self.emit(
+            t,
+            "refund.requested",
+            {"refund_no": no, "order_no": o.no, "amount": cat.fen(amount), "reason": reason},
+        )
         if fail:
-            self.emit(t + done_after, "refund.failed", {"refund_no": no, "order_no": o.no,
-                                                        "reason": self.rng.choice(("原路退回失败：银行卡已注销",
-                                                                                   "支付宝账户异常，退款被拒"))})
+            self.emit(
+                t + done_after,
+                "refund.failed",
+                {
+                    "refund_no": no,
+                    "order_no": o.no,
+                    "reason": self.rng.choice(("原路退回失败：银行卡已注销", "支付宝账户异常，退款被拒")),
+                },
+            )
         elif done_after is not None:
-            self.emit(t + done_after, "refund.completed", {"refund_no": no, "order_no": o.no,
-                                                           "amount": cat.fen(amount if done_amount is None
-                                                                             else done_amount)})
+            self.emit(
+                t + done_after,
+                "refund.completed",
+                {
+                    "refund_no": no,
+                    "order_no": o.no,
+                    "amount": cat.fen(amount if done_amount is None else done_amount),
+                },
+            )
         return no
 
     def _cancel(self, o, p, *, refund=True):
         """Buyer cancels before shipping; returns the time the refund is requested."""
         rng = self.rng
         asked = p + rng.randrange(10 * MINUTE, 3 * HOUR)
-        self.emit(asked, "order.cancel_requested", {"order_no": o.no, "reason": rng.choice(
-            ("不想要了", "拍错了/多拍了", "地址填错了", "价格买贵了"))})
+        self.emit(
+            asked,
+            "order.cancel_requested",
+            {
+                "order_no": o.no,
+                "reason": rng.choice(("不想要了", "拍错了/多拍了", "地址填错了", "价格买贵了")),
+            },
+        )
         done = asked + rng.randrange(5 * MINUTE, 60 * MINUTE)
         self.emit(done, "order.cancelled", {"order_no": o.no, "reason": "买家申请取消，商家已同意"})
         return done + rng.randrange(0, 2 * MINUTE)
@@ -281,17 +376,42 @@ class FlowsMixin:
     # ------------------------------------------------------------------ goods
     def _ship(self, o, s, *, lines=None, wh=None):
         rng = self.rng
-        carrier = "jd" if o.platform == "jd" and rng.random() < 0.7 else (
-            "ems" if o.remote and rng.random() < 0.4 else rng.choices(cat.CARRIERS, cat.CARRIER_WEIGHTS)[0])
+        carrier = (
+            "jd"
+            if o.platform == "jd" and rng.random() < 0.7
+            else (
+                "ems"
+                if o.remote and rng.random() < 0.4
+                else rng.choices(cat.CARRIERS, cat.CARRIER_WEIGHTS)[0]
+            )
+        )
         tracking = f"{cat.TRACKING_PREFIX[carrier]}{o.idx:08d}{rng.randrange(10**5):05d}"
         lines = lines if lines is not None else [(i, qty) for i, qty, _u in o.lines]
-        self.emit(s, "shipment.created", {
-            "shipment_no": f"SH{o.idx:09d}", "order_no": o.no, "carrier": carrier, "tracking_no": tracking,
-            "warehouse": wh or o.wh, "lines": [{"sku": self.skus[i].code, "qty": qty} for i, qty in lines]})
+        self.emit(
+            s,
+            "shipment.created",
+            {
+                "shipment_no": f"SH{o.idx:09d}",
+                "order_no": o.no,
+                "carrier": carrier,
+                "tracking_no": tracking,
+                "warehouse": wh or o.wh,
+                "lines": [{"sku": self.skus[i].code, "qty": qty} for i, qty in lines],
+            },
+        )
         return carrier, tracking, wh or o.wh
 
-    def _steps(self, o, s, *, pickup=(HOUR, 12 * HOUR), transit=None, gap=(4 * HOUR, 16 * HOUR),
-               locker=0.12, long_gap=None):
+    def _steps(
+        self,
+        o,
+        s,
+        *,
+        pickup=(HOUR, 12 * HOUR),
+        transit=None,
+        gap=(4 * HOUR, 16 * HOUR),
+        locker=0.12,
+        long_gap=None,
+    ):
         """A normal route: updates never more than ~18 h apart, delivered well inside deliver_by."""
         rng = self.rng
         steps = []
@@ -321,8 +441,9 @@ class FlowsMixin:
         return steps, t
 
     def _fast_steps(self, o, s):
-        return self._steps(o, s, pickup=(HOUR, 6 * HOUR), transit=self.rng.randint(1, 2),
-                           gap=(4 * HOUR, 12 * HOUR), locker=0)
+        return self._steps(
+            o, s, pickup=(HOUR, 6 * HOUR), transit=self.rng.randint(1, 2), gap=(4 * HOUR, 12 * HOUR), locker=0
+        )
 
     def _track(self, o, shipment, steps, *, delivered_to=None):
         carrier, tracking, wh = shipment
@@ -354,15 +475,33 @@ class FlowsMixin:
                 desc = TRACK_TEXT[status]
                 if status == "returned":
                     location = origin
-            self.emit(t, "tracking.updated", {"carrier": carrier, "tracking_no": tracking, "status": status,
-                                              "description": desc, "location": location,
-                                              "raw_status": RAW[status]})
+            self.emit(
+                t,
+                "tracking.updated",
+                {
+                    "carrier": carrier,
+                    "tracking_no": tracking,
+                    "status": status,
+                    "description": desc,
+                    "location": location,
+                    "raw_status": RAW[status],
+                },
+            )
 
     def _report(self, o, t, kind, message, photos=2):
-        self.emit(t, "customer.reported", {
-            "order_no": o.no, "kind": kind, "message": message,
-            "attachments": [{"name": f"photo{n}.jpg", "url": f"https://img.example.com/ordex/{o.no}/{n}.jpg"}
-                            for n in range(1, photos + 1)]})
+        self.emit(
+            t,
+            "customer.reported",
+            {
+                "order_no": o.no,
+                "kind": kind,
+                "message": message,
+                "attachments": [
+                    {"name": f"photo{n}.jpg", "url": f"https://img.example.com/ordex/{o.no}/{n}.jpg"}
+                    for n in range(1, photos + 1)
+                ],
+            },
+        )
 
     def _ship_at(self, p, lo=HOUR, hi=30 * HOUR):
         return p + self.rng.randrange(lo, hi)
@@ -380,20 +519,47 @@ class FlowsMixin:
         if o.remote and rng.random() < 0.08:
             # near miss: over the 48 h rule but inside the 72 h remote-province rule (not an exception)
             long_gap = rng.randrange(52 * HOUR, 60 * HOUR)
-        steps, delivered = self._steps(o, s, transit=rng.randint(2, 4) if long_gap else None, long_gap=long_gap)
+        steps, delivered = self._steps(
+            o, s, transit=rng.randint(2, 4) if long_gap else None, long_gap=long_gap
+        )
         self._track(o, shipment, steps)
         if rng.random() < 0.03:
             at = delivered + rng.randrange(2 * HOUR, 96 * HOUR)
             amount = max(100, min(o.total, o.lines[0][2]) * rng.choice((20, 50, 100)) // 100)
-            self._refund(o, at, amount, rng.choice(("七天无理由退货", "商品有轻微瑕疵，协商部分退款")),
-                         done_after=rng.randrange(HOUR, 12 * HOUR))
+            self._refund(
+                o,
+                at,
+                amount,
+                rng.choice(("七天无理由退货", "商品有轻微瑕疵，协商部分退款")),
+                done_after=rng.randrange(HOUR, 12 * HOUR),
+            )
 
 
-CARRIER_CN = {"shunfeng": "顺丰速运", "zhongtong": "中通快递", "yuantong": "圆通速递", "yunda": "韵达快递",
-              "shentong": "申通快递", "jd": "京东物流", "ems": "EMS", "jtexpress": "极兔速递"}
-RAW = {"info_received": "1", "picked_up": "1", "in_transit": "0", "out_for_delivery": "5",
-       "delivered": "3", "available_for_pickup": "501", "delivery_failed": "2", "refused": "14",
-       "returning": "6", "returned": "4", "lost": "2", "damaged": "209", "exception": "2"}
+CARRIER_CN = {
+    "shunfeng": "顺丰速运",
+    "zhongtong": "中通快递",
+    "yuantong": "圆通速递",
+    "yunda": "韵达快递",
+    "shentong": "申通快递",
+    "jd": "京东物流",
+    "ems": "EMS",
+    "jtexpress": "极兔速递",
+}
+RAW = {
+    "info_received": "1",
+    "picked_up": "1",
+    "in_transit": "0",
+    "out_for_delivery": "5",
+    "delivered": "3",
+    "available_for_pickup": "501",
+    "delivery_failed": "2",
+    "refused": "14",
+    "returning": "6",
+    "returned": "4",
+    "lost": "2",
+    "damaged": "209",
+    "exception": "2",
+}
 TRACK_TEXT = {
     "delivery_failed": "派送不成功：收件人电话无人接听，将再次派送",
     "refused": "收件人拒收，快件将退回寄件人",

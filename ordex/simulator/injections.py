@@ -55,11 +55,17 @@ class InjectionsMixin:
             return False
         if variant == "no_street_detail":
             province, city, _pc, districts = o.place[:4]
-            o.address = ({"province": province, "city": city, "district": o.district, "detail": ""}
-                         if rng.random() < 0.5 else {"raw": f"{province}{city}{o.district}"})
+            o.address = (
+                {"province": province, "city": city, "district": o.district, "detail": ""}
+                if rng.random() < 0.5
+                else {"raw": f"{province}{city}{o.district}"}
+            )
         elif variant == "unresolvable_address":
-            o.address = {"raw": rng.choice(("老地方，到了打电话", "学校门口保安室", "火车站附近", "公司前台",
-                                            "同上", "见备注"))}
+            o.address = {
+                "raw": rng.choice(
+                    ("老地方，到了打电话", "学校门口保安室", "火车站附近", "公司前台", "同上", "见备注")
+                )
+            }
         self._created(o)
         self._fulfil(o, self._pay(o))
         self._remember(o, "customer_info_error")
@@ -71,8 +77,12 @@ class InjectionsMixin:
         # the original must be an ordinary order placed 1-8 min earlier (window: 10 min)
         if prev is None or self.prev_kind is not None or not (MINUTE <= t - prev.t <= 8 * MINUTE):
             return False
-        o = self._new_order(k, t, (prev.shop, prev.platform),
-                            customer=(prev.customer, prev.address, prev.place, prev.district))
+        o = self._new_order(
+            k,
+            t,
+            (prev.shop, prev.platform),
+            customer=(prev.customer, prev.address, prev.place, prev.district),
+        )
         if o is None:
             return False
         o.lines = [list(line) for line in prev.lines]
@@ -81,7 +91,9 @@ class InjectionsMixin:
         p = self._pay(o)
         if self.rng.random() < 0.5:
             at = self._cancel(o, p)
-            self._refund(o, at, o.total, "重复下单，取消并退款", done_after=self.rng.randrange(10 * MINUTE, 3 * HOUR))
+            self._refund(
+                o, at, o.total, "重复下单，取消并退款", done_after=self.rng.randrange(10 * MINUTE, 3 * HOUR)
+            )
         else:
             self._fulfil(o, p)
         self._remember(o, "duplicate_order")
@@ -95,8 +107,11 @@ class InjectionsMixin:
             return False
         p = self._pay(o)
         asked = p + rng.randrange(10 * MINUTE, 3 * HOUR)
-        siblings = [j for j in self.base_variants[self.skus[o.lines[0][0]].base]
-                    if j != o.lines[0][0] and self._can_sell(j, o.wh, t, o.lines[0][1])]
+        siblings = [
+            j
+            for j in self.base_variants[self.skus[o.lines[0][0]].base]
+            if j != o.lines[0][0] and self._can_sell(j, o.wh, t, o.lines[0][1])
+        ]
         variant = rng.choice(("address", "customer", "lines") if siblings else ("address", "customer"))
         if variant == "address":
             o.address, o.district = self._address(o.place)
@@ -148,8 +163,14 @@ class InjectionsMixin:
             shop = self._pick_shop(t)
             customer, address, place, district = self._customer(shop[1], t)
             customer = {**customer, "phone": cat.phone(rng)}  # a plain number, the same on every order
-            g.update(customer=customer, shop=shop, ip=cat.buyer_ip(rng), target=rng.randint(5, 8),
-                     who=(customer, address, place, district), used=set())
+            g.update(
+                customer=customer,
+                shop=shop,
+                ip=cat.buyer_ip(rng),
+                target=rng.randint(5, 8),
+                who=(customer, address, place, district),
+                used=set(),
+            )
         o = self._new_order(k, t, g["shop"], customer=g["who"], n_lines=1)
         if o is None or o.lines[0][0] in g["used"]:
             if o is None:
@@ -207,8 +228,12 @@ class InjectionsMixin:
         restock = t + rng.randrange(30 * MINUTE, 90 * MINUTE)
         self.blocked[key] = [(low_at, restock + MINUTE)]
         on_hand = rng.randrange(0, qty)
-        self.emit(low_at, "inventory.updated", {"sku": self.skus[i].code, "warehouse": o.wh, "on_hand": on_hand,
-                                                "reserved": 0}, may_be_late=False)
+        self.emit(
+            low_at,
+            "inventory.updated",
+            {"sku": self.skus[i].code, "warehouse": o.wh, "on_hand": on_hand, "reserved": 0},
+            may_be_late=False,
+        )
         self.snap_avail[key], self.sold_since[key] = on_hand, 0
         self.schedule(restock, self._restock_task, key)
         self._created(o)
@@ -219,8 +244,14 @@ class InjectionsMixin:
         steps, _ = self._steps(o, s)
         self._track(o, shipment, steps)
         self._remember(o, "out_of_stock")
-        self.label("out_of_stock", order_no=o.no, sku=self.skus[i].code, warehouse=o.wh, ordered=qty,
-                   available=on_hand)
+        self.label(
+            "out_of_stock",
+            order_no=o.no,
+            sku=self.skus[i].code,
+            warehouse=o.wh,
+            ordered=qty,
+            available=on_hand,
+        )
         return True
 
     # ------------------------------------------------------------------ fulfilment
@@ -248,14 +279,22 @@ class InjectionsMixin:
         i, qty, _u = o.lines[0]
         ordered = {line[0] for line in o.lines}
         siblings = [j for j in self.base_variants[self.skus[i].base] if j not in ordered]
-        wrong = rng.choice(siblings) if siblings else next(j for j in range(len(self.skus)) if j not in ordered)
+        wrong = (
+            rng.choice(siblings) if siblings else next(j for j in range(len(self.skus)) if j not in ordered)
+        )
         s = self._ship_at(p)
         shipment = self._ship(o, s, lines=[(wrong, qty)] + [(j, q) for j, q, _u in o.lines[1:]])
         steps, delivered = self._steps(o, s)
         self._track(o, shipment, steps)
-        self._report(o, delivered + rng.randrange(2 * HOUR, 48 * HOUR), "wrong_item",
-                     f"我买的是{self.skus[i].name}，收到的是{self.skus[wrong].name}")
-        self.label("wrong_item", order_no=o.no, ordered_sku=self.skus[i].code, shipped_sku=self.skus[wrong].code)
+        self._report(
+            o,
+            delivered + rng.randrange(2 * HOUR, 48 * HOUR),
+            "wrong_item",
+            f"我买的是{self.skus[i].name}，收到的是{self.skus[wrong].name}",
+        )
+        self.label(
+            "wrong_item", order_no=o.no, ordered_sku=self.skus[i].code, shipped_sku=self.skus[wrong].code
+        )
         return True
 
     def _t_missing_item(self, k, t, shop):
@@ -269,8 +308,12 @@ class InjectionsMixin:
         shipment = self._ship(o, s, lines=short)
         steps, delivered = self._steps(o, s)
         self._track(o, shipment, steps)
-        self._report(o, delivered + rng.randrange(2 * HOUR, 48 * HOUR), "missing_item",
-                     f"{self.skus[o.lines[0][0]].name}买了{o.lines[0][1]}件，只收到{o.lines[0][1] - 1}件")
+        self._report(
+            o,
+            delivered + rng.randrange(2 * HOUR, 48 * HOUR),
+            "missing_item",
+            f"{self.skus[o.lines[0][0]].name}买了{o.lines[0][1]}件，只收到{o.lines[0][1] - 1}件",
+        )
         self.label("missing_item", order_no=o.no, sku=self.skus[o.lines[0][0]].code)
         return True
 
@@ -321,8 +364,13 @@ class InjectionsMixin:
         steps, _ = self._finish(steps, resumed + rng.randrange(3 * HOUR, 8 * HOUR), locker=0)
         steps.insert(3, (resumed + rng.randrange(HOUR, 3 * HOUR), "in_transit"))
         self._track(o, shipment, sorted(steps))
-        self.label("tracking_stalled", order_no=o.no, remote=o.remote, silent_from=self.iso(moved),
-                   silent_hours=round(gap / HOUR, 1))
+        self.label(
+            "tracking_stalled",
+            order_no=o.no,
+            remote=o.remote,
+            silent_from=self.iso(moved),
+            silent_hours=round(gap / HOUR, 1),
+        )
         return True
 
     def _t_delivery_overdue(self, k, t, shop):
@@ -362,7 +410,9 @@ class InjectionsMixin:
             variant, last = "carrier_lost", moved + rng.randrange(10 * HOUR, 30 * HOUR)
             steps.append((last, "lost"))
         self._track(o, shipment, steps)
-        self.label("parcel_lost", order_no=o.no, variant=variant, implies=self._implied_by_silence(o, s, last))
+        self.label(
+            "parcel_lost", order_no=o.no, variant=variant, implies=self._implied_by_silence(o, s, last)
+        )
         return True
 
     def _t_parcel_damaged(self, k, t, shop):
@@ -371,8 +421,13 @@ class InjectionsMixin:
             o, delivered = self._delivered_then(k, t, shop, "parcel_damaged")
             if o is None:
                 return False
-            self._report(o, delivered + rng.randrange(2 * HOUR, 36 * HOUR), "damaged", "收到时外箱压扁，商品摔坏了",
-                         photos=3)
+            self._report(
+                o,
+                delivered + rng.randrange(2 * HOUR, 36 * HOUR),
+                "damaged",
+                "收到时外箱压扁，商品摔坏了",
+                photos=3,
+            )
             variant = "customer_report"
         else:
             o = self._plain(k, t, shop, "parcel_damaged")
@@ -424,8 +479,13 @@ class InjectionsMixin:
         o, delivered = self._delivered_then(k, t, shop, "signed_not_received")
         if o is None:
             return False
-        self._report(o, delivered + self.rng.randrange(6 * HOUR, 36 * HOUR), "not_received",
-                     "物流显示已签收，但我没有收到包裹，驿站和快递柜都查不到", photos=1)
+        self._report(
+            o,
+            delivered + self.rng.randrange(6 * HOUR, 36 * HOUR),
+            "not_received",
+            "物流显示已签收，但我没有收到包裹，驿站和快递柜都查不到",
+            photos=1,
+        )
         self.label("signed_not_received", order_no=o.no)
         return True
 
@@ -440,8 +500,13 @@ class InjectionsMixin:
         others = [d for d in o.place[3] if d != o.district] or [o.district]
         elsewhere = f"{o.place[1]}{rng.choice(others)}{rng.choice(cat.COMMUNITIES)}"
         self._track(o, shipment, steps, delivered_to=elsewhere)
-        self._report(o, delivered + rng.randrange(6 * HOUR, 36 * HOUR), "other",
-                     f"快递送错地址了：签收地址是{elsewhere}，不是我下单填写的地址", photos=1)
+        self._report(
+            o,
+            delivered + rng.randrange(6 * HOUR, 36 * HOUR),
+            "other",
+            f"快递送错地址了：签收地址是{elsewhere}，不是我下单填写的地址",
+            photos=1,
+        )
         self.label("address_misdelivery", order_no=o.no, delivered_to=elsewhere)
         return True
 
@@ -455,8 +520,13 @@ class InjectionsMixin:
         failed_after = rng.randrange(10 * MINUTE, 3 * HOUR)
         no = self._refund(o, at, o.total, "订单取消，全额退款", done_after=failed_after, fail=True)
         # the merchant retries with a new refund, completed well inside the 12 h limit
-        self._refund(o, at + failed_after + rng.randrange(HOUR, 6 * HOUR), o.total, "退款失败后重新发起",
-                     done_after=rng.randrange(10 * MINUTE, 2 * HOUR))
+        self._refund(
+            o,
+            at + failed_after + rng.randrange(HOUR, 6 * HOUR),
+            o.total,
+            "退款失败后重新发起",
+            done_after=rng.randrange(10 * MINUTE, 2 * HOUR),
+        )
         self.label("refund_failed", order_no=o.no, refund_no=no)
         return True
 
@@ -469,13 +539,26 @@ class InjectionsMixin:
         if o.total >= 300 and rng.random() < 0.5:
             variant = "completed_differs"
             done = o.total - rng.randrange(100, max(101, o.total // 2))
-            self._refund(o, at, o.total, "订单取消，全额退款", done_after=rng.randrange(10 * MINUTE, 3 * HOUR),
-                         done_amount=done)
+            self._refund(
+                o,
+                at,
+                o.total,
+                "订单取消，全额退款",
+                done_after=rng.randrange(10 * MINUTE, 3 * HOUR),
+                done_amount=done,
+            )
         else:
             variant = "refunds_exceed_paid"
-            self._refund(o, at, o.total, "订单取消，全额退款", done_after=rng.randrange(10 * MINUTE, 2 * HOUR))
-            self._refund(o, at + rng.randrange(2 * HOUR, 4 * HOUR), max(100, o.total // 5), "补偿运费",
-                         done_after=rng.randrange(10 * MINUTE, 2 * HOUR))
+            self._refund(
+                o, at, o.total, "订单取消，全额退款", done_after=rng.randrange(10 * MINUTE, 2 * HOUR)
+            )
+            self._refund(
+                o,
+                at + rng.randrange(2 * HOUR, 4 * HOUR),
+                max(100, o.total // 5),
+                "补偿运费",
+                done_after=rng.randrange(10 * MINUTE, 2 * HOUR),
+            )
         self.label("refund_mismatch", order_no=o.no, variant=variant)
         return True
 
@@ -509,16 +592,42 @@ class InjectionsMixin:
         return True
 
     def _t_not_as_described(self, k, t, shop):
-        return self._customer_report_type(k, t, shop, "not_as_described", "not_as_described", (
-            "实物颜色和详情页图片差别很大", "尺码和描述不符，标L实际只有M大小", "详情页写支持快充，实际不支持"))
+        return self._customer_report_type(
+            k,
+            t,
+            shop,
+            "not_as_described",
+            "not_as_described",
+            (
+                "实物颜色和详情页图片差别很大",
+                "尺码和描述不符，标L实际只有M大小",
+                "详情页写支持快充，实际不支持",
+            ),
+        )
 
     def _t_quality_issue(self, k, t, shop):
-        return self._customer_report_type(k, t, shop, "quality_issue", "quality", (
-            "用了两天就坏了，无法开机", "开线、起球严重", "有异味，疑似质量问题", "拉链第一次用就断了"))
+        return self._customer_report_type(
+            k,
+            t,
+            shop,
+            "quality_issue",
+            "quality",
+            ("用了两天就坏了，无法开机", "开线、起球严重", "有异味，疑似质量问题", "拉链第一次用就断了"),
+        )
 
     def _t_complaint(self, k, t, shop):
-        return self._customer_report_type(k, t, shop, "complaint", "complaint", (
-            "客服态度很差，一直不回复", "投诉：承诺48小时发货却拖了很久才收到", "要求平台介入处理，商家推诿"))
+        return self._customer_report_type(
+            k,
+            t,
+            shop,
+            "complaint",
+            "complaint",
+            (
+                "客服态度很差，一直不回复",
+                "投诉：承诺48小时发货却拖了很久才收到",
+                "要求平台介入处理，商家推诿",
+            ),
+        )
 
     # ------------------------------------------------------------------ system
     def _t_data_loss(self, k, t, shop):
