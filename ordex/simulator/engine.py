@@ -490,7 +490,12 @@ class Simulator(FlowsMixin, InjectionsMixin):
         for g in self.malicious:
             if len(g["orders"]) >= LIMITS["malicious_min_orders"]:
                 for no in g["orders"]:
-                    self.label("malicious_orders", order_no=no, phone=g["customer"]["phone"], implies=["payment_timeout"])
+                    self.label(
+                        "malicious_orders",
+                        order_no=no,
+                        phone=g["customer"]["phone"],
+                        implies=["payment_timeout"],
+                    )
                 self.label(
                     "malicious_orders", phone=g["customer"]["phone"], buyer_ip=g["ip"], orders=g["orders"]
                 )
