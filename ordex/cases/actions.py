@@ -706,7 +706,7 @@ def add_evidence(case_id: int, *, actor: Principal, upload, note: str = "") -> E
 def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (), deadline_hours: int | None = None,
                  at: datetime | None = None) -> CustomerChoice:
     """Offer the customer resolutions (default: all the type allows) with a deadline (default: the type's,
-    48 h). The case waits for the customer meanwhile, which stops its SLA clock."""
+    48 h). The case moves to waiting_customer (so it must be triaged first), which stops its SLA clock."""
     case = _lock_case(case_id)
     _require_open(case)
     allowed = case.type.allowed_resolutions
@@ -722,7 +722,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     choice = CustomerChoice.objects.create(case=case, options=options, offered_at=at, deadline_at=at + timedelta(hours=hours))
     entries = [_entry(case, actor, TimelineKind.CHOICE_OFFERED, f"offered: {', '.join(options)}", at=at,
                       options=options, deadline_at=choice.deadline_at.isoformat())]
-    if CaseStatus.WAITING_CUSTOMER in TRANSITIONS[case.status]:
+    if case.status != CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
     TimelineEntry.objects.bulk_create(entries)
     return choice

@@ -7,7 +7,7 @@ Every refusal answers with a stable `code` (see docs/cases.md)."""
 from datetime import datetime
 
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -374,7 +374,7 @@ def create_case(request, body: ManualCaseIn):
         actor=request.auth, type_code=body.type, summary=body.summary, order_no=body.order_no,
         subject_key=body.subject_key, severity=body.severity, details=body.details,
     )
-    return 201, _reload(request, case.pk)
+    return Status(201, _reload(request, case.pk))
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with steps, choice, evidence and timeline")
@@ -432,8 +432,8 @@ def post_choice(request, case_id: int, body: ChoiceIn):
 def post_note(request, case_id: int, body: NoteIn):
     _workable(request, case_id)
     entry = actions.add_note(case_id, actor=request.auth, text=body.text)
-    return 201, {"at": entry.at, "actor": entry.actor_name, "kind": entry.kind, "from_status": "", "to_status": "",
-                 "message": entry.message, "data": entry.data}
+    return Status(201, {"at": entry.at, "actor": entry.actor_name, "kind": entry.kind, "from_status": "",
+                        "to_status": "", "message": entry.message, "data": entry.data})
 
 
 @router.post("/cases/{case_id}/evidence", response={201: EvidenceOut}, summary="Upload an image or PDF")
@@ -442,9 +442,9 @@ def post_evidence(request, case_id: int, file: File[UploadedFile], note: Form[st
     unless the file is a JPEG, PNG, GIF, WebP image or a PDF (declared type and content must agree)."""
     _workable(request, case_id)
     evidence = actions.add_evidence(case_id, actor=request.auth, upload=file, note=note)
-    return 201, {"id": evidence.pk, "kind": evidence.kind, "rule_code": "", "summary": evidence.summary, "facts": {},
-                 "content_type": evidence.content_type, "size": evidence.size, "url": evidence.file.url,
-                 "found_at": evidence.found_at}
+    return Status(201, {"id": evidence.pk, "kind": evidence.kind, "rule_code": "", "summary": evidence.summary,
+                        "facts": {}, "content_type": evidence.content_type, "size": evidence.size,
+                        "url": evidence.file.url, "found_at": evidence.found_at})
 
 
 # --- taxonomy, incidents, notifications -------------------------------------------------------------
@@ -472,7 +472,7 @@ def create_incident(request, body: IncidentIn):
     require_manager(request.auth)
     incident = actions.create_incident(actor=request.auth, type_code=body.type, key=body.key, title=body.title,
                                        owner_id=body.owner_id)
-    return 201, _incident_out(incident)
+    return Status(201, _incident_out(incident))
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
