@@ -1,0 +1,278 @@
+"""What rules see: the chunk of applied events (on import) or the stored hub (in a scan), with the few
+look-ups rules share, each done once per chunk / pass with one query."""
+
+from collections import defaultdict
+from datetime import timedelta
+from functools import cached_property
+
+from django.db.models import Q
+
+from ordex.orders.models import Component, OrderLine, Stock, TrackingEvent
+
+from .models import Finding, SkuQtyDay
+from .rules.base import Hit
+from .rules.event_rules import shipped_and_ordered
+from .rules.order_rules import stock_snapshot
+
+
+class BaseContext:
+    def __init__(self, params):
+        self.params = params
+        self._stock = None
+        self._stock_updated = {}
+        self._stock_skus = set()
+
+    def stock_for(self, skus):
+        missing = set(skus) - self._stock_skus
+        if missing or self._stock is None:
+            stock, updated = stock_snapshot(set(skus) | self._stock_skus)
+            self._stock, self._stock_updated, self._stock_skus = stock, updated, set(skus) | self._stock_skus
+        return self._stock
+
+    @property
+    def stock_updated(self):
+        return self._stock_updated
+
+    def sku_stock_updated(self, sku):
+        self.stock_for({sku})
+        return self._stock_updated.get(sku)
+
+    def component_heartbeat(self, name):
+        return Component.objects.filter(name=name).values_list("last_heartbeat_at", flat=True).first()
+
+    def stock_row(self, sku, warehouse):
+        return Stock.objects.filter(product__sku=sku, warehouse__code=warehouse).first()
+
+    def new_lines(self, order):
+        return []
+
+    def order_events(self, order_id):
+        return set()
+
+    def event_time(self, order=None):
+        return None
+
+    def shipped_and_ordered(self, order_ids):
+        return shipped_and_ordered(order_ids)
+
+
+class ScanContext(BaseContext):
+    """Clearing checks during a scan pass (as of a time)."""
+
+
+class EventContext(BaseContext):
+    """One applied chunk of events."""
+
+    def __init__(self, applied, params):
+        super().__init__(params)
+        self.applied = applied
+        self.by_type = defaultdict(list)
+        self.by_order = defaultdict(list)
+        for event in applied:
+            self.by_type[event.type].append(event)
+            if event.order is not None and event.order.pk:
+                self.by_order[event.order.pk].append(event)
+        self.end = max((e.occurred_at for e in applied), default=None)
+        self._lines = {}
+        for event in applied:
+            if event.type in ("order.created", "order.updated") and event.changed and event.order is not None:
+                self._lines[event.order.pk] = event.extra.get("lines", [])
+        self._shipped = None
+        self._histogram = None
+
+    def orders_with(self, types):
+        """Each order touched by these event types (state-changing events only) once, with the latest time."""
+        latest = {}
+        for event in self.applied:
+            if event.type in types and event.changed and event.order is not None and event.order.pk:
+                current = latest.get(event.order.pk)
+                if current is None or event.occurred_at > current[1]:
+                    latest[event.order.pk] = (event.order, event.occurred_at)
+        return list(latest.values())
+
+    def new_lines(self, order):
+        return self._lines.get(order.pk, []) if order is not None else []
+
+    def order_events(self, order_id):
+        return {e.type for e in self.by_order.get(order_id, ())}
+
+    def event_time(self, order=None):
+        events = self.by_order.get(order.pk, ()) if order is not None else ()
+        return max((e.occurred_at for e in events), default=None)
+
+    def shipped_and_ordered(self, order_ids):
+        if self._shipped is None:
+            ids = {o.pk for o, _ in self.orders_with({"shipment.created"})} | set(order_ids)
+            self._shipped = (ids, *shipped_and_ordered(ids))
+        if not set(order_ids) <= self._shipped[0]:
+            return shipped_and_ordered(order_ids)
+        return self._shipped[1], self._shipped[2]
+
+    def stock_row(self, sku, warehouse):
+        for event in reversed(self.by_type.get("inventory.updated", [])):
+            if event.data.sku == sku and event.data.warehouse == warehouse and event.stock is not None:
+                return event.stock
+        return None
+
+    def component_heartbeat(self, name):
+        for event in self.applied:
+            if event.component is not None and event.component.name == name:
+                return event.component.last_heartbeat_at
+        return None
+
+    @cached_property
+    def _first_skus(self):
+        ids = {e.order.pk for e in self.by_type.get("customer.reported", ()) if e.order is not None}
+        first = {}
+        for order_id, sku in OrderLine.objects.filter(order_id__in=ids).order_by("order_id", "line_no").values_list(
+                "order_id", "sku"):
+            first.setdefault(order_id, sku)
+        return first
+
+    def first_sku(self, order):
+        return self._first_skus.get(order.pk, "")
+
+    # ---- the SKU quantity histogram (quantity_anomaly) ------------------------------------------
+    def _load_histogram(self, days):
+        lines = [(order, line) for order, _ in self.orders_with({"order.created", "order.updated"})
+                 for line in self.new_lines(order)]
+        self._histogram = defaultdict(lambda: defaultdict(int))  # (sku, day) -> {qty: orders}
+        if not lines:
+            return
+        first_day = min(o.created_at for o, _ in lines).date() - timedelta(days=days)
+        for sku, day, qty, orders in SkuQtyDay.objects.filter(sku__in={line.sku for _, line in lines},
+                                                              day__gte=first_day).values_list(
+                "sku", "day", "qty", "orders"):
+            self._histogram[(sku, day)][qty] += orders
+
+    def qty_median(self, sku, at, days):
+        if self._histogram is None:
+            self._load_histogram(max(days, 30))
+        counts = defaultdict(int)
+        day = at.date()
+        for offset in range(days + 1):
+            for qty, n in self._histogram.get((sku, day - timedelta(days=offset)), {}).items():
+                counts[qty] += n
+        total = sum(counts.values())
+        if not total:
+            return 0, 0
+        running, middle = 0, (total + 1) / 2
+        for qty in sorted(counts):
+            running += counts[qty]
+            if running >= middle:
+                return qty, total
+        return 0, total  # pragma: no cover
+
+    def record_quantities(self):
+        """Add this chunk's new orders to the histogram (after the rules looked at the history before them)."""
+        bumps = defaultdict(int)
+        for event in self.by_type.get("order.created", ()):
+            if event.extra.get("created") and event.order is not None:
+                for line in event.extra.get("lines", []):
+                    bumps[(line.sku, event.order.created_at.date(), line.qty)] += 1
+        if not bumps:
+            return
+        existing = {(r.sku, r.day, r.qty): r for r in SkuQtyDay.objects.filter(
+            sku__in={k[0] for k in bumps}, day__in={k[1] for k in bumps})}
+        new, changed = [], []
+        for key, n in bumps.items():
+            row = existing.get(key)
+            if row is None:
+                new.append(SkuQtyDay(sku=key[0], day=key[1], qty=key[2], orders=n))
+            else:
+                row.orders += n
+                changed.append(row)
+        SkuQtyDay.objects.bulk_create(new, batch_size=500)
+        SkuQtyDay.objects.bulk_update(changed, ["orders"], batch_size=500)
+
+    # ---- tracking gaps (stalls that ended before anyone scanned) ---------------------------------
+    @cached_property
+    def tracking_gaps(self):
+        """(shipment, silent_from, moved_at) for every silence between two scans of a parcel that ends at
+        an event of this chunk."""
+        shipments = {e.shipment.pk: e.shipment for e in self.by_type.get("tracking.updated", ())
+                     if e.shipment is not None and e.shipment.pk and e.order is not None}
+        if not shipments:
+            return []
+        chunk_times = defaultdict(set)
+        for event in self.by_type.get("tracking.updated", ()):
+            if event.shipment is not None and event.order is not None:
+                chunk_times[event.shipment.pk].add(event.occurred_at)
+                if event.shipment.order_id == event.order.pk:
+                    event.shipment.order = event.order  # already in memory: no query per parcel
+        times = defaultdict(list)
+        for shipment_id, at in TrackingEvent.objects.filter(shipment_id__in=list(shipments)).values_list(
+                "shipment_id", "occurred_at"):
+            times[shipment_id].append(at)
+        gaps = []
+        for shipment_id, values in times.items():
+            shipment = shipments[shipment_id]
+            if shipment.picked_up_at is None:
+                continue
+            values.sort()
+            for prev, nxt in zip(values, values[1:], strict=False):
+                if prev >= shipment.picked_up_at and nxt in chunk_times[shipment_id] and nxt - prev > timedelta(hours=1):
+                    gaps.append((shipment, prev, nxt))
+        return gaps
+
+    # ---- incidents --------------------------------------------------------------------------------
+    def group_incidents(self, rule, hits: list[Hit], prefix, title, min_param, hours_param):
+        """When ≥ N findings of this rule share a SKU within the window, they join one incident (the
+        earlier ones too)."""
+        if not hits:
+            return hits
+        p = self.params.base(rule)
+        window = timedelta(hours=p[hours_param])
+        by_sku = defaultdict(list)
+        for hit in hits:
+            if hit.sku:
+                by_sku[hit.sku].append(hit)
+        if not by_sku:
+            return hits
+        earliest = min(h.found_at for h in hits) - window
+        earlier = defaultdict(list)
+        for finding in Finding.objects.filter(rule_code=rule.code, sku__in=list(by_sku), found_at__gte=earliest,
+                                              level="finding").select_related("order"):
+            earlier[finding.sku].append(finding)
+        extra = []
+        for sku, members in by_sku.items():
+            key = f"{prefix}:sku:{sku}"
+            known_orders = {f.order_id for f in earlier[sku]}
+            fresh = [h for h in members if h.order is None or h.order.pk not in known_orders]
+            if len({*known_orders, *(h.order.pk for h in fresh if h.order is not None)}) < p[min_param]:
+                continue
+            for hit in members:
+                hit.incident_key, hit.incident_title = key, f"{title}：{sku}"
+                hit.facts = {**hit.facts, "incident": key}
+            for finding in earlier[sku]:
+                if finding.facts.get("incident") != key and finding.order is not None:
+                    extra.append(Hit(rule.code, rule.type_code, finding.subject_key, finding.found_at,
+                                     f"{finding.summary}（同一 SKU 已有多笔，归入事件）",
+                                     {**finding.facts, "incident": key}, order=finding.order, sku=sku,
+                                     level="escalation", occurrence=f"{finding.occurrence}:incident",
+                                     incident_key=key, incident_title=f"{title}：{sku}"))
+        return hits + extra
+
+
+def touched_findings(ctx: EventContext):
+    """Active findings on anything this chunk touched: what may have cleared (one query)."""
+    order_ids = set(ctx.by_order)
+    shipment_ids = {e.shipment.pk for e in ctx.applied if e.shipment is not None and e.shipment.pk}
+    refund_ids = {e.refund.pk for e in ctx.applied if e.refund is not None and e.refund.pk}
+    skus = {e.data.sku for e in ctx.by_type.get("inventory.updated", ())}
+    subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
+    subjects |= {f"sku:{sku}" for sku in skus}
+    q = Q()
+    if order_ids:
+        q |= Q(order_id__in=order_ids)
+    if shipment_ids:
+        q |= Q(shipment_id__in=shipment_ids)
+    if refund_ids:
+        q |= Q(refund_id__in=refund_ids)
+    if skus:
+        q |= Q(sku__in=skus, rule_code__in=("out_of_stock", "inventory_data_error", "inventory_sync_delay"))
+    if subjects:
+        q |= Q(subject_key__in=subjects)
+    if not q:
+        return []
+    return list(Finding.objects.filter(q, active=True).select_related("order", "shipment", "refund"))

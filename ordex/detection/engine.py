@@ -1,0 +1,237 @@
+"""The rule engine: stored parameters (with per-shop/per-platform overrides), recording what rules found,
+and clearing what is no longer true. Rules decide; this module writes (findings, then cases through
+`ordex.cases.actions`)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from .models import Finding, FindingLevel, Rule, RuleOverride
+from .rules import REGISTRY
+from .rules.base import BaseRule, Hit, ParamGroup
+
+
+class Params:
+    """Every rule's effective parameters, read once (per chunk or per scan pass)."""
+
+    def __init__(self, extra: dict[str, dict] | None = None, rules: list[str] | None = None):
+        rows = Rule.objects.all() if rules is None else Rule.objects.filter(code__in=rules)
+        self.rows = {row.code: row for row in rows}
+        self.extra = extra or {}  # code -> params given on the command line (dry runs)
+        self.shop_layers: dict[str, dict[int, dict]] = defaultdict(dict)
+        self.platform_layers: dict[str, dict[str, dict]] = defaultdict(dict)
+        for override in RuleOverride.objects.filter(rule_id__in=[r.pk for r in self.rows.values()]).select_related(
+                "rule"):
+            if override.shop_id:
+                self.shop_layers[override.rule.code][override.shop_id] = override.params
+            else:
+                self.platform_layers[override.rule.code][override.platform] = override.params
+        self._cache: dict[tuple, dict] = {}
+
+    def enabled(self, code: str) -> bool:
+        row = self.rows.get(code)
+        return row is None or row.enabled
+
+    def base(self, rule: BaseRule) -> dict:
+        row = self.rows.get(rule.code)
+        return rule.merge(row.params if row else {}, self.extra.get(rule.code, {}))
+
+    def for_order(self, rule: BaseRule, shop_id: int | None, platform: str) -> dict:
+        key = (rule.code, shop_id, platform)
+        if key not in self._cache:
+            row = self.rows.get(rule.code)
+            self._cache[key] = rule.merge(
+                row.params if row else {},
+                self.platform_layers[rule.code].get(platform, {}),
+                self.shop_layers[rule.code].get(shop_id, {}),
+                self.extra.get(rule.code, {}),
+            )
+        return self._cache[key]
+
+    def for_order_obj(self, rule: BaseRule, order) -> dict:
+        return self.for_order(rule, order.shop_id, order.platform)
+
+    def groups(self, rule: BaseRule) -> list[ParamGroup]:
+        """Disjoint sets of orders with their parameters, for set-based queries."""
+        shops = self.shop_layers.get(rule.code, {})
+        platforms = self.platform_layers.get(rule.code, {})
+        row = self.rows.get(rule.code)
+        base_layer = row.params if row else {}
+        cli = self.extra.get(rule.code, {})
+        groups = [ParamGroup(rule.merge(base_layer, cli), exclude_shops=frozenset(shops),
+                             exclude_platforms=frozenset(platforms))]
+        for platform, layer in platforms.items():
+            groups.append(ParamGroup(rule.merge(base_layer, layer, cli), platforms=frozenset({platform}),
+                                     exclude_shops=frozenset(shops)))
+        if shops:
+            from ordex.orders.models import Shop
+
+            for shop_id, platform in Shop.objects.filter(pk__in=shops).values_list("pk", "platform"):
+                groups.append(ParamGroup(rule.merge(base_layer, platforms.get(platform, {}), shops[shop_id], cli),
+                                         shops=frozenset({shop_id})))
+        return groups
+
+
+@dataclass
+class Outcome:
+    found: list[Hit] = field(default_factory=list)  # new findings (recorded, or would be in a dry run)
+    already: int = 0  # hits that were already recorded
+    cleared: list[tuple] = field(default_factory=list)  # (finding, cleared_at, summary)
+    cases_opened: int = 0
+
+    def merge(self, other: "Outcome"):
+        self.found += other.found
+        self.already += other.already
+        self.cleared += other.cleared
+        self.cases_opened += other.cases_opened
+
+
+def _cases():
+    try:
+        from ordex.cases import actions
+    except ImportError:  # pragma: no cover - the cases app is part of every installation
+        return None
+    return actions
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    seen, unique = set(), []
+    for hit in sorted(hits, key=lambda h: h.found_at):
+        key = (hit.rule, hit.subject_key, hit.occurrence)
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique
+
+
+def known_findings(hits: list[Hit]) -> dict[tuple, Finding]:
+    keys = {(h.rule, h.subject_key, h.occurrence) for h in hits}
+    found = {}
+    subjects = sorted({k[1] for k in keys})
+    for start in range(0, len(subjects), 500):
+        for finding in Finding.objects.filter(subject_key__in=subjects[start:start + 500],
+                                              rule_code__in={k[0] for k in keys}):
+            key = (finding.rule_code, finding.subject_key, finding.occurrence)
+            if key in keys:
+                found[key] = finding
+    return found
+
+
+def _active_subjects(hits: list[Hit]) -> set[tuple[str, str]]:
+    wanted = {(h.rule, h.subject_key) for h in hits if not h.repeatable and h.cleared_at is None}
+    subjects = sorted({s for _, s in wanted})
+    found = set()
+    for start in range(0, len(subjects), 500):
+        rows = Finding.objects.filter(active=True, level=FindingLevel.FINDING, subject_key__in=subjects[start:start + 500],
+                                      rule_code__in={r for r, _ in wanted}).values_list("rule_code", "subject_key")
+        found |= set(rows) & wanted
+    return found
+
+
+def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
+    """Record what rules found: a new firing becomes a Finding and opens or updates a case; a firing
+    already recorded changes nothing (replays, repeated scans). A hit that arrives already ended
+    (history replayed after the fact) is recorded and cleared at once. The caller holds a transaction."""
+    outcome = Outcome()
+    hits = _dedupe(hits)
+    if not hits:
+        return outcome
+    known = known_findings(hits)
+    open_subjects = _active_subjects(hits)
+    fresh = []
+    for hit in hits:
+        finding = known.get((hit.rule, hit.subject_key, hit.occurrence))
+        if finding is None and not hit.repeatable and hit.level == FindingLevel.FINDING and hit.cleared_at is None \
+                and (hit.rule, hit.subject_key) in open_subjects:
+            outcome.already += 1  # the condition is already open on this subject: nothing new
+        elif finding is None:
+            fresh.append(hit)
+        else:
+            outcome.already += 1
+            if finding.active and hit.cleared_at is not None:
+                outcome.cleared.append((finding, hit.cleared_at, hit.clear_summary))
+    outcome.found = fresh
+    if dry_run:
+        return outcome
+    actions = _cases()
+    rows = []
+    for hit in fresh:
+        row = Finding(
+            rule_code=hit.rule, type_code=hit.type_code, level=hit.level, subject_key=hit.subject_key[:260],
+            occurrence=hit.occurrence, order=hit.order, shipment=hit.shipment, refund=hit.refund, sku=hit.sku,
+            found_at=hit.found_at, basis_at=hit.basis_at, summary=hit.summary, facts=hit.facts,
+            active=hit.level == FindingLevel.FINDING and hit.cleared_at is None,
+            cleared_at=hit.cleared_at if hit.level == FindingLevel.FINDING else None,
+            clear_summary=hit.clear_summary,
+        )
+        if actions is not None and hit.level != FindingLevel.WARNING:
+            result = actions.record_finding(
+                type_code=hit.type_code, found_at=hit.found_at, summary=hit.summary,
+                facts={**hit.facts, "level": hit.level} if hit.level != FindingLevel.FINDING else hit.facts,
+                rule_code=hit.rule, order=hit.order, subject_key="" if hit.order is not None else hit.subject_key,
+                orders=hit.orders, incident_key=hit.incident_key, incident_title=hit.incident_title,
+            )
+            row.case_id = result.case.pk
+            row.case_created = result.created
+            outcome.cases_opened += int(result.created)
+            if hit.cleared_at is not None and hit.level == FindingLevel.FINDING:
+                actions.clear_finding(type_code=hit.type_code, cleared_at=hit.cleared_at,
+                                      summary=hit.clear_summary or "条件已消除", rule_code=hit.rule,
+                                      order=hit.order, subject_key="" if hit.order is not None else hit.subject_key)
+        rows.append(row)
+    Finding.objects.bulk_create(rows, batch_size=500)
+    return outcome
+
+
+def clear(items: list[tuple], *, dry_run: bool = False) -> int:
+    """End findings whose condition went away: the case's timeline says so, an untouched case resolves."""
+    if dry_run or not items:
+        return len(items)
+    actions = _cases()
+    done, seen = [], set()
+    for finding, cleared_at, summary in items:
+        if not finding.active or finding.pk in seen:
+            continue
+        seen.add(finding.pk)
+        finding.active = False
+        finding.cleared_at = max(cleared_at, finding.found_at)
+        finding.clear_summary = summary
+        done.append(finding)
+        if actions is not None and finding.level == FindingLevel.FINDING:
+            actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=summary,
+                                  rule_code=finding.rule_code, order=finding.order if finding.order_id else None,
+                                  subject_key="" if finding.order_id else finding.subject_key)
+    Finding.objects.bulk_update(done, ["active", "cleared_at", "clear_summary"], batch_size=500)
+    return len(done)
+
+
+def write_in_batches(hits: list[Hit], clears: list[tuple], *, batch: int = 100) -> Outcome:
+    """Record hits and clears in short transactions so a scan never holds the write lock for long."""
+    outcome = Outcome()
+    for start in range(0, len(hits), batch):
+        with transaction.atomic():
+            outcome.merge(record(hits[start:start + batch]))
+    pending = clears + outcome.cleared
+    outcome.cleared = []
+    for start in range(0, len(pending), batch):
+        with transaction.atomic():
+            part = pending[start:start + batch]
+            clear(part)
+            outcome.cleared += part
+    return outcome
+
+
+def rule(code: str) -> BaseRule:
+    return REGISTRY[code]
+
+
+def all_rules() -> list[BaseRule]:
+    return list(REGISTRY.values())
+
+
+def as_utc(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value.astimezone(UTC)

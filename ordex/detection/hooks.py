@@ -1,0 +1,31 @@
+"""Called by ingest once per applied chunk, inside its transaction (settings.ORDEX_EVENT_SUBSCRIBERS).
+
+Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
+findings are recorded and conditions the chunk ended are cleared."""
+
+from . import engine
+from .context import EventContext, touched_findings
+from .rules import RULES
+
+
+def on_events(applied) -> None:
+    if not applied:
+        return
+    params = engine.Params()
+    ctx = EventContext(applied, params)
+    types = set(ctx.by_type)
+    hits = []
+    for rule in RULES:
+        if hasattr(rule, "evaluate") and rule.events & types and params.enabled(rule.code):
+            hits.extend(rule.evaluate(ctx))
+    ctx.record_quantities()
+    outcome = engine.record(hits)
+    clears = list(outcome.cleared)
+    for finding in touched_findings(ctx):
+        rule = engine.REGISTRY.get(finding.rule_code)
+        if rule is None:
+            continue
+        ended = rule.check_clear(finding, ctx.end, ctx)
+        if ended:
+            clears.append((finding, ended[0], ended[1]))
+    engine.clear(clears)

@@ -1,0 +1,139 @@
+"""Detection's tables: the stored rules (editable parameters), their per-shop/per-platform overrides,
+each periodic rule's scan watermark, and the finding log.
+
+A `Finding` is one firing of one rule on one subject (an order, a parcel, a SKU, a shop ...). It is the
+de-duplication key (the same firing seen again — replayed events, a second scan — changes nothing) and the
+list of conditions that are still true (`active`), which is what clearing re-checks.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Trigger(models.TextChoices):
+    ON_EVENT = "on_event", "事件触发 on event"
+    PERIODIC = "periodic", "定时扫描 periodic"
+
+
+class FindingLevel(models.TextChoices):
+    FINDING = "finding", "异常 finding"
+    WARNING = "warning", "预警 warning"
+    ESCALATION = "escalation", "升级 escalation"
+
+
+class Rule(models.Model):
+    code = models.CharField(max_length=64, unique=True)
+    type_code = models.CharField(max_length=64, help_text="Exception type the rule opens cases of")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    enabled = models.BooleanField(default=True)
+    params = models.JSONField(default=dict, blank=True, help_text="Parameters; missing keys take the defaults")
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class RuleOverride(models.Model):
+    """Parameters that differ for one shop or one platform (a shop override wins over its platform's)."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="overrides")
+    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.CASCADE)
+    platform = models.CharField(max_length=20, blank=True)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(shop__isnull=False) & Q(platform="")) | (Q(shop__isnull=True) & ~Q(platform="")),
+                name="rule_override_shop_xor_platform",
+            ),
+            models.UniqueConstraint(fields=["rule", "shop"], condition=Q(shop__isnull=False),
+                                    name="rule_override_unique_shop"),
+            models.UniqueConstraint(fields=["rule", "platform"], condition=~Q(platform=""),
+                                    name="rule_override_unique_platform"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_id} @ {self.shop or self.platform}"
+
+
+class RuleState(models.Model):
+    """How far a periodic rule has scanned: the next pass only looks at what became due after this."""
+
+    rule = models.OneToOneField(Rule, on_delete=models.CASCADE, related_name="state")
+    scanned_until = models.DateTimeField(null=True, blank=True)
+    last_pass_at = models.DateTimeField(null=True, blank=True)
+    last_pass_seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.rule_id} until {self.scanned_until}"
+
+
+class Finding(models.Model):
+    rule_code = models.CharField(max_length=64)
+    type_code = models.CharField(max_length=64)
+    level = models.CharField(max_length=12, choices=FindingLevel.choices, default=FindingLevel.FINDING)
+    subject_key = models.CharField(max_length=260, help_text="order:<no>, sku:<sku>, shop:<code>, ...")
+    occurrence = models.CharField(max_length=60, blank=True,
+                                  help_text="Tells apart repeated firings on one subject (e.g. a second stall)")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    shipment = models.ForeignKey("orders.Shipment", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
+    refund = models.ForeignKey("orders.Refund", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField(max_length=100, blank=True)
+    found_at = models.DateTimeField()
+    basis_at = models.DateTimeField(null=True, blank=True, help_text="The time the condition was measured from")
+    summary = models.TextField()
+    facts = models.JSONField(default=dict)
+    active = models.BooleanField(default=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    clear_summary = models.TextField(blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    case_created = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule_code", "subject_key", "occurrence"], name="finding_unique_firing"),
+        ]
+        indexes = [
+            models.Index(fields=["rule_code", "found_at"]),
+            models.Index(fields=["rule_code"], condition=Q(active=True), name="finding_active_rule"),
+            models.Index(fields=["order"], condition=Q(active=True), name="finding_active_order"),
+            models.Index(fields=["shipment"], condition=Q(active=True), name="finding_active_shipment"),
+            models.Index(fields=["subject_key"], condition=Q(active=True), name="finding_active_subject"),
+            models.Index(fields=["sku"], condition=Q(active=True), name="finding_active_sku"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_code} {self.subject_key} {self.found_at:%Y-%m-%d %H:%M}"
+
+
+class HeartbeatMark(models.Model):
+    """The latest heartbeat detection has seen per component, so a gap is found when the next beat arrives."""
+
+    component = models.CharField(max_length=100, unique=True)
+    last_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.component} {self.last_at}"
+
+
+class SkuQtyDay(models.Model):
+    """How many orders bought a SKU in a given quantity on a day: the history behind 'the SKU's 30-day
+    median qty per order', kept as a small histogram so the median costs one indexed read per chunk."""
+
+    sku = models.CharField(max_length=100)
+    day = models.DateField()
+    qty = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sku", "day", "qty"], name="sku_qty_day_unique")]
+
+    def __str__(self):
+        return f"{self.sku} {self.day} ×{self.qty}: {self.orders}"

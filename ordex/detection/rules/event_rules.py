@@ -1,0 +1,432 @@
+"""Rules that fire on an event: payments, parcels' carrier statuses, shipped lines, refunds, customer
+reports, stock snapshots, system faults."""
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from ordex.orders.address import parse_address
+from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
+from ordex.orders.models import Refund, ShipmentLine
+
+from .base import BaseRule, Hit, Param, fmt_time, order_subject
+
+
+class PaymentMismatch(BaseRule):
+    code = "payment_mismatch"
+    type_code = "payment_mismatch"
+    trigger = "on_event"
+    title = "支付金额不符 payment mismatch"
+    description = ("实付金额 ≠ 应付金额，或同一订单付款两次（同一交易号重复推送不算）。"
+                   " Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
+    events = frozenset({"order.paid", "order.created", "order.updated"})
+    params = (Param("tolerance", Decimal, Decimal("0.00"), "允许误差（元） tolerance (CNY)"),)
+
+    def problem(self, order, p):
+        if not order.paid_at:
+            return None
+        if order.payment_count >= 2:
+            return f"订单付款 {order.payment_count} 次，共 ¥{order.paid_amount}（应付 ¥{order.total}）", "paid_twice"
+        if abs(order.paid_amount - order.total) > p["tolerance"]:
+            kind = "underpaid" if order.paid_amount < order.total else "overpaid"
+            return f"实付 ¥{order.paid_amount} ≠ 应付 ¥{order.total}（{'少付' if kind == 'underpaid' else '多付'} " \
+                   f"¥{abs(order.paid_amount - order.total)}）", kind
+        return None
+
+    def evaluate(self, ctx):
+        hits = []
+        for order, at in ctx.orders_with(self.events):
+            found = self.problem(order, ctx.params.for_order_obj(self, order))
+            if found:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), max(at, order.paid_at), found[0],
+                                {"variant": found[1], "paid": str(order.paid_amount), "payable": str(order.total),
+                                 "payments": order.payment_count}, order=order))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        if order is not None and order.paid_at and not self.problem(order, ctx.params.for_order_obj(self, order)):
+            return ctx.event_time(order=order) or as_of, "金额已一致 amounts agree"
+        return None
+
+
+class CancelShippedAnyway(BaseRule):
+    code = "cancel_shipped_anyway"
+    type_code = "cancel_failed"
+    trigger = "on_event"
+    title = "申请取消后仍发货 shipped despite a cancel request"
+    description = ("买家已申请取消、订单未取消却发货了。 Cancel requested and not honoured, but the order was shipped anyway.")
+    events = frozenset({"shipment.created", "order.cancel_requested"})
+    params = ()
+
+    def evaluate(self, ctx):
+        hits = []
+        for order, _ in ctx.orders_with(self.events):
+            requested, shipped = order.cancel_requested_at, order.shipped_at
+            if requested and shipped and requested <= shipped and (order.cancelled_at is None or
+                                                                    order.cancelled_at > shipped):
+                hits.append(Hit(self.code, self.type_code, order_subject(order), shipped,
+                                f"买家 {fmt_time(requested)} 申请取消，订单未取消却于 {fmt_time(shipped)} 发货：需拦截",
+                                {"cancel_requested_at": requested.isoformat(), "shipped_at": shipped.isoformat(),
+                                 "variant": "shipped_anyway"}, order=order))
+        return hits
+
+
+class CarrierStatus(BaseRule):
+    """One carrier status (or set) opens one type. Instantiated per type below."""
+
+    trigger = "on_event"
+    events = frozenset({"tracking.updated"})
+    params = ()
+    statuses: frozenset = frozenset()
+    clears_on_delivery = False
+
+    def __init__(self, code, type_code, statuses, title, description, clears_on_delivery=False):
+        self.code, self.type_code, self.statuses = code, type_code, frozenset(statuses)
+        self.title, self.description, self.clears_on_delivery = title, description, clears_on_delivery
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("tracking.updated", ()):
+            if event.data.status not in self.statuses or event.order is None or getattr(event.data, "stalled", False):
+                continue
+            shipment = event.shipment
+            label = TrackingStatus(event.data.status).label
+            hits.append(Hit(self.code, self.type_code, order_subject(event.order), event.occurred_at,
+                            f"{shipment.carrier} {shipment.tracking_no}：{label}"
+                            f"（{event.data.location or '—'} {event.data.description or ''}".rstrip() + f"，{fmt_time(event.occurred_at)}）",
+                            {"carrier": shipment.carrier, "tracking_no": shipment.tracking_no,
+                             "status": event.data.status, "location": event.data.location,
+                             "description": event.data.description}, order=event.order, shipment=shipment))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        shipment = finding.shipment
+        if self.clears_on_delivery and shipment is not None and shipment.delivered_at \
+                and shipment.delivered_at > finding.found_at:
+            return shipment.delivered_at, "已签收 delivered"
+        return None
+
+
+class CarrierSaysStalled(BaseRule):
+    code = "carrier_stalled"
+    type_code = "tracking_stalled"
+    trigger = "on_event"
+    title = "承运商标记超时未更新 carrier flags no update"
+    description = ("承运商推送“超时未更新”（快递100 202）。包裹再次移动后自动消除。"
+                   " The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it moves.")
+    events = frozenset({"tracking.updated"})
+    params = ()
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("tracking.updated", ()):
+            shipment = event.shipment
+            if getattr(event.data, "stalled", False) and event.order is not None and shipment.carrier_stalled_at:
+                hits.append(Hit(self.code, self.type_code, order_subject(event.order), event.occurred_at,
+                                f"{shipment.carrier} {shipment.tracking_no}：承运商标记超时未更新；最后："
+                                f"{shipment.last_location or '—'} {fmt_time(shipment.last_event_at)}",
+                                {"carrier": shipment.carrier, "tracking_no": shipment.tracking_no,
+                                 "last_location": shipment.last_location}, order=event.order, shipment=shipment,
+                                basis_at=event.occurred_at, occurrence=f"{shipment.shipment_no}@carrier"))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        shipment = finding.shipment
+        if shipment is not None and shipment.carrier_stalled_at is None and shipment.status_at \
+                and shipment.status_at >= finding.found_at:
+            return shipment.status_at, "包裹已重新移动 parcel moved"
+        return None
+
+
+class ShippedLines(BaseRule):
+    """wrong_item and missing_item: what all of an order's parcels hold vs what was ordered."""
+
+    trigger = "on_event"
+    events = frozenset({"shipment.created"})
+    params = ()
+
+    def __init__(self, code, type_code, title, description):
+        self.code, self.type_code, self.title, self.description = code, type_code, title, description
+
+    def evaluate(self, ctx):
+        orders = [o for o, _ in ctx.orders_with(self.events) if o.pk]
+        if not orders:
+            return []
+        shipped, ordered = ctx.shipped_and_ordered([o.pk for o in orders])
+        hits = []
+        for order, at in ctx.orders_with(self.events):
+            got, want = shipped.get(order.pk, {}), ordered.get(order.pk, {})
+            if not got or not want:
+                continue
+            wrong = sorted(set(got) - set(want))
+            short = {sku: (qty, got.get(sku, 0)) for sku, qty in want.items() if got.get(sku, 0) < qty}
+            if self.type_code == "wrong_item" and wrong:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), at,
+                                f"发出的商品 {'、'.join(wrong)} 不在订单中（订单：{'、'.join(sorted(want))}）",
+                                {"shipped_not_ordered": wrong, "ordered": want, "shipped": got}, order=order,
+                                sku=wrong[0]))
+            elif self.type_code == "missing_item" and short and not wrong:
+                text = "、".join(f"{sku} 订 {q} 发 {g}" for sku, (q, g) in sorted(short.items()))
+                hits.append(Hit(self.code, self.type_code, order_subject(order), at, f"少发：{text}",
+                                {"short": {k: {"ordered": q, "shipped": g} for k, (q, g) in short.items()}},
+                                order=order, sku=sorted(short)[0]))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        if self.type_code != "missing_item" or finding.order is None or "shipment.created" not in ctx.order_events(
+                finding.order_id):
+            return None
+        shipped, ordered = ctx.shipped_and_ordered([finding.order_id])
+        got, want = shipped.get(finding.order_id, {}), ordered.get(finding.order_id, {})
+        if want and all(got.get(sku, 0) >= qty for sku, qty in want.items()):
+            return ctx.event_time(order=finding.order) or as_of, "余下商品已补发 the rest was shipped"
+        return None
+
+
+def shipped_and_ordered(order_ids):
+    shipped, ordered = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
+    for order_id, sku, qty in ShipmentLine.objects.filter(shipment__order_id__in=order_ids).values_list(
+            "shipment__order_id", "sku", "qty"):
+        shipped[order_id][sku] += qty
+    from ordex.orders.models import OrderLine
+
+    for order_id, sku, qty in OrderLine.objects.filter(order_id__in=order_ids).values_list("order_id", "sku", "qty"):
+        ordered[order_id][sku] += qty
+    return shipped, ordered
+
+
+_DELIVERED_ELSEWHERE = re.compile(r"送错|错送|地址错|不是我(下单|填写)的地址|签收地址")
+
+
+class AddressMisdelivery(BaseRule):
+    code = "address_misdelivery"
+    type_code = "address_misdelivery"
+    trigger = "on_event"
+    title = "配送地址错误 address misdelivery"
+    description = ("签收地点与收货地址的区县不一致；客户反馈送错地址；或发货后才申请改地址（需拦截改派）。"
+                   " Delivered in another district than the order's address; the customer reports a wrong delivery"
+                   " address; or an address change asked after shipping (intercept/redirect).")
+    events = frozenset({"tracking.updated", "customer.reported", "order.change_requested"})
+    params = (Param("compare_districts", bool, True, "比较签收地点与收货区县 compare the delivery place with the"
+                                                       " order's district"),)
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("tracking.updated", ()):
+            order = event.order
+            if event.data.status != TrackingStatus.DELIVERED or order is None or not order.district:
+                continue
+            if not ctx.params.for_order_obj(self, order)["compare_districts"]:
+                continue
+            place = f"{event.data.location} {event.data.description}"
+            parsed = parse_address(place)
+            if parsed.district and parsed.city and parsed.district != order.district and order.district not in place:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                                f"签收地点“{event.data.location or event.data.description}”不在收货地址"
+                                f"（{order.city}{order.district}）",
+                                {"delivered_at_place": place.strip(), "order_district": order.district,
+                                 "carrier": event.shipment.carrier, "tracking_no": event.shipment.tracking_no},
+                                order=order, shipment=event.shipment))
+        for event in ctx.by_type.get("customer.reported", ()):
+            if event.data.kind == ReportKind.OTHER and _DELIVERED_ELSEWHERE.search(event.data.message or ""):
+                hits.append(Hit(self.code, self.type_code, order_subject(event.order), event.occurred_at,
+                                f"客户反馈送错地址：“{event.data.message[:120]}”",
+                                {"message": event.data.message, "attachments": len(event.data.attachments)},
+                                order=event.order, occurrence=f"report:{event.event_id}"))
+        return hits
+
+
+# Customer report kind -> (rule code, exception type). not_received opens signed_not_received only after
+# the parcel was signed for; before that it is a complaint about a late parcel.
+REPORTS = {
+    ReportKind.WRONG_ITEM: ("report_wrong_item", "wrong_item", "客户反馈发错货 customer reports a wrong item"),
+    ReportKind.MISSING_ITEM: ("report_missing_item", "missing_item", "客户反馈少发/漏发 customer reports missing items"),
+    ReportKind.QUANTITY_MISMATCH: ("report_missing_item", "missing_item", ""),
+    ReportKind.DAMAGED: ("report_damaged", "parcel_damaged", "客户反馈破损 customer reports damage"),
+    ReportKind.NOT_RECEIVED: ("report_not_received", "signed_not_received",
+                              "已签收但客户称未收到 signed for, customer says not received"),
+    ReportKind.NOT_AS_DESCRIBED: ("report_not_as_described", "not_as_described",
+                                  "客户反馈货不对板 customer reports not as described"),
+    ReportKind.QUALITY: ("report_quality", "quality_issue", "客户反馈质量问题 customer reports a quality issue"),
+    ReportKind.COMPLAINT: ("report_complaint", "complaint", "客户投诉/申诉 customer complaint or appeal"),
+    ReportKind.OTHER: ("report_complaint", "complaint", ""),
+}
+
+
+class CustomerReport(BaseRule):
+    trigger = "on_event"
+    events = frozenset({"customer.reported"})
+
+    def __init__(self, code, type_code, title, kinds, params=()):
+        self.code, self.type_code, self.title, self.kinds, self.params = code, type_code, title, kinds, params
+        self.description = title + "：客户通过 customer.reported 反馈（附证据）。 Opened by a customer.reported event."
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("customer.reported", ()):
+            kind = event.data.kind
+            if kind not in self.kinds or event.order is None:
+                continue
+            order = event.order
+            if kind == ReportKind.OTHER and _DELIVERED_ELSEWHERE.search(event.data.message or ""):
+                continue  # address_misdelivery takes it
+            if self.code == "report_not_received" and not (order.delivered_at and order.delivered_at <= event.occurred_at):
+                continue
+            hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                            f"客户反馈（{ReportKind(kind).label}）：“{event.data.message[:200]}”",
+                            {"kind": kind, "message": event.data.message,
+                             "attachments": [a.model_dump() for a in event.data.attachments],
+                             "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
+                            order=order, occurrence=f"report:{event.event_id}", sku=ctx.first_sku(order), repeatable=True))
+        if self.code == "report_quality" and hits:
+            return ctx.group_incidents(self, hits, "quality", "质量问题集中", "incident_min_reports", "incident_hours")
+        return hits
+
+
+class NotReceivedBeforeDelivery(CustomerReport):
+    """A buyer says the parcel never came and it was never signed for: a complaint about a late parcel."""
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("customer.reported", ()):
+            order = event.order
+            if event.data.kind != ReportKind.NOT_RECEIVED or order is None:
+                continue
+            if order.delivered_at and order.delivered_at <= event.occurred_at:
+                continue
+            hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                            f"客户称未收到包裹（尚无签收记录）：“{event.data.message[:200]}”",
+                            {"kind": event.data.kind, "message": event.data.message}, order=order,
+                            occurrence=f"report:{event.event_id}"))
+        return hits
+
+
+class RefundFailed(BaseRule):
+    code = "refund_failed"
+    type_code = "refund_failed"
+    trigger = "on_event"
+    title = "退款失败 refund failed"
+    description = "退款渠道返回失败（refund.failed）；该笔退款之后完成则自动消除。 `refund.failed`; clears if that refund later completes."
+    events = frozenset({"refund.failed", "refund.completed"})
+    params = ()
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("refund.failed", ()):
+            refund = event.refund
+            hits.append(Hit(self.code, self.type_code, order_subject(event.order), event.occurred_at,
+                            f"退款 {refund.refund_no}（¥{refund.amount or '—'}）失败：{event.data.reason or '未说明原因'}",
+                            {"refund_no": refund.refund_no, "reason": event.data.reason,
+                             "amount": str(refund.amount) if refund.amount is not None else None},
+                            order=event.order, refund=refund, occurrence=refund.refund_no))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        refund = finding.refund
+        if refund is not None and refund.status == RefundStatus.COMPLETED and refund.completed_at:
+            return refund.completed_at, "退款已完成 refund completed"
+        return None
+
+
+class RefundMismatch(BaseRule):
+    code = "refund_mismatch"
+    type_code = "refund_mismatch"
+    trigger = "on_event"
+    title = "退款金额不符 refund mismatch"
+    description = ("实退金额 ≠ 申请金额，或一笔订单的退款合计 > 实付金额。"
+                   " Refunded ≠ requested, or the order's completed refunds add up to more than was paid.")
+    events = frozenset({"refund.completed", "refund.requested"})
+    params = ()
+
+    def evaluate(self, ctx):
+        events = [e for e in ctx.applied if e.type in self.events and e.refund is not None]
+        if not events:
+            return []
+        totals = dict(Refund.objects.filter(order_id__in={e.order.pk for e in events}, status=RefundStatus.COMPLETED)
+                      .values("order_id").annotate(total=Sum("completed_amount")).values_list("order_id", "total"))
+        hits, seen = [], set()
+        for event in events:
+            refund, order = event.refund, event.order
+            if refund.pk in seen:
+                continue
+            seen.add(refund.pk)
+            if refund.completed_amount is not None and refund.amount is not None \
+                    and refund.completed_amount != refund.amount:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                                f"退款 {refund.refund_no} 实退 ¥{refund.completed_amount} ≠ 申请 ¥{refund.amount}",
+                                {"refund_no": refund.refund_no, "requested": str(refund.amount),
+                                 "refunded": str(refund.completed_amount), "variant": "completed_differs"},
+                                order=order, refund=refund, occurrence=refund.refund_no))
+            total = totals.get(order.pk)
+            if total is not None and order.paid_amount and total > order.paid_amount:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                                f"订单退款合计 ¥{total} 超过实付 ¥{order.paid_amount}",
+                                {"refunded_total": str(total), "paid": str(order.paid_amount),
+                                 "variant": "refunds_exceed_paid"}, order=order, occurrence="exceeds_paid"))
+        return hits
+
+
+class InventoryDataError(BaseRule):
+    code = "inventory_data_error"
+    type_code = "inventory_data_error"
+    trigger = "on_event"
+    title = "库存数据错误 inventory data error"
+    description = ("库存快照为负数，或预占大于在库（数量不一致）。之后一份正常快照到达则自动消除。"
+                   " Negative stock, or reserved above on hand (count mismatch). Clears when a sound snapshot arrives.")
+    events = frozenset({"inventory.updated"})
+    params = ()
+
+    @staticmethod
+    def problem(stock):
+        if stock.on_hand < 0:
+            return f"在库数量为负：{stock.on_hand}", "negative_on_hand"
+        if stock.reserved < 0:
+            return f"预占数量为负：{stock.reserved}", "negative_reserved"
+        if stock.reserved > stock.on_hand:
+            return f"预占 {stock.reserved} 大于在库 {stock.on_hand}", "reserved_above_on_hand"
+        return None
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("inventory.updated", ()):
+            stock = event.stock
+            if not event.changed or stock is None or stock.updated_at != event.occurred_at:
+                continue
+            found = self.problem(stock)
+            if found:
+                sku, wh = event.data.sku, event.data.warehouse
+                hits.append(Hit(self.code, self.type_code, f"sku:{sku}@{wh}", event.occurred_at,
+                                f"{sku} @ {wh}：{found[0]}",
+                                {"sku": sku, "warehouse": wh, "on_hand": stock.on_hand, "reserved": stock.reserved,
+                                 "variant": found[1]}, sku=sku, occurrence=event.occurred_at.isoformat()))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        stock = ctx.stock_row(finding.facts.get("sku"), finding.facts.get("warehouse"))
+        if stock is not None and stock.updated_at > finding.found_at and not self.problem(stock):
+            return stock.updated_at, f"新库存快照正常：在库 {stock.on_hand}，预占 {stock.reserved}"
+        return None
+
+
+class SystemFault(BaseRule):
+    code = "system_fault"
+    type_code = "system_outage"
+    trigger = "on_event"
+    title = "系统故障上报 system fault"
+    description = "商家系统组件上报故障（system.fault）。 A component reports a fault (`system.fault`)."
+    events = frozenset({"system.fault"})
+    params = ()
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("system.fault", ()):
+            component = event.data.component
+            hits.append(Hit(self.code, self.type_code, f"component:{component}", event.occurred_at,
+                            f"{component} 故障（{event.data.severity or '未分级'}）：{event.data.message or '—'}",
+                            {"component": component, "severity": event.data.severity, "message": event.data.message},
+                            occurrence=event.occurred_at.isoformat(), incident_key=f"outage:component:{component}",
+                            incident_title=f"{component} 系统故障", repeatable=True))
+        return hits

@@ -1,0 +1,360 @@
+"""Order audit before shipping: customer info, duplicates, malicious bursts, quantity, price, stock, changes."""
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+
+from ordex.orders.choices import AddressQuality, PhoneKind
+from ordex.orders.models import Order, Stock
+
+from .base import BaseRule, Hit, Param, fmt_time, order_subject
+
+SNAPSHOTS = frozenset({"order.created", "order.updated"})
+
+
+class CustomerInfoError(BaseRule):
+    code = "customer_info_error"
+    type_code = "customer_info_error"
+    trigger = "on_event"
+    title = "客户信息错误 customer info error"
+    description = ("收货地址无法解析到省/市/区，或缺少详细地址；手机号无效或缺失（平台脱敏号、虚拟号视为有效）。"
+                   " Address not resolvable to province/city/district or without street detail; invalid or missing "
+                   "phone (platform-masked and virtual numbers are valid).")
+    events = SNAPSHOTS
+    params = (Param("check_phone", bool, True, "检查手机号 check the phone number"),
+              Param("check_address", bool, True, "检查地址 check the address"),)
+
+    def problems(self, order, p) -> list[str]:
+        found = []
+        if p["check_address"] and order.address_quality == AddressQuality.UNRESOLVED:
+            found.append(f"地址无法解析到省/市/区：“{order.address_raw or order.address_display}”")
+        elif p["check_address"] and order.address_quality == AddressQuality.NO_DETAIL:
+            found.append(f"地址缺少街道/门牌等详细地址：“{order.address_display}”")
+        if p["check_phone"] and order.phone_kind in (PhoneKind.INVALID, PhoneKind.MISSING):
+            found.append("手机号缺失" if order.phone_kind == PhoneKind.MISSING else f"手机号无效：“{order.phone}”")
+        return found
+
+    def evaluate(self, ctx):
+        hits = []
+        for order, at in ctx.orders_with(SNAPSHOTS):
+            problems = self.problems(order, ctx.params.for_order_obj(self, order))
+            if problems:
+                hits.append(Hit(self.code, self.type_code, order_subject(order), at, "；".join(problems),
+                                {"problems": problems, "address": order.address_display, "phone": order.phone,
+                                 "address_quality": order.address_quality, "phone_kind": order.phone_kind},
+                                order=order))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        if order is not None and not self.problems(order, ctx.params.for_order_obj(self, order)):
+            return order.snapshot_at, "客户信息已更正 customer info corrected"
+        return None
+
+
+class DuplicateOrder(BaseRule):
+    code = "duplicate_order"
+    type_code = "duplicate_order"
+    trigger = "on_event"
+    title = "订单重复提交 duplicate order"
+    description = ("同一手机号 + 同一地址 + 相同商品及数量，在时间窗口内再次下单；后下的一单是重复单。"
+                   " Same buyer phone + same address + same SKU/qty multiset within the window; the later order is the"
+                   " duplicate.")
+    events = frozenset({"order.created"})
+    params = (Param("window_minutes", int, 10, "时间窗口（分钟） window (minutes)", minimum=1),)
+
+    def evaluate(self, ctx):
+        new = [o for o, _ in ctx.orders_with(self.events) if o.phone and o.address_key and o.lines_key]
+        if not new:
+            return []
+        widest = max(ctx.params.for_order_obj(self, o)["window_minutes"] for o in new)
+        window = timedelta(minutes=widest)
+        lo = min(o.created_at for o in new) - window
+        hi = max(o.created_at for o in new) + window
+        rows = Order.objects.filter(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi)
+        groups = defaultdict(list)
+        for order in rows:
+            groups[(order.phone, order.address_key, order.lines_key)].append(order)
+        wanted = {(o.phone, o.address_key, o.lines_key) for o in new}
+        new_ids = {o.pk for o in new}
+        hits = []
+        for key in wanted:
+            members = sorted(groups.get(key, ()), key=lambda o: (o.created_at, o.order_no))
+            for earlier, later in zip(members, members[1:], strict=False):
+                limit = timedelta(minutes=ctx.params.for_order_obj(self, later)["window_minutes"])
+                if later.created_at - earlier.created_at > limit:
+                    continue
+                if earlier.pk not in new_ids and later.pk not in new_ids:
+                    continue
+                gap = (later.created_at - earlier.created_at).total_seconds() / 60
+                hits.append(Hit(
+                    self.code, self.type_code, order_subject(later), later.created_at,
+                    f"与订单 {earlier.order_no} 重复：同一手机号、地址和商品，{gap:.0f} 分钟内再次下单",
+                    {"original_order_no": earlier.order_no, "minutes_apart": round(gap, 1),
+                     "lines": later.lines_key}, order=later, orders=(earlier,)))
+        return hits
+
+
+class MaliciousOrders(BaseRule):
+    code = "malicious_orders"
+    type_code = "malicious_orders"
+    trigger = "on_event"
+    title = "恶意下单 malicious orders"
+    description = ("同一手机号、地址或 IP 在 1 小时内有 ≥ 5 笔未付款订单：每笔订单一个案例，归入同一事件，可批量取消。"
+                   " ≥ 5 unpaid orders from one phone, address or IP within the window: one case per order, grouped"
+                   " into one incident (bulk cancel).")
+    events = frozenset({"order.created"})
+    params = (Param("window_minutes", int, 60, "时间窗口（分钟） window (minutes)", minimum=1),
+              Param("min_orders", int, 5, "未付款订单数下限 unpaid orders at least", minimum=2),)
+
+    KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
+
+    def evaluate(self, ctx):
+        new = [o for o, _ in ctx.orders_with(self.events)]
+        if not new:
+            return []
+        p = ctx.params.base(self)
+        window = timedelta(minutes=p["window_minutes"])
+        lo = min(o.created_at for o in new) - window
+        hi = max(o.created_at for o in new) + window
+        cond = Q()
+        values = {}
+        for field, _ in self.KEYS:
+            values[field] = {getattr(o, field) for o in new if getattr(o, field)}
+            if values[field]:
+                cond |= Q(**{f"{field}__in": values[field]})
+        if not cond:
+            return []
+        rows = list(Order.objects.filter(cond, created_at__gte=lo, created_at__lte=hi))
+        hits = []
+        for field, label in self.KEYS:
+            groups = defaultdict(list)
+            for order in rows:
+                value = getattr(order, field)
+                if value in values[field]:
+                    groups[value].append(order)
+            for value, members in groups.items():
+                members.sort(key=lambda o: (o.created_at, o.order_no))
+                for index, last in enumerate(members):
+                    at = last.created_at
+                    burst = [o for o in members[:index + 1] if o.created_at > at - window
+                             and (o.paid_at is None or o.paid_at > at) and (o.cancelled_at is None or o.cancelled_at > at)]
+                    if len(burst) < p["min_orders"]:
+                        continue
+                    key = f"malicious:{field}:{value}"
+                    for order in burst:
+                        hits.append(Hit(
+                            self.code, self.type_code, order_subject(order), at,
+                            f"{label} {value} 在 {p['window_minutes']} 分钟内有 {len(burst)} 笔未付款订单",
+                            {"key": field, "value": str(value), "orders": [o.order_no for o in burst],
+                             "window_minutes": p["window_minutes"]},
+                            order=order, incident_key=key, incident_title=f"疑似恶意下单：{label} {value}"))
+        return hits
+
+
+class QuantityAnomaly(BaseRule):
+    code = "quantity_anomaly"
+    type_code = "quantity_anomaly"
+    trigger = "on_event"
+    title = "订单数量异常 quantity anomaly"
+    description = ("某 SKU 的购买数量超过其近 30 天单笔中位数的 10 倍，或超过单笔上限。"
+                   " Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
+    events = SNAPSHOTS
+    params = (Param("median_multiple", float, 10.0, "中位数倍数 multiple of the 30-day median", minimum=1),
+              Param("median_days", int, 30, "中位数统计天数 days of history for the median", minimum=1),
+              Param("min_history_orders", int, 20, "计算中位数所需最少订单数 orders needed before the median is used",
+                    minimum=1),
+              Param("max_qty_per_order", int, 50, "单笔数量上限（0 = 不限） per-order cap (0 = none)"),)
+
+    def evaluate(self, ctx):
+        hits = []
+        for order, at in ctx.orders_with(SNAPSHOTS):
+            p = ctx.params.for_order_obj(self, order)
+            for line in ctx.new_lines(order):
+                reasons = []
+                median, sample = ctx.qty_median(line.sku, order.created_at, p["median_days"])
+                if sample >= p["min_history_orders"] and line.qty > p["median_multiple"] * median:
+                    reasons.append(f"是近 {p['median_days']} 天单笔中位数 {median:g} 的 {line.qty / median:.0f} 倍")
+                if p["max_qty_per_order"] and line.qty > p["max_qty_per_order"]:
+                    reasons.append(f"超过单笔上限 {p['max_qty_per_order']}")
+                if reasons:
+                    hits.append(Hit(self.code, self.type_code, order_subject(order), at,
+                                    f"{line.sku} 购买 {line.qty} 件，" + "，".join(reasons),
+                                    {"sku": line.sku, "qty": line.qty, "median": median, "history_orders": sample,
+                                     "cap": p["max_qty_per_order"]}, order=order, sku=line.sku))
+                    break
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        lines = ctx.new_lines(order) if order is not None else None
+        if lines and all(line.sku != finding.sku or line.qty <= finding.facts.get("median", 1) *
+                         ctx.params.for_order_obj(self, order)["median_multiple"] for line in lines):
+            return order.snapshot_at, "订单数量已更正 quantity corrected"
+        return None
+
+
+class PriceError(BaseRule):
+    code = "price_error"
+    type_code = "price_error"
+    trigger = "on_event"
+    title = "价格错误 price error"
+    description = ("成交单价低于标价的 50%、高于标价的 200%，或低于成本；同一 SKU ≥ 3 笔归为一个事件。已付款订单不会被自动取消，"
+                   "只标记协商。 Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form one"
+                   " incident. A paid order is never cancelled automatically: it is flagged for negotiation.")
+    events = SNAPSHOTS
+    params = (Param("below_ratio", Decimal, Decimal("0.50"), "低于标价比例 below this share of list price"),
+              Param("above_ratio", Decimal, Decimal("2.00"), "高于标价比例 above this multiple of list price"),
+              Param("check_cost", bool, True, "低于成本也算 below cost counts"),
+              Param("incident_min_orders", int, 3, "同一 SKU 形成事件的订单数 orders on one SKU for an incident",
+                    minimum=1),
+              Param("incident_hours", int, 72, "事件统计时间（小时） hours over which orders form one incident",
+                    minimum=1),)
+
+    def line_problem(self, line, p):
+        listed = line.list_price if line.list_price is not None else getattr(line.product, "list_price", None)
+        cost = getattr(line.product, "cost", None)
+        if listed and line.unit_price < listed * p["below_ratio"]:
+            return f"{line.sku} 成交价 ¥{line.unit_price} 低于标价 ¥{listed} 的 {p['below_ratio'] * 100:.0f}%", listed, cost
+        if listed and line.unit_price > listed * p["above_ratio"]:
+            return f"{line.sku} 成交价 ¥{line.unit_price} 高于标价 ¥{listed} 的 {p['above_ratio'] * 100:.0f}%", listed, cost
+        if p["check_cost"] and cost and line.unit_price < cost:
+            return f"{line.sku} 成交价 ¥{line.unit_price} 低于成本 ¥{cost}", listed, cost
+        return None
+
+    def evaluate(self, ctx):
+        hits = []
+        for order, at in ctx.orders_with(SNAPSHOTS):
+            p = ctx.params.for_order_obj(self, order)
+            for line in ctx.new_lines(order):
+                problem = self.line_problem(line, p)
+                if problem:
+                    text, listed, cost = problem
+                    hits.append(Hit(self.code, self.type_code, order_subject(order), at,
+                                    text + ("（已付款：不自动取消，需与买家协商）" if order.paid_at else ""),
+                                    {"sku": line.sku, "unit_price": str(line.unit_price),
+                                     "list_price": str(listed) if listed is not None else None,
+                                     "cost": str(cost) if cost is not None else None, "paid": bool(order.paid_at),
+                                     "auto_cancel_allowed": not order.paid_at},
+                                    order=order, sku=line.sku))
+                    break
+        return ctx.group_incidents(self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        lines = ctx.new_lines(order) if order is not None else None
+        if lines and not any(self.line_problem(line, ctx.params.for_order_obj(self, order)) for line in lines):
+            return order.snapshot_at, "价格已更正 price corrected"
+        return None
+
+
+class OutOfStock(BaseRule):
+    code = "out_of_stock"
+    type_code = "out_of_stock"
+    trigger = "on_event"
+    title = "商品缺货 out of stock"
+    description = ("订购数量大于订单仓库的可用库存（在库 − 预占）；证据中列出有货的其他仓库。补货后自动消除。"
+                   " Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence lists other"
+                   " warehouses that have it. Clears when stock arrives.")
+    events = SNAPSHOTS
+    params = ()
+
+    def shortages(self, order, lines, stock):
+        short = []
+        for sku, qty in lines:
+            rows = stock.get(sku)
+            if not rows:
+                continue  # no stock data for the SKU at all: unknown, not out of stock
+            if order.warehouse_id:
+                available = rows.get(order.warehouse_id, (None, 0))[1]
+            else:
+                available = sum(a for _, a in rows.values())
+            if qty > available:
+                others = sorted(((code, a) for wh, (code, a) in rows.items()
+                                 if wh != order.warehouse_id and a >= qty), key=lambda x: -x[1])
+                short.append({"sku": sku, "ordered": qty, "available": available,
+                              "other_warehouses": [{"warehouse": c, "available": a} for c, a in others]})
+        return short
+
+    def evaluate(self, ctx):
+        candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS) if not o.shipped_at and not o.cancelled_at]
+        if not candidates:
+            return []
+        stock = ctx.stock_for({line.sku for o, _ in candidates for line in ctx.new_lines(o)})
+        hits = []
+        for order, at in candidates:
+            short = self.shortages(order, [(line.sku, line.qty) for line in ctx.new_lines(order)], stock)
+            if short:
+                first = short[0]
+                where = order.warehouse.code if order.warehouse_id else "全部仓库"
+                suggest = "、".join(f"{w['warehouse']}（{w['available']}）" for w in first["other_warehouses"][:3])
+                hits.append(Hit(self.code, self.type_code, order_subject(order), at,
+                                f"{first['sku']} 订购 {first['ordered']} 件，{where} 可用仅 {first['available']} 件"
+                                + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
+                                {"warehouse": where, "short": short}, order=order, sku=first["sku"]))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        if order is None:
+            return None
+        if order.shipped_at:
+            return order.shipped_at, "订单已发货 shipped"
+        if order.cancelled_at:
+            return order.cancelled_at, "订单已取消 cancelled"
+        lines = [(s["sku"], s["ordered"]) for s in finding.facts.get("short", [])]
+        stock = ctx.stock_for({sku for sku, _ in lines})
+        if lines and not self.shortages(order, lines, stock):
+            latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
+            return latest, "库存已到货 stock arrived"
+        return None
+
+
+def stock_snapshot(skus) -> tuple[dict, dict]:
+    """sku -> {warehouse_id: (warehouse code, available)}, and sku -> latest snapshot time."""
+    stock, updated = defaultdict(dict), {}
+    if not skus:
+        return stock, updated
+    rows = Stock.objects.filter(product__sku__in=skus).values_list(
+        "product__sku", "warehouse_id", "warehouse__code", "on_hand", "reserved", "updated_at")
+    for sku, wh, code, on_hand, reserved, at in rows:
+        stock[sku][wh] = (code, on_hand - reserved)
+        if sku not in updated or at > updated[sku]:
+            updated[sku] = at
+    return stock, updated
+
+
+class OrderChangeRequest(BaseRule):
+    code = "order_change_request"
+    type_code = "order_change_request"
+    trigger = "on_event"
+    title = "订单变更申请 order change request"
+    description = ("买家申请修改地址/数量/规格：发货前必须处理。发货后才提出的改地址申请按“配送地址错误”处理（需拦截改派）。"
+                   " The buyer asked to change address/qty/spec: must be handled before shipping. An address change"
+                   " asked after shipping opens address_misdelivery instead (intercept/redirect).")
+    events = frozenset({"order.change_requested"})
+    params = ()
+
+    def evaluate(self, ctx):
+        hits = []
+        for event in ctx.by_type.get("order.change_requested", ()):
+            order = event.order
+            changes = getattr(event.data, "changes", {}) or {}
+            kinds = sorted(changes)
+            after_ship = order.shipped_at is not None and order.shipped_at <= event.occurred_at
+            if after_ship and "address" in changes:
+                hits.append(Hit("address_misdelivery", "address_misdelivery", order_subject(order),
+                                event.occurred_at,
+                                f"发货后（{fmt_time(order.shipped_at)}）买家申请修改收货地址：需拦截或改派",
+                                {"changes": kinds, "reason": event.data.reason, "shipped_at": fmt_time(order.shipped_at)},
+                                order=order, occurrence=event.occurred_at.isoformat(), repeatable=True))
+                continue
+            labels = {"address": "收货地址", "lines": "商品/数量/规格", "customer": "收件人/电话"}
+            hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
+                            "买家申请修改" + "、".join(labels.get(k, k) for k in kinds)
+                            + ("（已发货：需拦截）" if after_ship else "，须在发货前处理"),
+                            {"changes": kinds, "reason": event.data.reason, "shipped": after_ship},
+                            order=order, occurrence=event.occurred_at.isoformat(), repeatable=True))
+        return hits

@@ -1,0 +1,459 @@
+"""Time-based rules, evaluated as of a moment over the stored history (set-based SQL, indexed windows).
+
+Each is history-aware: a condition that started before `as_of` is found even if it has ended since
+(a parcel that stalled for 60 h and then moved), with `found_at` when the limit passed and `cleared_at`
+when it ended. So one scan of imported history gives the cases a live system would have opened, and the
+same events + the same `as_of` always give the same cases.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
+
+from ordex.orders.choices import FINAL_TRACKING, TrackingStatus, is_remote_province
+from ordex.orders.models import Order, Refund, Shipment
+
+from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours, order_subject, remote_q
+
+
+def _after(value: datetime | None, moment: datetime) -> bool:
+    return value is None or value > moment
+
+
+def _ended(candidates: list[tuple[datetime | None, str]], as_of: datetime) -> tuple[datetime | None, str]:
+    past = [(at, why) for at, why in candidates if at is not None and at <= as_of]
+    return min(past, key=lambda x: x[0]) if past else (None, "")
+
+
+class PeriodicRule(BaseRule):
+    trigger = "periodic"
+
+    def window(self, field: str, as_of, since, longest: timedelta, shortest: timedelta) -> Q:
+        """Rows whose deadline (field + limit) falls in (since, as_of]."""
+        q = Q(**{f"{field}__lte": as_of - shortest})
+        if since is not None:
+            q &= Q(**{f"{field}__gt": since - longest})
+        return q
+
+
+class PaymentTimeout(PeriodicRule):
+    code = "payment_timeout"
+    type_code = "payment_timeout"
+    title = "支付超时 payment timeout"
+    description = ("下单后超过时限仍未付款（已取消的订单除外）。付款或取消后自动消除。"
+                   " Unpaid past the limit after creation (cancelled orders excepted). Clears on payment or cancel.")
+    params = (Param("minutes", int, 30, "付款时限（分钟） minutes to pay", minimum=1),)
+    events = frozenset({"order.paid", "order.cancelled"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = timedelta(minutes=group.params["minutes"])
+            rows = Order.objects.filter(group.q(), self.window("created_at", as_of, since, limit, limit)).filter(
+                Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + limit),
+                Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("created_at") + limit),
+            ).only("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform")
+            for order in rows:
+                due = order.created_at + limit
+                ended, why = _ended([(order.paid_at, "已付款 paid"), (order.cancelled_at, "已取消 cancelled")], as_of)
+                hits.append(Hit(self.code, self.type_code, order_subject(order), due,
+                                f"下单 {group.params['minutes']} 分钟后仍未付款（下单 {fmt_time(order.created_at)}，"
+                                f"应付 ¥{order.total}）",
+                                {"created_at": order.created_at.isoformat(), "limit_minutes": group.params["minutes"]},
+                                order=order, cleared_at=ended, clear_summary=why))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        ended, why = _ended([(order.paid_at, "已付款 paid"), (order.cancelled_at, "已取消 cancelled")], as_of)
+        return (ended, why) if ended else None
+
+
+class ShipDelay(PeriodicRule):
+    code = "ship_delay"
+    type_code = "ship_delay"
+    title = "发货延迟 ship delay"
+    description = ("付款后超过时限未发货（订单带有平台 ship_by 时以其为准）；到达 75% 时记一条预警（不开案例）。"
+                   " Paid, not shipped within the limit after payment (the order's platform `ship_by` wins when"
+                   " given); a warning (no case) at 75%.")
+    params = (Param("hours", float, 48.0, "发货时限（小时） hours to ship after payment", minimum=0.1),
+              Param("warning_ratio", float, 0.75, "预警比例 warning at this share of the limit (0 = off)"),)
+    events = frozenset({"shipment.created", "order.cancelled"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = hours(group.params["hours"])
+            ratio = group.params["warning_ratio"]
+            earliest = limit * ratio if 0 < ratio < 1 else limit
+            lead = limit - earliest
+            deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
+            rows = (Order.objects.filter(group.q(), paid_at__isnull=False).annotate(deadline=deadline)
+                    .filter(deadline__lte=as_of + lead)
+                    .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
+                    .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
+                    .only("id", "order_no", "paid_at", "ship_by", "shipped_at", "cancelled_at", "shop_id", "platform"))
+            if since is not None:
+                # Newly due: unpaid-shipped orders paid recently (partial index), or a platform deadline just passed.
+                rows = rows.filter(Q(shipped_at__isnull=True, paid_at__gt=since - limit) | Q(ship_by__gt=since - lead))
+            for order in rows:
+                due = order.ship_by or order.paid_at + limit
+                basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
+                if due <= as_of and _after(order.shipped_at, due) and _after(order.cancelled_at, due):
+                    ended, why = _ended([(order.shipped_at, f"已发货 shipped {fmt_time(order.shipped_at)}"),
+                                         (order.cancelled_at, "已取消 cancelled")], as_of)
+                    hits.append(Hit(self.code, self.type_code, order_subject(order), due,
+                                    f"超过{basis}（{fmt_time(due)}）仍未发货；付款于 {fmt_time(order.paid_at)}",
+                                    {"paid_at": order.paid_at.isoformat(), "deadline": due.isoformat(),
+                                     "ship_by_from_platform": bool(order.ship_by)},
+                                    order=order, cleared_at=ended, clear_summary=why))
+                warn_at = due - (limit - earliest)
+                if ratio and 0 < ratio < 1 and warn_at <= as_of and _after(order.shipped_at, warn_at) \
+                        and _after(order.cancelled_at, warn_at):
+                    hits.append(Hit(self.code, self.type_code, order_subject(order), warn_at,
+                                    f"发货预警：距发货截止（{fmt_time(due)}）不足 {fmt_hours(limit - earliest)}，尚未发货",
+                                    {"deadline": due.isoformat()}, order=order, level="warning",
+                                    occurrence="warning"))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        ended, why = _ended([(order.shipped_at, "已发货 shipped"), (order.cancelled_at, "已取消 cancelled")], as_of)
+        return (ended, why) if ended else None
+
+
+class CancelNotHonoured(PeriodicRule):
+    code = "cancel_failed"
+    type_code = "cancel_failed"
+    title = "订单取消异常 cancel not honoured"
+    description = ("买家申请取消后超过时限订单仍未取消（发货后才申请的除外）。取消后自动消除。"
+                   " Cancel requested, order not cancelled within the limit (requests made after shipping excepted)."
+                   " Clears when cancelled.")
+    params = (Param("hours", float, 12.0, "取消时限（小时） hours to cancel", minimum=0.1),)
+    events = frozenset({"order.cancelled"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = hours(group.params["hours"])
+            rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit)).filter(
+                Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("cancel_requested_at") + limit),
+                Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("cancel_requested_at")),
+            ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
+            for order in rows:
+                due = order.cancel_requested_at + limit
+                ended, why = _ended([(order.cancelled_at, "已取消 cancelled")], as_of)
+                shipped = order.shipped_at is not None and order.shipped_at <= as_of
+                hits.append(Hit(self.code, self.type_code, order_subject(order), due,
+                                f"买家 {fmt_time(order.cancel_requested_at)} 申请取消，{fmt_hours(limit)} 后仍未取消"
+                                + ("（且已发货）" if shipped else ""),
+                                {"cancel_requested_at": order.cancel_requested_at.isoformat(), "shipped": shipped},
+                                order=order, cleared_at=ended, clear_summary=why))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        if order.cancelled_at and order.cancelled_at <= as_of:
+            return order.cancelled_at, "已取消 cancelled"
+        return None
+
+
+def _parcel_facts(shipment) -> dict:
+    return {"carrier": shipment.carrier, "tracking_no": shipment.tracking_no, "status": shipment.status,
+            "last_location": shipment.last_location, "last_description": shipment.last_description}
+
+
+class PickupTimeout(PeriodicRule):
+    code = "pickup_timeout"
+    type_code = "pickup_timeout"
+    title = "揽收超时 pickup timeout"
+    description = ("发货（shipment.created）后超过时限没有揽收或之后的扫描；超过升级时限时加一条升级证据。"
+                   " Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past the second limit.")
+    params = (Param("hours", float, 24.0, "揽收时限（小时） hours to pickup", minimum=0.1),
+              Param("escalate_hours", float, 48.0, "升级时限（小时） escalate after hours (0 = off)"),)
+    events = frozenset({"tracking.updated"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = hours(group.params["hours"])
+            escalate = hours(group.params["escalate_hours"]) if group.params["escalate_hours"] else None
+            longest = max(limit, escalate or limit)
+            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, longest, limit)).filter(
+                Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit)).select_related("order")
+            for shipment in rows:
+                due = shipment.created_at + limit
+                ended, why = _ended([(shipment.picked_up_at, "已揽收 picked up")], as_of)
+                summary = (f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后仍无揽收扫描"
+                           f"（发货 {fmt_time(shipment.created_at)}）")
+                hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due, summary,
+                                _parcel_facts(shipment), order=shipment.order, shipment=shipment,
+                                occurrence=shipment.shipment_no, cleared_at=ended, clear_summary=why))
+                if escalate and shipment.created_at + escalate <= as_of and _after(
+                        shipment.picked_up_at, shipment.created_at + escalate):
+                    hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
+                                    shipment.created_at + escalate, f"升级：{fmt_hours(escalate)} 仍未揽收",
+                                    {**_parcel_facts(shipment), "escalate": True}, order=shipment.order,
+                                    shipment=shipment, level="escalation", occurrence=f"{shipment.shipment_no}:escalate"))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        shipment = finding.shipment
+        if shipment is not None and shipment.picked_up_at and shipment.picked_up_at <= as_of:
+            return shipment.picked_up_at, "已揽收 picked up"
+        return None
+
+
+class FalseShipment(PeriodicRule):
+    code = "false_shipment"
+    type_code = "false_shipment"
+    title = "虚假发货 false shipment"
+    description = ("发货后超过时限，该运单号没有任何承运商轨迹。出现轨迹后自动消除。"
+                   " A tracking number with no carrier event at all within the limit after shipment.created."
+                   " Clears when an event arrives.")
+    params = (Param("hours", float, 72.0, "无轨迹时限（小时） hours without any carrier event", minimum=0.1),)
+    events = frozenset({"tracking.updated"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = hours(group.params["hours"])
+            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, limit, limit)).filter(
+                Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit)).select_related("order")
+            for shipment in rows:
+                due = shipment.created_at + limit
+                ended, why = _ended([(shipment.first_event_at, "出现承运商轨迹 carrier event")], as_of)
+                hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due,
+                                f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后没有任何物流轨迹，疑似虚假发货",
+                                _parcel_facts(shipment), order=shipment.order, shipment=shipment,
+                                occurrence=shipment.shipment_no, cleared_at=ended, clear_summary=why))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        shipment = finding.shipment
+        if shipment is not None and shipment.first_event_at and shipment.first_event_at <= as_of:
+            return shipment.first_event_at, "出现承运商轨迹 carrier event"
+        return None
+
+
+MOVING = [s for s in TrackingStatus.values if s not in FINAL_TRACKING and s != TrackingStatus.AVAILABLE_FOR_PICKUP]
+
+
+class TrackingStalled(PeriodicRule):
+    code = "tracking_stalled"
+    type_code = "tracking_stalled"
+    title = "物流停滞 tracking stalled"
+    description = ("揽收后超过时限没有任何轨迹更新（偏远省份：西藏、新疆、青海、内蒙古、宁夏、甘肃用更长时限）；"
+                   "承运商自己标记“超时未更新”也算。包裹再次移动后自动消除。同一承运商同一网点 ≥ 3 件归为一个事件。"
+                   " No tracking update within the limit after pickup (longer for remote provinces), or the carrier"
+                   " flags the parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
+                   " carrier hub form one incident.")
+    params = (Param("hours", float, 48.0, "停滞时限（小时） hours without update", minimum=0.1),
+              Param("remote_hours", float, 72.0, "偏远省份时限（小时） hours for remote provinces", minimum=0.1),
+              Param("escalate_hours", float, 96.0, "升级时限（小时） escalate after hours (0 = off)"),
+              Param("hub_incident_min", int, 3, "同一网点形成事件的包裹数 parcels at one hub for an incident",
+                    minimum=1),)
+    events = frozenset({"tracking.updated"})
+
+    def limit_for(self, shipment, p) -> timedelta:
+        return hours(p["remote_hours"] if is_remote_province(shipment.order.province) else p["hours"])
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            p = group.params
+            short, long_ = hours(min(p["hours"], p["remote_hours"])), hours(max(p["hours"], p["remote_hours"]))
+            rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
+                                           last_event_at__lte=as_of - short)
+            if since is not None:
+                rows = rows.filter(last_event_at__gt=since - long_)
+            rows = rows.filter((Q(last_event_at__lte=as_of - hours(p["hours"])) & ~remote_q("order__"))
+                               | (Q(last_event_at__lte=as_of - hours(p["remote_hours"])) & remote_q("order__")))
+            for shipment in rows.select_related("order"):
+                hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
+        return self.group_hubs(hits, groups[0].params["hub_incident_min"])
+
+    def stall_hits(self, shipment, since_at, moved_at, as_of, p) -> list[Hit]:
+        limit = self.limit_for(shipment, p)
+        due = since_at + limit
+        remote = is_remote_province(shipment.order.province)
+        where = shipment.last_location if moved_at is None else ""
+        facts = {**_parcel_facts(shipment), "last_update_at": since_at.isoformat(), "remote": remote,
+                 "limit_hours": limit.total_seconds() / 3600}
+        silent = (moved_at or as_of) - since_at
+        summary = (f"{shipment.carrier} {shipment.tracking_no} 已 {fmt_hours(silent)} 无物流更新"
+                   f"{'（偏远地区）' if remote else ''}；最后：{where or shipment.last_location or '—'} "
+                   f"{fmt_time(since_at)}")
+        hit = Hit(self.code, self.type_code, order_subject(shipment.order), due, summary, facts,
+                  order=shipment.order, shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}",
+                  basis_at=since_at, cleared_at=moved_at, clear_summary="包裹已重新移动 parcel moved" if moved_at else "")
+        hits = [hit]
+        if p["escalate_hours"] and since_at + hours(p["escalate_hours"]) <= (moved_at or as_of):
+            hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
+                            since_at + hours(p["escalate_hours"]), f"升级：已 {fmt_hours(hours(p['escalate_hours']))} 无更新",
+                            {**facts, "escalate": True}, order=shipment.order, shipment=shipment, level="escalation",
+                            occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}:escalate"))
+        return hits
+
+    def evaluate(self, ctx):
+        """Stalls that already ended when their events were imported (history replayed after the fact)."""
+        hits = []
+        for shipment, silent_from, moved_at in ctx.tracking_gaps:
+            p = ctx.params.for_order_obj(self, shipment.order)
+            if moved_at - silent_from > self.limit_for(shipment, p):
+                hits.extend(self.stall_hits(shipment, silent_from, moved_at, moved_at, p))
+        return hits
+
+    def group_hubs(self, hits, minimum):
+        hubs = {}
+        for hit in hits:
+            if hit.level == "finding" and hit.cleared_at is None and hit.facts.get("last_location"):
+                hubs.setdefault((hit.facts["carrier"], hit.facts["last_location"]), []).append(hit)
+        for (carrier, location), members in hubs.items():
+            if len(members) >= minimum:
+                for hit in members:
+                    hit.incident_key = f"stall:{carrier}:{location}"
+                    hit.incident_title = f"{carrier} {location} 多件停滞"
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        shipment = finding.shipment
+        if shipment is None:
+            return None
+        if finding.basis_at and shipment.last_event_at and shipment.last_event_at > finding.basis_at \
+                and shipment.carrier_stalled_at is None:
+            return shipment.last_event_at, f"包裹已重新移动：{shipment.last_location} {fmt_time(shipment.last_event_at)}"
+        if shipment.status in FINAL_TRACKING and shipment.status_at:
+            return shipment.status_at, f"包裹状态：{shipment.get_status_display()}"
+        return None
+
+
+class ParcelLostStalled(PeriodicRule):
+    code = "parcel_lost_stalled"
+    type_code = "parcel_lost"
+    title = "包裹丢失（长期停滞） parcel lost (stalled)"
+    description = ("揽收后停滞超过丢失时限（默认 7 天）视为丢失。包裹再次移动后自动消除。"
+                   " Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel moves.")
+    params = (Param("days", float, 7.0, "丢失时限（天） days stalled", minimum=0.1),)
+    events = frozenset({"tracking.updated"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            limit = timedelta(days=group.params["days"])
+            rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
+                                           last_event_at__lte=as_of - limit)
+            if since is not None:
+                rows = rows.filter(last_event_at__gt=since - limit)
+            for shipment in rows.select_related("order"):
+                hits.append(self.lost_hit(shipment, shipment.last_event_at, None, limit))
+        return hits
+
+    def evaluate(self, ctx):
+        hits = []
+        for shipment, silent_from, moved_at in ctx.tracking_gaps:
+            limit = timedelta(days=ctx.params.for_order_obj(self, shipment.order)["days"])
+            if moved_at - silent_from > limit:
+                hits.append(self.lost_hit(shipment, silent_from, moved_at, limit))
+        return hits
+
+    def lost_hit(self, shipment, since_at, moved_at, limit):
+        return Hit(self.code, self.type_code, order_subject(shipment.order), since_at + limit,
+                   f"{shipment.carrier} {shipment.tracking_no} 停滞超过 {fmt_hours(limit)}，疑似丢失；最后："
+                   f"{shipment.last_location or '—'} {fmt_time(since_at)}",
+                   {**_parcel_facts(shipment), "last_update_at": since_at.isoformat()}, order=shipment.order,
+                   shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}", basis_at=since_at,
+                   cleared_at=moved_at, clear_summary="包裹已重新移动 parcel moved" if moved_at else "")
+
+    def check_clear(self, finding, as_of, ctx):
+        return TrackingStalled.check_clear(self, finding, as_of, ctx)
+
+
+class DeliveryOverdue(PeriodicRule):
+    code = "delivery_overdue"
+    type_code = "delivery_overdue"
+    title = "配送延误 delivery overdue"
+    description = ("超过承诺送达时间仍未签收：订单带 deliver_by 时以其为准，否则为发货后 5 天（偏远省份 8 天）。签收后自动消除。"
+                   " Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days (8 for"
+                   " remote provinces). Clears on delivery.")
+    params = (Param("days", float, 5.0, "默认送达天数 days after shipping", minimum=0.1),
+              Param("remote_days", float, 8.0, "偏远省份送达天数 days for remote provinces", minimum=0.1),)
+    events = frozenset({"tracking.updated"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            p = group.params
+            days, remote_days = timedelta(days=p["days"]), timedelta(days=p["remote_days"])
+            short, long_ = min(days, remote_days), max(days, remote_days)
+            base = Order.objects.filter(group.q(), shipped_at__isnull=False).filter(
+                Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at")))
+            explicit = base.filter(deliver_by__isnull=False, deliver_by__lte=as_of).filter(
+                Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by")))
+            implicit = base.filter(deliver_by__isnull=True, shipped_at__lte=as_of - short).filter(
+                (~remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + days))
+                 & Q(shipped_at__lte=as_of - days))
+                | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
+                   & Q(shipped_at__lte=as_of - remote_days)))
+            if since is not None:
+                explicit = explicit.filter(deliver_by__gt=since)
+                implicit = implicit.filter(shipped_at__gt=since - long_)
+            for order in [*explicit, *implicit]:
+                promised = order.deliver_by or order.shipped_at + (
+                    remote_days if is_remote_province(order.province) else days)
+                ended, why = _ended([(order.delivered_at, "已签收 delivered")], as_of)
+                hits.append(Hit(self.code, self.type_code, order_subject(order), promised,
+                                f"承诺 {fmt_time(promised)} 前送达，仍未签收（发货 {fmt_time(order.shipped_at)}"
+                                f"{'，平台承诺时间' if order.deliver_by else ''}）",
+                                {"promised": promised.isoformat(), "shipped_at": order.shipped_at.isoformat(),
+                                 "from_platform": bool(order.deliver_by)}, order=order, cleared_at=ended,
+                                clear_summary=why))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        order = finding.order
+        if order.delivered_at and order.delivered_at <= as_of:
+            return order.delivered_at, "已签收 delivered"
+        return None
+
+
+class RefundDelayed(PeriodicRule):
+    code = "refund_delayed"
+    type_code = "refund_delayed"
+    title = "退款延迟 refund delayed"
+    description = ("退款申请后超过时限未完成：未发货订单 12 小时；已发货“仅退款” 24 小时。完成后自动消除；失败另开“退款失败”。"
+                   " Refund requested, not completed within the limit: 12 h if the order was not shipped, 24 h for a"
+                   " shipped refund-only. Clears on completion; a failure opens refund_failed instead.")
+    params = (Param("unshipped_hours", float, 12.0, "未发货退款时限（小时） hours, unshipped", minimum=0.1),
+              Param("shipped_hours", float, 24.0, "已发货仅退款时限（小时） hours, shipped refund-only", minimum=0.1),)
+    events = frozenset({"refund.completed", "refund.failed"})
+
+    def scan(self, as_of, since, groups):
+        hits = []
+        for group in groups:
+            p = group.params
+            un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
+            short, long_ = min(un, sh), max(un, sh)
+            rows = Refund.objects.filter(group.q("order__"), self.window("requested_at", as_of, since, long_, short)).filter(
+                Q(completed_at__isnull=True) | Q(completed_at__gt=F("requested_at") + short)).select_related("order")
+            for refund in rows:
+                shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at
+                limit = sh if shipped else un
+                due = refund.requested_at + limit
+                if due > as_of or not _after(refund.completed_at, due) or not _after(refund.failed_at, due):
+                    continue
+                ended, why = _ended([(refund.completed_at, "退款已完成 refund completed")], as_of)
+                hits.append(Hit(self.code, self.type_code, order_subject(refund.order), due,
+                                f"退款 {refund.refund_no}（¥{refund.amount}）申请于 {fmt_time(refund.requested_at)}，"
+                                f"{fmt_hours(limit)} 内未完成（{'已发货仅退款' if shipped else '未发货'}）",
+                                {"refund_no": refund.refund_no, "amount": str(refund.amount), "shipped": shipped},
+                                order=refund.order, refund=refund, occurrence=refund.refund_no, cleared_at=ended,
+                                clear_summary=why))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        refund = finding.refund
+        if refund is not None and refund.completed_at and refund.completed_at <= as_of:
+            return refund.completed_at, "退款已完成 refund completed"
+        return None

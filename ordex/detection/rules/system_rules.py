@@ -1,0 +1,304 @@
+"""Stock freshness and system health: stale stock, missed heartbeats, silent shops, failing payment
+channels, events waiting for an order that never came. Subjects are SKUs, components, shops, methods."""
+
+import bisect
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from ordex.orders.choices import PaymentStatus
+from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shop, Stock
+
+from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
+
+
+class InventorySyncDelay(BaseRule):
+    code = "inventory_sync_delay"
+    type_code = "inventory_sync_delay"
+    trigger = "periodic"
+    title = "库存同步延迟 inventory sync delay"
+    description = ("在售 SKU（上次库存快照之后仍有订单）的库存超过时限没有更新。新快照到达后自动消除。"
+                   " A selling SKU (ordered since its last stock snapshot) whose stock was not updated within the"
+                   " limit. Clears when a snapshot arrives.")
+    params = (Param("hours", float, 24.0, "库存更新时限（小时） hours without a stock update", minimum=0.1),)
+    events = frozenset({"inventory.updated"})
+
+    def scan(self, as_of, since, groups):
+        limit = hours(groups[0].params["hours"])
+        sold = OrderLine.objects.filter(product_id=OuterRef("product_id"), order__created_at__gt=OuterRef("updated_at"),
+                                        order__created_at__lte=as_of)
+        rows = Stock.objects.filter(updated_at__lte=as_of - limit, product__active=True).filter(Exists(sold))
+        latest = {}
+        for stock in rows.select_related("product", "warehouse"):
+            if Stock.objects.filter(product_id=stock.product_id, updated_at__gt=stock.updated_at,
+                                    updated_at__lte=as_of).exists():
+                continue
+            current = latest.get(stock.product.sku)
+            if current is None or stock.updated_at > current.updated_at:
+                latest[stock.product.sku] = stock
+        hits = []
+        for sku, stock in latest.items():
+            hits.append(Hit(self.code, self.type_code, f"sku:{sku}", stock.updated_at + limit,
+                            f"{sku} 仍在销售，但库存自 {fmt_time(stock.updated_at)} 起超过 {fmt_hours(limit)} 未更新",
+                            {"sku": sku, "last_update_at": stock.updated_at.isoformat(),
+                             "warehouse": stock.warehouse.code}, sku=sku, basis_at=stock.updated_at,
+                            occurrence=stock.updated_at.isoformat()))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        newest = ctx.sku_stock_updated(finding.sku)
+        if newest and finding.basis_at and newest > finding.basis_at and newest <= as_of:
+            return newest, f"库存已更新 {fmt_time(newest)}"
+        return None
+
+
+class HeartbeatMissing(BaseRule):
+    code = "heartbeat_missing"
+    type_code = "system_outage"
+    trigger = "periodic"
+    title = "心跳中断 missed heartbeats"
+    description = ("组件超过时限没有发送心跳（system.heartbeat）。心跳恢复后自动消除；导入历史时中间的心跳空档也会被发现。"
+                   " A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps in imported"
+                   " history are found too.")
+    params = (Param("minutes", int, 15, "心跳时限（分钟） minutes without a heartbeat", minimum=1),)
+    events = frozenset({"system.heartbeat"})
+
+    def hit(self, component, last, resumed, limit):
+        return Hit(self.code, self.type_code, f"component:{component}", last + limit,
+                   f"{component} 自 {fmt_time(last)} 起超过 {fmt_hours(limit)} 没有心跳",
+                   {"component": component, "last_heartbeat_at": last.isoformat()}, basis_at=last,
+                   occurrence=last.isoformat(), cleared_at=resumed,
+                   clear_summary=f"心跳已恢复 {fmt_time(resumed)}" if resumed else "",
+                   incident_key=f"outage:component:{component}", incident_title=f"{component} 系统故障")
+
+    def scan(self, as_of, since, groups):
+        limit = timedelta(minutes=groups[0].params["minutes"])
+        rows = Component.objects.filter(last_heartbeat_at__isnull=False, last_heartbeat_at__lte=as_of - limit)
+        return [self.hit(c.name, c.last_heartbeat_at, None, limit) for c in rows]
+
+    def evaluate(self, ctx):
+        """Gaps between heartbeats seen on import (history replayed after the fact)."""
+        from ..models import HeartbeatMark
+
+        beats = defaultdict(list)
+        for event in ctx.by_type.get("system.heartbeat", ()):
+            beats[event.data.component].append(event.occurred_at)
+        if not beats:
+            return []
+        limit = timedelta(minutes=ctx.params.base(self)["minutes"])
+        marks = {m.component: m for m in HeartbeatMark.objects.filter(component__in=list(beats))}
+        hits, changed, new = [], [], []
+        for component, times in beats.items():
+            times.sort()
+            mark = marks.get(component)
+            previous = mark.last_at if mark else None
+            for at in times:
+                if previous is not None and at - previous > limit:
+                    hits.append(self.hit(component, previous, at, limit))
+                previous = max(previous, at) if previous else at
+            if mark is None:
+                new.append(HeartbeatMark(component=component, last_at=previous))
+            elif previous > mark.last_at:
+                mark.last_at = previous
+                changed.append(mark)
+        HeartbeatMark.objects.bulk_create(new)
+        HeartbeatMark.objects.bulk_update(changed, ["last_at"])
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        last = ctx.component_heartbeat(finding.facts.get("component"))
+        if last and finding.basis_at and last > finding.basis_at:
+            return last, f"心跳已恢复 {fmt_time(last)}"
+        return None
+
+
+def _parse_hhmm(text: str) -> time:
+    hh, mm = text.split(":")
+    return time(int(hh), int(mm))
+
+
+class ShopSilent(BaseRule):
+    code = "shop_silent"
+    type_code = "system_outage"
+    trigger = "periodic"
+    title = "店铺营业时间无订单 shop silent"
+    description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时每 10 分钟至少 1 单（按前 7 天营业时间的平均下单量）。"
+                   " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min"
+                   " (average over the previous 7 days' business hours).")
+    params = (Param("minutes", int, 60, "无订单时长（分钟） silent minutes", minimum=1),
+              Param("usual_per_10_min", float, 1.0, "平时每 10 分钟订单数下限 usual orders per 10 min at least"),
+              Param("baseline_days", int, 7, "基线天数 baseline days", minimum=1),
+              Param("business_start", str, "09:00", "营业开始 business hours start (Asia/Shanghai)"),
+              Param("business_end", str, "22:00", "营业结束 business hours end"),)
+    events = frozenset({"order.created"})
+
+    def business_minutes(self, start: datetime, end: datetime, p) -> float:
+        """Minutes of [start, end) inside business hours (local time)."""
+        open_, close = _parse_hhmm(p["business_start"]), _parse_hhmm(p["business_end"])
+        total, day = 0.0, timezone.localtime(start).date()
+        tz = timezone.get_current_timezone()
+        while True:
+            o = datetime.combine(day, open_, tz)
+            c = datetime.combine(day, close, tz)
+            if o >= end:
+                break
+            lo, hi = max(o, start), min(c, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 60
+            day += timedelta(days=1)
+        return total
+
+    def silence_due(self, start: datetime, end: datetime, need: float, p) -> datetime | None:
+        """When `need` business minutes of silence have passed after `start` (before `end`), else None."""
+        open_, close = _parse_hhmm(p["business_start"]), _parse_hhmm(p["business_end"])
+        tz = timezone.get_current_timezone()
+        day, left = timezone.localtime(start).date(), need
+        while True:
+            o, c = datetime.combine(day, open_, tz), datetime.combine(day, close, tz)
+            if o >= end:
+                return None
+            lo, hi = max(o, start), min(c, end)
+            if hi > lo:
+                span = (hi - lo).total_seconds() / 60
+                if span >= left:
+                    return lo + timedelta(minutes=left)
+                left -= span
+                # silence that spans closing time continues at the next opening
+            day += timedelta(days=1)
+
+    def scan(self, as_of, since, groups):
+        p = groups[0].params
+        need = p["minutes"]
+        baseline = timedelta(days=p["baseline_days"])
+        lo = None if since is None else since - timedelta(days=2)
+        hits = []
+        for shop_id, code in Shop.objects.values_list("pk", "code"):
+            times_qs = Order.objects.filter(shop_id=shop_id, created_at__lte=as_of)
+            window_lo = None if lo is None else lo - baseline
+            if window_lo is not None:
+                times_qs = times_qs.filter(created_at__gt=window_lo)
+            times = sorted(times_qs.values_list("created_at", flat=True))
+            if not times:
+                continue
+            first = times[0]
+            gaps = list(zip(times, times[1:] + [None], strict=False))
+            for prev, nxt in gaps:
+                end = nxt or as_of
+                if lo is not None and end <= lo:
+                    continue
+                due = self.silence_due(prev, end, need, p)
+                if due is None or due > as_of:
+                    continue
+                base_start = max(first, prev - baseline)
+                minutes = self.business_minutes(base_start, prev, p)
+                if minutes < 6 * 60:
+                    continue  # not enough history to know what is usual
+                count = bisect.bisect_left(times, prev) - bisect.bisect_left(times, base_start)
+                usual = count / minutes * 10
+                if usual < p["usual_per_10_min"]:
+                    continue
+                hits.append(Hit(self.code, self.type_code, f"shop:{code}", due,
+                                f"店铺 {code} 营业时间内自 {fmt_time(prev)} 起 {need} 分钟没有订单（平时每 10 分钟约 {usual:.1f} 单）",
+                                {"shop": code, "last_order_at": prev.isoformat(), "usual_per_10_min": round(usual, 2)},
+                                basis_at=prev, occurrence=prev.isoformat(), cleared_at=nxt if nxt and nxt <= as_of else None,
+                                clear_summary=f"订单已恢复 {fmt_time(nxt)}" if nxt else "",
+                                incident_key=f"outage:shop:{code}", incident_title=f"店铺 {code} 无订单"))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        return None  # scans see the next order and record the clearing with the finding
+
+
+class PaymentChannelFailure(BaseRule):
+    code = "payment_channel_failure"
+    type_code = "payment_channel_failure"
+    trigger = "periodic"
+    title = "支付渠道故障 payment channel failure"
+    description = ("某支付方式在滑动窗口内的失败率超过阈值（且尝试次数足够）：一个渠道一个事件。失败率回落后自动消除。"
+                   " A payment method's failure rate over a sliding window above the threshold (with enough"
+                   " attempts): one incident per channel. Clears when the rate falls back.")
+    params = (Param("window_minutes", int, 15, "滑动窗口（分钟） window (minutes)", minimum=1),
+              Param("failure_rate", float, 0.5, "失败率阈值 failure rate at least", minimum=0.01),
+              Param("min_attempts", int, 8, "窗口内最少尝试次数 attempts in the window at least", minimum=1),)
+
+    def scan(self, as_of, since, groups):
+        p = groups[0].params
+        window = timedelta(minutes=p["window_minutes"])
+        rows = Payment.objects.filter(occurred_at__lte=as_of)
+        if since is not None:
+            rows = rows.filter(occurred_at__gt=since - 4 * window)
+        by_method = defaultdict(list)
+        for method, at, status in rows.order_by("occurred_at").values_list("method", "occurred_at", "status"):
+            by_method[method].append((at, status == PaymentStatus.FAILED))
+        hits = []
+        for method, attempts in by_method.items():
+            down_since, lo, failed, worst = None, 0, 0, 0.0
+            for hi, (at, is_failed) in enumerate(attempts):
+                failed += is_failed
+                while attempts[lo][0] <= at - window:
+                    failed -= attempts[lo][1]
+                    lo += 1
+                count = hi - lo + 1
+                rate = failed / count
+                if down_since is None and count >= p["min_attempts"] and rate >= p["failure_rate"]:
+                    down_since, worst = at, rate
+                elif down_since is not None:
+                    worst = max(worst, rate)
+                    if rate < p["failure_rate"] / 2 and not is_failed:
+                        hits.append(self.hit(method, down_since, at, worst, p))
+                        down_since = None
+            if down_since is not None:
+                hits.append(self.hit(method, down_since, None, worst, p))
+        if since is not None:
+            hits = [h for h in hits if h.cleared_at is None or h.cleared_at > since]
+        return hits
+
+    def hit(self, method, since_at, ended, rate, p):
+        return Hit(self.code, self.type_code, f"method:{method}", since_at,
+                   f"支付方式 {method} 在 {p['window_minutes']} 分钟内失败率达 {rate:.0%}",
+                   {"method": method, "failure_rate": round(rate, 3), "window_minutes": p["window_minutes"]},
+                   occurrence=since_at.isoformat(), cleared_at=ended,
+                   clear_summary=f"支付成功率已恢复 {fmt_time(ended)}" if ended else "",
+                   incident_key=f"channel:{method}", incident_title=f"支付渠道 {method} 故障")
+
+
+class DataLoss(BaseRule):
+    code = "data_loss"
+    type_code = "data_loss"
+    trigger = "periodic"
+    title = "数据丢失 data loss"
+    description = ("收到某订单/运单的事件，但订单（或发货单）本身超过 1 小时仍未收到：说明上游漏推了数据。"
+                   "订单补到后自动消除。 Events for an order (or parcel) whose order.created (or shipment.created) has"
+                   " not arrived within the limit: the upstream lost data. Clears when it arrives.")
+    params = (Param("minutes", int, 60, "等待时限（分钟） minutes waiting", minimum=1),)
+
+    def scan(self, as_of, since, groups):
+        limit = timedelta(minutes=groups[0].params["minutes"])
+        waiting = defaultdict(list)
+        for pending in PendingEvent.objects.filter(occurred_at__lte=as_of - limit).only(
+                "waiting_key", "occurred_at", "type", "event_id"):
+            waiting[pending.waiting_key].append(pending)
+        hits = []
+        for key, events in waiting.items():
+            first = min(e.occurred_at for e in events)
+            kind, _, ident = key.partition(":")
+            what = f"订单 {ident}" if kind == "order" else f"运单 {ident.replace(':', ' ')}"
+            hits.append(Hit(self.code, self.type_code, key, first + limit,
+                            f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
+                            f"{fmt_hours(limit)} 未收到",
+                            {"waiting_for": key, "events": sorted({e.type for e in events}),
+                             "first_event_at": first.isoformat()}))
+        return hits
+
+    def check_clear(self, finding, as_of, ctx):
+        return None
+
+    def clear_in_scan(self, findings, as_of):
+        keys = {f.subject_key for f in findings}
+        still = set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
+        return [(f, as_of, "数据已补到 the missing data arrived") for f in findings if f.subject_key not in still]
+
+
+__all__ = ["InventorySyncDelay", "HeartbeatMissing", "ShopSilent", "PaymentChannelFailure", "DataLoss", "Q"]
