@@ -762,7 +762,7 @@ def apply_expired_choices(as_of: datetime | None = None) -> int:
     """For each choice whose deadline passed by `as_of`, record the type's default resolution (or the
     first option when the default was not offered) as of the deadline. Returns how many."""
     as_of = as_of or timezone.now()
-    due = list(CustomerChoice.objects.filter(status=ChoiceStatus.OPEN, deadline_at__lte=as_of)
+    due = list(CustomerChoice.objects.filter(chosen_at__isnull=True, deadline_at__lte=as_of)
                .order_by("deadline_at").values_list("case_id", flat=True))
     applied = 0
     for case_id in due:
@@ -879,7 +879,7 @@ def evaluate_sla(as_of: datetime | None = None) -> SlaScanResult:
     candidates come from partial indexes, so a scan with nothing due is a few cheap queries."""
     as_of = as_of or timezone.now()
     result = {"response_breached": 0, "near_breached": 0, "breached": 0, "department_breached": 0}
-    running = Case.objects.filter(status__in=OPEN_STATUSES, sla_paused=False)
+    running = Case.objects.filter(ended_at__isnull=True, sla_paused=False)
     candidate_ids = set(running.filter(near_breach_at__isnull=True, near_breach_due_at__lte=as_of).values_list("pk", flat=True))
     candidate_ids |= set(running.filter(breached_at__isnull=True, resolve_due_at__lt=as_of).values_list("pk", flat=True))
     candidate_ids |= set(

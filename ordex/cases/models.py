@@ -29,6 +29,8 @@ from .choices import (
 )
 
 OPEN = Q(status__in=sorted(OPEN_STATUSES))
+# A case is open exactly while `ended_at` is empty (set on resolve/reject, cleared on reopen).
+UNENDED = Q(ended_at__isnull=True)
 
 
 class Weekday(models.IntegerChoices):
@@ -268,7 +270,9 @@ class Case(models.Model):
     chosen_resolution = models.CharField(max_length=40, blank=True)
     resolution = models.CharField(max_length=40, blank=True)
     outcome_reason = models.TextField(blank=True, help_text="Why it was resolved or rejected")
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was resolved or rejected")
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was resolved or rejected; empty exactly while the case is open"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -284,28 +288,31 @@ class Case(models.Model):
                 name="case_one_open_per_subject_type",
             ),
         ]
+        # Indexes for the queues and the SLA scan are partial on `ended_at IS NULL` (= open), not on the
+        # status list: SQLite uses a partial index only when the query repeats its condition literally,
+        # and a status IN (...) list is sent as parameters.
         indexes = [
-            models.Index(fields=["assignee", "resolve_due_at", "id"], condition=OPEN, name="case_open_assignee_due"),
-            models.Index(fields=["department", "resolve_due_at", "id"], condition=OPEN, name="case_open_department_due"),
+            models.Index(fields=["assignee", "resolve_due_at", "id"], condition=UNENDED, name="case_open_assignee_due"),
+            models.Index(fields=["department", "resolve_due_at", "id"], condition=UNENDED, name="case_open_department_due"),
             models.Index(
                 fields=["department", "resolve_due_at", "id"],
-                condition=OPEN & Q(breached_at__isnull=False),
+                condition=UNENDED & Q(breached_at__isnull=False),
                 name="case_breached_department_due",
             ),
             models.Index(fields=["status", "resolve_due_at", "id"], name="case_status_due"),
             models.Index(
                 fields=["near_breach_due_at"],
-                condition=OPEN & Q(sla_paused=False, near_breach_at__isnull=True),
+                condition=UNENDED & Q(near_breach_at__isnull=True),
                 name="case_sla_near_scan",
             ),
             models.Index(
                 fields=["resolve_due_at"],
-                condition=OPEN & Q(sla_paused=False, breached_at__isnull=True),
+                condition=UNENDED & Q(breached_at__isnull=True),
                 name="case_sla_breach_scan",
             ),
             models.Index(
                 fields=["response_due_at"],
-                condition=OPEN & Q(sla_paused=False, responded_at__isnull=True, response_breached_at__isnull=True),
+                condition=UNENDED & Q(responded_at__isnull=True, response_breached_at__isnull=True),
                 name="case_sla_response_scan",
             ),
             models.Index(fields=["order", "type"], name="case_order_type"),
@@ -435,7 +442,8 @@ class CustomerChoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=Q(status=ChoiceStatus.OPEN), name="choice_one_open_per_case")
         ]
-        indexes = [models.Index(fields=["deadline_at"], condition=Q(status=ChoiceStatus.OPEN), name="choice_open_deadline")]
+        # chosen_at is empty exactly while the choice is open.
+        indexes = [models.Index(fields=["deadline_at"], condition=Q(chosen_at__isnull=True), name="choice_open_deadline")]
 
     def __str__(self):
         return f"{', '.join(self.options)} by {self.deadline_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -45,7 +45,13 @@ def _statuses(value: str) -> set[str]:
 
 def filter_cases(queryset, filters: CaseFilters, principal: Principal):
     if filters.status:
-        queryset = queryset.filter(status__in=sorted(_statuses(filters.status)))
+        statuses = _statuses(filters.status)
+        # "Every open status" is asked as ended_at IS NULL, the condition of the queue's partial indexes.
+        queryset = (
+            queryset.filter(ended_at__isnull=True)
+            if statuses == OPEN_STATUSES
+            else queryset.filter(status__in=sorted(statuses))
+        )
     if filters.type:
         queryset = queryset.filter(type__code=filters.type)
     if filters.severity:
