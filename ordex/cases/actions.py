@@ -93,6 +93,7 @@ class SlaScanResult:
     near_breached: int = 0
     breached: int = 0
     department_breached: int = 0
+    choices_defaulted: int = 0
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -876,9 +877,12 @@ def evaluate_sla(as_of: datetime | None = None) -> SlaScanResult:
     optional reassignment. Department clocks past their internal target are flagged and charged to
     that department. Flags carry the moment the threshold was crossed, not the scan time, so a replay
     with `ordex scan --as-of` records what a live worker would have. Each case in its own transaction;
-    candidates come from partial indexes, so a scan with nothing due is a few cheap queries."""
+    candidates come from partial indexes, so a scan with nothing due is a few cheap queries.
+    Customer choices whose deadline passed are settled first (`apply_expired_choices`), since that ends
+    their pause and so moves the deadlines evaluated here."""
     as_of = as_of or timezone.now()
-    result = {"response_breached": 0, "near_breached": 0, "breached": 0, "department_breached": 0}
+    result = {"response_breached": 0, "near_breached": 0, "breached": 0, "department_breached": 0,
+              "choices_defaulted": apply_expired_choices(as_of)}
     running = Case.objects.filter(ended_at__isnull=True, sla_paused=False)
     candidate_ids = set(running.filter(near_breach_at__isnull=True, near_breach_due_at__lte=as_of).values_list("pk", flat=True))
     candidate_ids |= set(running.filter(breached_at__isnull=True, resolve_due_at__lt=as_of).values_list("pk", flat=True))

@@ -1,5 +1,5 @@
 """Periodic work of the cases app, run by the Huey worker every minute. `ordex scan --as-of` calls the
-same functions with a past `as_of` to replay history."""
+same `evaluate_sla` with a past `as_of` to replay history."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
@@ -10,13 +10,12 @@ from . import actions
 @db_periodic_task(crontab(minute="*"))
 @lock_task("cases-sla-tick")
 def sla_tick() -> dict:
-    """Flag near-breaches and breaches (escalate, notify), then apply overdue customer choices."""
+    """Apply overdue customer choices, then flag near-breaches and breaches (escalate, notify)."""
     scan = actions.evaluate_sla()
-    defaulted = actions.apply_expired_choices(scan.as_of)
     return {
         "near_breached": scan.near_breached,
         "breached": scan.breached,
         "response_breached": scan.response_breached,
         "department_breached": scan.department_breached,
-        "choices_defaulted": defaulted,
+        "choices_defaulted": scan.choices_defaulted,
     }

@@ -164,3 +164,21 @@ def test_reopened_case_gets_a_fresh_deadline_from_the_new_finding(order, dave):
                                    facts={"again": 1}, rule_code="stock.short", order=order).case
     assert again.pk == case.pk
     assert again.resolve_due_at == sh(2026, 11, 24, 18)
+
+
+def test_the_sla_scan_settles_expired_choices_too_so_a_replay_does_both(order, dave):
+    case = triaged(order, dave)
+    with time_machine.travel(sh(2026, 11, 23, 11), tick=False):
+        actions.offer_choice(case.pk, actor=principal_for_user(dave))
+    scan = actions.evaluate_sla(sh(2026, 11, 25, 12))
+    assert scan.choices_defaulted == 1
+    assert Case.objects.get(pk=case.pk).chosen_resolution == "refund"
+
+
+def test_the_periodic_task_runs_the_scan(order, dave):
+    from ordex.cases.tasks import sla_tick
+
+    triaged(order, dave)
+    with time_machine.travel(sh(2026, 11, 24, 9), tick=False):
+        summary = sla_tick.call_local()
+    assert summary["breached"] == 1 and summary["near_breached"] == 1
