@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db.models import Q
 from pydantic import ValidationError
 
-from ordex.core.bulk import fast_insert
+from ordex.core.bulk import fast_insert, fast_update
 
 from .address import address_key, parse_address, structure_address
 from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
@@ -247,9 +247,9 @@ class _Chunk:
         if self.dirty_orders:
             for order in self.dirty_orders.values():
                 order.status = order.derive_status()
-            Order.objects.bulk_update(list(self.dirty_orders.values()), _ORDER_FIELDS, batch_size=500)
+            fast_update(Order, list(self.dirty_orders.values()), _ORDER_FIELDS)
         if self.dirty_customers:
-            Customer.objects.bulk_update(list(self.dirty_customers.values()), ["name", "phone", "phone_kind", "email"])
+            fast_update(Customer, list(self.dirty_customers.values()), ["name", "phone", "phone_kind", "email"])
         if self.replaced_lines:
             OrderLine.objects.filter(order_id__in=self.replaced_lines).delete()
         fast_insert(OrderLine, self.new_lines)
@@ -258,20 +258,20 @@ class _Chunk:
         fast_insert(CustomerReport, self.new_reports)
         fast_insert(Shipment, self.new_shipments, key_field="shipment_no")
         if self.dirty_shipments:
-            Shipment.objects.bulk_update(list(self.dirty_shipments.values()), _SHIPMENT_FIELDS, batch_size=500)
+            fast_update(Shipment, list(self.dirty_shipments.values()), _SHIPMENT_FIELDS)
         fast_insert(ShipmentLine, self.new_shipment_lines)
         fast_insert(TrackingEvent, self.new_tracking)
         fast_insert(Refund, self.new_refunds, key_field="refund_no")
         if self.dirty_refunds:
-            Refund.objects.bulk_update(list(self.dirty_refunds.values()), _REFUND_FIELDS, batch_size=500)
+            fast_update(Refund, list(self.dirty_refunds.values()), _REFUND_FIELDS)
         Stock.objects.bulk_create(self.new_stock)
         if self.dirty_stock:
-            Stock.objects.bulk_update(list(self.dirty_stock.values()), ["on_hand", "reserved", "updated_at"])
+            fast_update(Stock, list(self.dirty_stock.values()), ["on_hand", "reserved", "updated_at"])
         if self.dirty_products:
-            Product.objects.bulk_update(list(self.dirty_products.values()),
-                                        ["name", "list_price", "cost", "active", "supplier", "updated_at"])
+            fast_update(Product, list(self.dirty_products.values()),
+                        ["name", "list_price", "cost", "active", "supplier", "updated_at"])
         if self.dirty_components:
-            Component.objects.bulk_update(list(self.dirty_components.values()), ["last_heartbeat_at", "last_fault_at"])
+            fast_update(Component, list(self.dirty_components.values()), ["last_heartbeat_at", "last_fault_at"])
         fast_insert(SystemFault, self.new_faults)
 
 
