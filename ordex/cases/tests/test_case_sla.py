@@ -157,3 +157,36 @@ def test_reassignment_on_breach_when_the_policy_says_so(db, bob):
     case.refresh_from_db()
     assert case.breached_at == sh(2026, 11, 23, 11)
     assert case.assignee == second
+
+
+def test_the_worked_example_in_docs_cases_md(order, alice, dave, bob):
+    actor = principal_for_user(dave)
+    case = finding(order, sh(2026, 11, 20, 14))
+    assert (case.response_due_at, case.resolve_due_at) == (sh(2026, 11, 20, 16), sh(2026, 11, 23, 13))
+    with time_machine.travel(sh(2026, 11, 20, 15), tick=False):
+        actions.transition(case.pk, to=CaseStatus.TRIAGED, actor=actor)
+    with time_machine.travel(sh(2026, 11, 20, 16), tick=False):
+        actions.offer_choice(case.pk, actor=actor, deadline_hours=72)
+    with time_machine.travel(sh(2026, 11, 23, 10), tick=False):
+        actions.record_choice(case.pk, actor=actor, chosen="wait_restock")
+    case.refresh_from_db()
+    assert (case.resolve_due_at, case.near_breach_due_at) == (sh(2026, 11, 23, 16), sh(2026, 11, 23, 14, 24))
+    assert actions.evaluate_sla(sh(2026, 11, 23, 14, 24)).near_breached == 1
+    assert actions.evaluate_sla(sh(2026, 11, 23, 16)).breached == 0
+    scan = actions.evaluate_sla(sh(2026, 11, 23, 16) + MICRO)
+    case.refresh_from_db()
+    assert (scan.breached, scan.department_breached) == (1, 1)
+    assert (case.breached_at, case.breach_department.code, case.escalation_level) == (sh(2026, 11, 23, 16), "warehouse", 2)
+    assert case.response_breached_at is None
+
+
+def test_the_unanswered_choice_variant_of_the_worked_example(order, dave):
+    actor = principal_for_user(dave)
+    case = finding(order, sh(2026, 11, 20, 14))
+    with time_machine.travel(sh(2026, 11, 20, 15), tick=False):
+        actions.transition(case.pk, to=CaseStatus.TRIAGED, actor=actor)
+    with time_machine.travel(sh(2026, 11, 20, 16), tick=False):
+        actions.offer_choice(case.pk, actor=actor)
+    actions.evaluate_sla(sh(2026, 11, 22, 16))
+    case.refresh_from_db()
+    assert (case.chosen_resolution, case.status, case.resolve_due_at) == ("refund", CaseStatus.IN_PROGRESS, sh(2026, 11, 23, 15))
