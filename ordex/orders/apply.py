@@ -47,6 +47,9 @@ from .models import (
 )
 from .phones import classify_phone, normalise_phone
 
+# Plain sets: TextChoices.values builds a new list on every access, which shows at import rates.
+_PLATFORMS = frozenset(Platform.values)
+_PAYMENT_METHODS = frozenset(PaymentMethod.values)
 # Tracking statuses that prove the carrier has the parcel in hand.
 _CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
 
@@ -183,7 +186,7 @@ class _Chunk:
                 self.orders_by_id[order.pk] = order
 
         self.shops = _get_or_create_many(Shop, "code", shops, lambda code, platform: Shop(
-            code=code, platform=platform if platform in Platform.values else Platform.OTHER))
+            code=code, platform=platform if platform in _PLATFORMS else Platform.OTHER))
         self.warehouses = _get_or_create_many(Warehouse, "code", {w: None for w in warehouses},
                                               lambda code, _: Warehouse(code=code))
         self.products = _get_or_create_many(Product, "sku", {s: None for s in skus}, lambda sku, _: Product(sku=sku))
@@ -336,7 +339,7 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         customer.phone_kind = classify_phone(customer.phone)
         chunk.touch(chunk.dirty_customers, customer)
     order.shop = shop
-    order.platform = data.platform if data.platform in Platform.values else (shop.platform or Platform.OTHER)
+    order.platform = data.platform if data.platform in _PLATFORMS else (shop.platform or Platform.OTHER)
     order.customer = customer
     order.phone = phone
     order.phone_kind = classify_phone(phone)
@@ -393,7 +396,7 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
             # The same transaction told twice is one payment, not a double charge.
             return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
         seen.add(data.txn_id)
-    method = data.method if data.method in PaymentMethod.values else PaymentMethod.OTHER
+    method = data.method if data.method in _PAYMENT_METHODS else PaymentMethod.OTHER
     chunk.new_payments.append(Payment(order=order, status=PaymentStatus.PAID, amount=data.amount, method=method,
                                       txn_id=data.txn_id[:128], occurred_at=event.occurred_at, event_id=event.event_id))
     order.paid_amount += data.amount
@@ -406,7 +409,7 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
 def _apply_payment_failed(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     data = event.data
     order = _need_order(chunk, data.order_no)
-    method = data.method if data.method in PaymentMethod.values else PaymentMethod.OTHER
+    method = data.method if data.method in _PAYMENT_METHODS else PaymentMethod.OTHER
     chunk.new_payments.append(Payment(order=order, status=PaymentStatus.FAILED, method=method, reason=data.reason[:300],
                                       occurred_at=event.occurred_at, event_id=event.event_id))
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
