@@ -359,6 +359,8 @@ def clear_finding(
     """The condition behind the open case for (order|subject, type) went away. Writes a timeline entry;
     a case nobody has touched yet (still new, unassigned, no note/step/transition by a person) is
     resolved with resolution `cleared`. Returns the case, or None when there is no open case."""
+    if order is None and not subject_key:
+        raise InvalidInput("subject_required", "clearing a finding needs an order or a subject_key", field="subject_key")
     exception_type = ExceptionType.objects.filter(code=type_code).first()
     if exception_type is None:
         raise InvalidInput("unknown_type", f"unknown exception type '{type_code}'", field="type")

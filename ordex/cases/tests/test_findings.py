@@ -154,3 +154,13 @@ def test_cleared_condition_only_notes_a_case_someone_works_on(order, alice, dave
 
 def test_clear_without_open_case_does_nothing(order):
     assert actions.clear_finding(type_code="out_of_stock", cleared_at=FOUND, summary="x", rule_code="r", order=order) is None
+
+
+def test_clearing_needs_an_order_or_a_subject_so_it_never_touches_manual_cases(db, carol):
+    from ordex.accounts.access import principal_for_user
+
+    manual = actions.open_manual_case(actor=principal_for_user(carol), type_code="complaint", summary="call")
+    with pytest.raises(actions.DomainError) as refused:
+        actions.clear_finding(type_code="complaint", cleared_at=FOUND, summary="x", rule_code="r")
+    assert refused.value.code == "subject_required"
+    assert Case.objects.get(pk=manual.pk).status == CaseStatus.NEW
