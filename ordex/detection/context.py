@@ -79,12 +79,19 @@ class EventContext(BaseContext):
                 self._lines[event.order.pk] = event.extra.get("lines", [])
         self._shipped = None
         self._histogram = None
+        self._orders_with = {}
 
     def orders_with(self, types):
         """Each order touched by these event types (state-changing events only) once, with the latest time."""
+        key = frozenset(types)
+        if key not in self._orders_with:
+            self._orders_with[key] = self._orders_with_uncached(key)
+        return self._orders_with[key]
+
+    def _orders_with_uncached(self, types):
         latest = {}
-        for event in self.applied:
-            if event.type in types and event.changed and event.order is not None and event.order.pk:
+        for event in (e for t in types for e in self.by_type.get(t, ())):
+            if event.changed and event.order is not None and event.order.pk:
                 current = latest.get(event.order.pk)
                 if current is None or event.occurred_at > current[1]:
                     latest[event.order.pk] = (event.order, event.occurred_at)
@@ -107,6 +114,33 @@ class EventContext(BaseContext):
         if not set(order_ids) <= self._shipped[0]:
             return shipped_and_ordered(order_ids)
         return self._shipped[1], self._shipped[2]
+
+    @cached_property
+    def stock_timeline(self):
+        """(sku, warehouse code) -> [(occurred_at, on_hand, reserved)] of this chunk's snapshots, in time order:
+        the hub row holds only the latest, rules need the stock as it was at each moment."""
+        timeline = defaultdict(list)
+        for event in self.by_type.get("inventory.updated", ()):
+            timeline[(event.data.sku, event.data.warehouse)].append(
+                (event.occurred_at, event.data.on_hand, event.data.reserved))
+        for values in timeline.values():
+            values.sort(key=lambda v: v[0])
+        return timeline
+
+    def available_at(self, sku, warehouse_code, moment, stored):
+        """Available (on hand − reserved) at `moment`, or None when unknown."""
+        before = [v for v in self.stock_timeline.get((sku, warehouse_code), ()) if v[0] <= moment]
+        if before:
+            return before[-1][1] - before[-1][2]
+        if stored is not None and stored[2] <= moment:
+            return stored[1]
+        return None
+
+    def restocked_after(self, sku, warehouse_code, moment, qty):
+        for at, on_hand, reserved in self.stock_timeline.get((sku, warehouse_code), ()):
+            if at > moment and on_hand - reserved >= qty:
+                return at
+        return None
 
     def stock_row(self, sku, warehouse):
         for event in reversed(self.by_type.get("inventory.updated", [])):
@@ -200,10 +234,24 @@ class EventContext(BaseContext):
                 chunk_times[event.shipment.pk].add(event.occurred_at)
                 if event.shipment.order_id == event.order.pk:
                     event.shipment.order = event.order  # already in memory: no query per parcel
+        # Only a parcel whose first scan in this chunk comes long after its pickup can have a silence that
+        # ends here with its start before the chunk: only those need their stored scans read.
+        shortest = timedelta(hours=24)
         times = defaultdict(list)
-        for shipment_id, at in TrackingEvent.objects.filter(shipment_id__in=list(shipments)).values_list(
-                "shipment_id", "occurred_at"):
-            times[shipment_id].append(at)
+        need_history = []
+        for shipment_id, values in chunk_times.items():
+            shipment = shipments.get(shipment_id)
+            if shipment is None or shipment.picked_up_at is None:
+                continue
+            first = min(values)
+            if first - shipment.picked_up_at > shortest:
+                need_history.append(shipment_id)
+            else:
+                times[shipment_id] = list(values)
+        if need_history:
+            for shipment_id, at in TrackingEvent.objects.filter(shipment_id__in=need_history).values_list(
+                    "shipment_id", "occurred_at"):
+                times[shipment_id].append(at)
         gaps = []
         for shipment_id, values in times.items():
             shipment = shipments[shipment_id]

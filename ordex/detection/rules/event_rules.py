@@ -391,17 +391,16 @@ class InventoryDataError(BaseRule):
 
     def evaluate(self, ctx):
         hits = []
-        for event in ctx.by_type.get("inventory.updated", ()):
-            stock = event.stock
-            if not event.changed or stock is None or stock.updated_at != event.occurred_at:
-                continue
-            found = self.problem(stock)
-            if found:
-                sku, wh = event.data.sku, event.data.warehouse
-                hits.append(Hit(self.code, self.type_code, f"sku:{sku}@{wh}", event.occurred_at,
-                                f"{sku} @ {wh}：{found[0]}",
-                                {"sku": sku, "warehouse": wh, "on_hand": stock.on_hand, "reserved": stock.reserved,
-                                 "variant": found[1]}, sku=sku, occurrence=event.occurred_at.isoformat()))
+        for (sku, wh), snapshots in ctx.stock_timeline.items():
+            for index, (moment, on_hand, reserved) in enumerate(snapshots):
+                found = self.problem(_Snapshot(on_hand, reserved))
+                if not found:
+                    continue
+                fixed = next((at for at, h, r in snapshots[index + 1:] if not self.problem(_Snapshot(h, r))), None)
+                hits.append(Hit(self.code, self.type_code, f"sku:{sku}@{wh}", moment, f"{sku} @ {wh}：{found[0]}",
+                                {"sku": sku, "warehouse": wh, "on_hand": on_hand, "reserved": reserved,
+                                 "variant": found[1]}, sku=sku, occurrence=moment.isoformat(), cleared_at=fixed,
+                                clear_summary="新库存快照正常 a sound snapshot arrived" if fixed else ""))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -409,6 +408,11 @@ class InventoryDataError(BaseRule):
         if stock is not None and stock.updated_at > finding.found_at and not self.problem(stock):
             return stock.updated_at, f"新库存快照正常：在库 {stock.on_hand}，预占 {stock.reserved}"
         return None
+
+
+class _Snapshot:
+    def __init__(self, on_hand, reserved):
+        self.on_hand, self.reserved = on_hand, reserved
 
 
 class SystemFault(BaseRule):

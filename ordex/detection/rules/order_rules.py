@@ -261,19 +261,27 @@ class OutOfStock(BaseRule):
     events = SNAPSHOTS
     params = ()
 
-    def shortages(self, order, lines, stock):
+    def shortages(self, order, lines, stock, ctx=None, moment=None):
+        """Lines whose qty exceeds what the order's warehouse had available (at `moment` in a chunk)."""
         short = []
         for sku, qty in lines:
             rows = stock.get(sku)
-            if not rows:
+            if not rows and not (ctx and order.warehouse_id and ctx.stock_timeline.get((sku, order.warehouse.code))):
                 continue  # no stock data for the SKU at all: unknown, not out of stock
+            rows = rows or {}
             if order.warehouse_id:
-                available = rows.get(order.warehouse_id, (None, 0))[1]
+                stored = rows.get(order.warehouse_id)
+                if ctx is not None and moment is not None:
+                    available = ctx.available_at(sku, order.warehouse.code, moment, stored)
+                    if available is None:
+                        continue
+                else:
+                    available = stored[1] if stored else 0
             else:
-                available = sum(a for _, a in rows.values())
+                available = sum(r[1] for r in rows.values())
             if qty > available:
-                others = sorted(((code, a) for wh, (code, a) in rows.items()
-                                 if wh != order.warehouse_id and a >= qty), key=lambda x: -x[1])
+                others = sorted(((r[0], r[1]) for wh, r in rows.items()
+                                 if wh != order.warehouse_id and r[1] >= qty), key=lambda x: -x[1])
                 short.append({"sku": sku, "ordered": qty, "available": available,
                               "other_warehouses": [{"warehouse": c, "available": a} for c, a in others]})
         return short
@@ -285,15 +293,20 @@ class OutOfStock(BaseRule):
         stock = ctx.stock_for({line.sku for o, _ in candidates for line in ctx.new_lines(o)})
         hits = []
         for order, at in candidates:
-            short = self.shortages(order, [(line.sku, line.qty) for line in ctx.new_lines(order)], stock)
+            short = self.shortages(order, [(line.sku, line.qty) for line in ctx.new_lines(order)], stock, ctx, at)
             if short:
                 first = short[0]
                 where = order.warehouse.code if order.warehouse_id else "全部仓库"
                 suggest = "、".join(f"{w['warehouse']}（{w['available']}）" for w in first["other_warehouses"][:3])
+                restocked = None
+                if order.warehouse_id:
+                    times = [ctx.restocked_after(s["sku"], where, at, s["ordered"]) for s in short]
+                    restocked = max(times) if all(times) else None
                 hits.append(Hit(self.code, self.type_code, order_subject(order), at,
                                 f"{first['sku']} 订购 {first['ordered']} 件，{where} 可用仅 {first['available']} 件"
                                 + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
-                                {"warehouse": where, "short": short}, order=order, sku=first["sku"]))
+                                {"warehouse": where, "short": short}, order=order, sku=first["sku"],
+                                cleared_at=restocked, clear_summary="库存已到货 stock arrived" if restocked else ""))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -313,14 +326,14 @@ class OutOfStock(BaseRule):
 
 
 def stock_snapshot(skus) -> tuple[dict, dict]:
-    """sku -> {warehouse_id: (warehouse code, available)}, and sku -> latest snapshot time."""
+    """sku -> {warehouse_id: (warehouse code, available, snapshot time)}, and sku -> latest snapshot time."""
     stock, updated = defaultdict(dict), {}
     if not skus:
         return stock, updated
     rows = Stock.objects.filter(product__sku__in=skus).values_list(
         "product__sku", "warehouse_id", "warehouse__code", "on_hand", "reserved", "updated_at")
     for sku, wh, code, on_hand, reserved, at in rows:
-        stock[sku][wh] = (code, on_hand - reserved)
+        stock[sku][wh] = (code, on_hand - reserved, at)
         if sku not in updated or at > updated[sku]:
             updated[sku] = at
     return stock, updated

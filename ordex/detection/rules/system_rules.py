@@ -124,9 +124,9 @@ class ShopSilent(BaseRule):
     type_code = "system_outage"
     trigger = "periodic"
     title = "店铺营业时间无订单 shop silent"
-    description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时每 10 分钟至少 1 单（按前 7 天营业时间的平均下单量）。"
-                   " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min"
-                   " (average over the previous 7 days' business hours).")
+    description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时在这个时段每 10 分钟至少 1 单（前 7 天同一时段的平均）。"
+                   " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min at"
+                   " that time of day (average of the same clock window over the previous 7 days).")
     params = (Param("minutes", int, 60, "无订单时长（分钟） silent minutes", minimum=1),
               Param("usual_per_10_min", float, 1.0, "平时每 10 分钟订单数下限 usual orders per 10 min at least"),
               Param("baseline_days", int, 7, "基线天数 baseline days", minimum=1),
@@ -191,12 +191,17 @@ class ShopSilent(BaseRule):
                 due = self.silence_due(prev, end, need, p)
                 if due is None or due > as_of:
                     continue
-                base_start = max(first, prev - baseline)
-                minutes = self.business_minutes(base_start, prev, p)
-                if minutes < 6 * 60:
+                # What is usual for this shop at this time of day: the same clock window on earlier days.
+                span = timedelta(minutes=need)
+                samples = []
+                for days_back in range(1, p["baseline_days"] + 1):
+                    start = prev - timedelta(days=days_back)
+                    if start < first:
+                        break
+                    samples.append(bisect.bisect_left(times, start + span) - bisect.bisect_left(times, start))
+                if len(samples) < 2:
                     continue  # not enough history to know what is usual
-                count = bisect.bisect_left(times, prev) - bisect.bisect_left(times, base_start)
-                usual = count / minutes * 10
+                usual = sum(samples) / len(samples) / (need / 10)
                 if usual < p["usual_per_10_min"]:
                     continue
                 hits.append(Hit(self.code, self.type_code, f"shop:{code}", due,
@@ -221,7 +226,7 @@ class PaymentChannelFailure(BaseRule):
                    " attempts): one incident per channel. Clears when the rate falls back.")
     params = (Param("window_minutes", int, 15, "滑动窗口（分钟） window (minutes)", minimum=1),
               Param("failure_rate", float, 0.5, "失败率阈值 failure rate at least", minimum=0.01),
-              Param("min_attempts", int, 8, "窗口内最少尝试次数 attempts in the window at least", minimum=1),)
+              Param("min_attempts", int, 5, "窗口内最少尝试次数 attempts in the window at least", minimum=1),)
 
     def scan(self, as_of, since, groups):
         p = groups[0].params
@@ -277,9 +282,14 @@ class DataLoss(BaseRule):
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
         waiting = defaultdict(list)
+        announced = set()  # parcels whose shipment.created itself waits for its order: one loss, not two
         for pending in PendingEvent.objects.filter(occurred_at__lte=as_of - limit).only(
-                "waiting_key", "occurred_at", "type", "event_id"):
+                "waiting_key", "occurred_at", "type", "event_id", "data"):
             waiting[pending.waiting_key].append(pending)
+            if pending.type == "shipment.created":
+                announced.add(f"tracking:{pending.data.get('carrier')}:{pending.data.get('tracking_no')}")
+        for key in announced:
+            waiting.pop(key, None)
         hits = []
         for key, events in waiting.items():
             first = min(e.occurred_at for e in events)

@@ -1,5 +1,13 @@
 from ordex.detection.tests.helpers import (
-    active, cases_of, findings, ingest, order_created, order_paid, scan, shipment_created, tracking,
+    active,
+    cases_of,
+    findings,
+    ingest,
+    order_created,
+    order_paid,
+    scan,
+    shipment_created,
+    tracking,
 )
 
 

@@ -1,0 +1,163 @@
+"""Detection benchmark: quality (precision/recall per exception type against the simulator's labels)
+and speed (bulk import with vs without detection, one periodic scan pass).
+
+    .venv/bin/python bench/bench_detection.py [--orders 100000] [--seed 1]
+
+Quality: `ordex simulate --labels` → `ordex import` → `ordex scan --as-of <stream_end>` → the cases are
+compared with the labels by (order_no, type), or (sku | shop | component | method, type) for incident
+types. A label's `implies` lists types whose literal definition the same order also meets (a parcel
+that never moves is also overdue): a case of such a type is not a false positive, nor required.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ORDEX, OUT, fresh_env, migrate, stream  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBJECT_KINDS = ("sku", "shop", "component", "method", "carrier")
+
+_DUMP_CASES = """
+import json, django
+django.setup()
+from ordex.cases.models import Case
+for order_no, subject, code, status in Case.objects.values_list("order_no", "subject_key", "type__code", "status"):
+    print(json.dumps([order_no or "", subject or "", code, status]))
+"""
+
+
+def _import(env, path) -> float:
+    started = time.perf_counter()
+    subprocess.run([ORDEX, "import", str(path), "--no-progress", "--json"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def _scan(env, as_of) -> tuple[float, dict]:
+    started = time.perf_counter()
+    out = subprocess.run([ORDEX, "scan", "--as-of", as_of, "--json", "--show", "0"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return time.perf_counter() - started, json.loads(out.strip().splitlines()[-1])
+
+
+def _key(label_or_subject: dict):
+    if label_or_subject.get("order_no"):
+        return ("order", label_or_subject["order_no"])
+    for kind in SUBJECT_KINDS:
+        if label_or_subject.get(kind):
+            return (kind, label_or_subject[kind])
+    return None
+
+
+def case_key(order_no: str, subject: str):
+    if order_no:
+        return ("order", order_no)
+    kind, _, value = subject.partition(":")
+    if kind == "order":
+        return ("order", value)
+    if kind == "sku":
+        return ("sku", value.split("@")[0])
+    if kind in SUBJECT_KINDS:
+        return (kind, value)
+    return ("other", subject)
+
+
+def score(labels: list[dict], cases: list[tuple]) -> dict:
+    expected, tolerated = defaultdict(set), defaultdict(set)
+    for label in labels:
+        if "orders" in label and not label.get("order_no"):
+            continue  # the incident summary line: its orders are labelled one by one
+        key = _key(label)
+        if key is None:
+            continue
+        expected[label["type"]].add(key)
+        for implied in label.get("implies", ()):
+            tolerated[implied].add(key)
+    found = defaultdict(set)
+    for order_no, subject, code, _status in cases:
+        found[code].add(case_key(order_no, subject))
+    report = {}
+    for code in sorted(set(expected) | set(found)):
+        want, got = expected.get(code, set()), found.get(code, set())
+        counted = got - (tolerated.get(code, set()) - want)
+        tp = len(want & got)
+        report[code] = {
+            "labelled": len(want), "cases": len(counted), "true_positive": tp,
+            "precision": round(tp / len(counted), 4) if counted else None,
+            "recall": round(tp / len(want), 4) if want else None,
+            "missed_examples": sorted(str(k[1]) for k in want - got)[:5],
+            "false_examples": sorted(str(k[1]) for k in counted - want)[:5],
+        }
+    return report
+
+
+def table(report: dict) -> str:
+    lines = [f"{'type':<26}{'labels':>8}{'cases':>8}{'TP':>7}{'precision':>11}{'recall':>8}"]
+    for code, row in report.items():
+        p = "—" if row["precision"] is None else f"{row['precision']:.3f}"
+        r = "—" if row["recall"] is None else f"{row['recall']:.3f}"
+        lines.append(f"{code:<26}{row['labelled']:>8}{row['cases']:>8}{row['true_positive']:>7}{p:>11}{r:>8}")
+    return "\n".join(lines)
+
+
+def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
+    path = stream(orders, seed)
+    labels_path = OUT / f"labels-{orders}-{seed}.jsonl"
+    with open(labels_path) as f:
+        header, *labels = [json.loads(line) for line in f if line.strip()]
+    stream_end = header["stream_end"]
+    events = sum(1 for _ in open(path, "rb"))
+
+    base_env = fresh_env(ORDEX_DETECTION_ON_IMPORT="0")
+    migrate(base_env)
+    without = _import(base_env, path)
+
+    env = fresh_env()
+    migrate(env)
+    with_detection = _import(env, path)
+    scan_seconds, scan_summary = _scan(env, stream_end)
+    dumped = subprocess.run([sys.executable, "-c", _DUMP_CASES], env={**env, "DJANGO_SETTINGS_MODULE": "ordex.settings"},
+                            check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    cases = [tuple(json.loads(line)) for line in dumped.splitlines() if line.strip()]
+    report = score(labels, cases)
+
+    # One ordinary periodic pass a minute later (what the task queue runs every minute).
+    from datetime import datetime, timedelta
+
+    next_minute = (datetime.fromisoformat(stream_end) + timedelta(minutes=1)).isoformat()
+    pass_seconds, pass_summary = _scan(env, next_minute)
+    result = {
+        "orders": orders, "events": events, "stream_end": stream_end,
+        "import_without_detection_s": round(without, 2), "import_with_detection_s": round(with_detection, 2),
+        "import_speed_ratio": round(without / with_detection, 3),
+        "events_per_s_without": round(events / without), "events_per_s_with": round(events / with_detection),
+        "first_scan_s": round(scan_seconds, 2),
+        "periodic_pass_s": round(pass_seconds, 3),
+        "periodic_pass_rules_s": round(sum(r["seconds"] for r in pass_summary["rules"]), 3),
+        "cases": len(cases),
+        "min_precision": min((r["precision"] for r in report.values() if r["precision"] is not None), default=None),
+        "min_recall": min((r["recall"] for r in report.values() if r["recall"] is not None), default=None),
+        "quality": report,
+    }
+    print(table(report), file=sys.stderr)
+    del scan_summary
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(json.dumps(run(args.orders, seed=args.seed), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
