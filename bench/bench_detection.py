@@ -113,7 +113,8 @@ def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
     with open(labels_path) as f:
         header, *labels = [json.loads(line) for line in f if line.strip()]
     stream_end = header["stream_end"]
-    events = sum(1 for _ in open(path, "rb"))
+    with open(path, "rb") as f:
+        events = sum(1 for _ in f)
 
     base_env = fresh_env(ORDEX_DETECTION_ON_IMPORT="0")
     migrate(base_env)

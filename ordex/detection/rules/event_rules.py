@@ -321,7 +321,7 @@ class RefundFailed(BaseRule):
                             f"退款 {refund.refund_no}（¥{refund.amount or '—'}）失败：{event.data.reason or '未说明原因'}",
                             {"refund_no": refund.refund_no, "reason": event.data.reason,
                              "amount": str(refund.amount) if refund.amount is not None else None},
-                            order=event.order, refund=refund, occurrence=refund.refund_no))
+                            order=event.order, refund=refund, occurrence=refund.refund_no, repeatable=True))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -359,13 +359,13 @@ class RefundMismatch(BaseRule):
                                 f"退款 {refund.refund_no} 实退 ¥{refund.completed_amount} ≠ 申请 ¥{refund.amount}",
                                 {"refund_no": refund.refund_no, "requested": str(refund.amount),
                                  "refunded": str(refund.completed_amount), "variant": "completed_differs"},
-                                order=order, refund=refund, occurrence=refund.refund_no))
+                                order=order, refund=refund, occurrence=refund.refund_no, repeatable=True))
             total = totals.get(order.pk)
             if total is not None and order.paid_amount and total > order.paid_amount:
                 hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
                                 f"订单退款合计 ¥{total} 超过实付 ¥{order.paid_amount}",
                                 {"refunded_total": str(total), "paid": str(order.paid_amount),
-                                 "variant": "refunds_exceed_paid"}, order=order, occurrence="exceeds_paid"))
+                                 "variant": "refunds_exceed_paid"}, order=order, occurrence="exceeds_paid", repeatable=True))
         return hits
 
 

@@ -3,7 +3,14 @@
 import pytest
 
 from ordex.detection.tests.helpers import (
-    active, cases_of, envelope, findings, ingest, order_created, order_paid, shipment_created,
+    active,
+    cases_of,
+    envelope,
+    findings,
+    ingest,
+    order_created,
+    order_paid,
+    shipment_created,
 )
 
 T0 = "2026-11-02T10:00:00+08:00"

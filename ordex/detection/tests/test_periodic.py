@@ -5,7 +5,16 @@ import pytest
 
 from ordex.detection.models import Finding
 from ordex.detection.tests.helpers import (
-    active, cases_of, envelope, findings, ingest, order_created, order_paid, scan, shipment_created, tracking,
+    active,
+    cases_of,
+    envelope,
+    findings,
+    ingest,
+    order_created,
+    order_paid,
+    scan,
+    shipment_created,
+    tracking,
 )
 
 
