@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ordex.orders.choices import AddressQuality, PhoneKind
 from ordex.orders.models import Order, Stock
@@ -100,57 +100,55 @@ class DuplicateOrder(BaseRule):
 class MaliciousOrders(BaseRule):
     code = "malicious_orders"
     type_code = "malicious_orders"
-    trigger = "on_event"
+    trigger = "periodic"
     title = "恶意下单 malicious orders"
-    description = ("同一手机号、地址或 IP 在 1 小时内有 ≥ 5 笔未付款订单：每笔订单一个案例，归入同一事件，可批量取消。"
-                   " ≥ 5 unpaid orders from one phone, address or IP within the window: one case per order, grouped"
-                   " into one incident (bulk cancel).")
-    events = frozenset({"order.created"})
+    description = ("同一手机号、地址或 IP 在 1 小时内下了 ≥ 5 笔订单且都没有在付款时限内付款：每笔订单一个案例，归入同一事件，"
+                   "可批量取消。平台脱敏号、虚拟号不作为同一买家的依据。 ≥ 5 orders from one phone, address or IP within the"
+                   " window, none paid within the payment limit: one case per order, grouped into one incident (bulk"
+                   " cancel). Platform-masked and virtual numbers do not identify a buyer.")
     params = (Param("window_minutes", int, 60, "时间窗口（分钟） window (minutes)", minimum=1),
-              Param("min_orders", int, 5, "未付款订单数下限 unpaid orders at least", minimum=2),)
+              Param("min_orders", int, 5, "未付款订单数下限 unpaid orders at least", minimum=2),
+              Param("unpaid_minutes", int, 30, "视为未付款的时限（分钟） unpaid after (minutes)", minimum=1),)
 
     KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
 
-    def evaluate(self, ctx):
-        new = [o for o, _ in ctx.orders_with(self.events)]
-        if not new:
-            return []
-        p = ctx.params.base(self)
-        window = timedelta(minutes=p["window_minutes"])
-        lo = min(o.created_at for o in new) - window
-        hi = max(o.created_at for o in new) + window
-        cond = Q()
-        values = {}
-        for field, _ in self.KEYS:
-            values[field] = {getattr(o, field) for o in new if getattr(o, field)}
-            if values[field]:
-                cond |= Q(**{f"{field}__in": values[field]})
-        if not cond:
-            return []
-        rows = list(Order.objects.filter(cond, created_at__gte=lo, created_at__lte=hi))
-        hits = []
+    def scan(self, as_of, since, groups):
+        p = groups[0].params
+        window, unpaid = timedelta(minutes=p["window_minutes"]), timedelta(minutes=p["unpaid_minutes"])
+        rows = Order.objects.filter(created_at__lte=as_of - unpaid).filter(
+            Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid))
+        if since is not None:
+            rows = rows.filter(created_at__gt=since - unpaid - window)
+        rows = list(rows.values("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at"))
+        bursts = []
         for field, label in self.KEYS:
-            groups = defaultdict(list)
-            for order in rows:
-                value = getattr(order, field)
-                if value in values[field]:
-                    groups[value].append(order)
-            for value, members in groups.items():
-                members.sort(key=lambda o: (o.created_at, o.order_no))
+            groups_by_key = defaultdict(list)
+            for row in rows:
+                value = row[field]
+                if not value or (field == "phone" and row["phone_kind"] not in (PhoneKind.MOBILE, PhoneKind.FIXED)):
+                    continue
+                groups_by_key[value].append(row)
+            for value, members in groups_by_key.items():
+                if len(members) < p["min_orders"]:
+                    continue
+                members.sort(key=lambda r: (r["created_at"], r["order_no"]))
                 for index, last in enumerate(members):
-                    at = last.created_at
-                    burst = [o for o in members[:index + 1] if o.created_at > at - window
-                             and (o.paid_at is None or o.paid_at > at) and (o.cancelled_at is None or o.cancelled_at > at)]
-                    if len(burst) < p["min_orders"]:
-                        continue
-                    key = f"malicious:{field}:{value}"
-                    for order in burst:
-                        hits.append(Hit(
-                            self.code, self.type_code, order_subject(order), at,
-                            f"{label} {value} 在 {p['window_minutes']} 分钟内有 {len(burst)} 笔未付款订单",
-                            {"key": field, "value": str(value), "orders": [o.order_no for o in burst],
-                             "window_minutes": p["window_minutes"]},
-                            order=order, incident_key=key, incident_title=f"疑似恶意下单：{label} {value}"))
+                    burst = [r for r in members[:index + 1] if r["created_at"] > last["created_at"] - window]
+                    if len(burst) >= p["min_orders"]:
+                        bursts.append((field, label, value, last["created_at"] + unpaid, burst))
+        if not bursts:
+            return []
+        orders = Order.objects.in_bulk({r["pk"] for *_, burst in bursts for r in burst})
+        hits = []
+        for field, label, value, found_at, burst in bursts:
+            key = f"malicious:{field}:{value}"
+            numbers = [r["order_no"] for r in burst]
+            for row in burst:
+                hits.append(Hit(
+                    self.code, self.type_code, f"order:{row['order_no']}", found_at,
+                    f"{label} {value} 在 {p['window_minutes']} 分钟内下了 {len(burst)} 笔订单，均未付款",
+                    {"key": field, "value": str(value), "orders": numbers, "window_minutes": p["window_minutes"]},
+                    order=orders[row["pk"]], incident_key=key, incident_title=f"疑似恶意下单：{label} {value}"))
         return hits
 
 

@@ -10,6 +10,7 @@ from ordex.detection.tests.helpers import (
     ingest,
     order_created,
     order_paid,
+    scan,
     shipment_created,
 )
 
@@ -80,14 +81,26 @@ def _burst(n, minutes_apart=5, **kw):
 
 def test_five_unpaid_orders_from_one_phone_in_an_hour_form_one_incident(db):
     ingest(*_burst(5))
+    scan("2026-11-02T10:49:00+08:00")
+    assert findings("malicious_orders") == []
+    scan("2026-11-02T10:50:00+08:00")
     hits = findings("malicious_orders")
     assert {f.order.order_no for f in hits} == {f"M{i}" for i in range(5)}
     cases = cases_of("malicious_orders")
     assert len(cases) == 5 and len({c.incident_id for c in cases}) == 1 and cases[0].incident_id
 
 
+def test_platform_masked_numbers_do_not_make_a_burst(db):
+    ingest(*[order_created(f"M{i}", at=f"2026-11-02T10:{i * 5:02d}:00+08:00", sku=f"SKU-{i}", phone="138****5678",
+                           address={"province": "浙江省", "city": "杭州市", "district": "临平区", "detail": f"南苑街道{i}号"})
+             for i in range(6)])
+    scan("2026-11-02T12:00:00+08:00")
+    assert findings("malicious_orders") == []
+
+
 def test_four_unpaid_orders_are_not_malicious(db):
     ingest(*_burst(4))
+    scan("2026-11-02T12:00:00+08:00")
     assert findings("malicious_orders") == []
 
 
@@ -95,6 +108,7 @@ def test_paid_orders_do_not_count_as_malicious(db):
     events = _burst(5)
     events.insert(1, order_paid("M0", at="2026-11-02T10:01:00+08:00"))
     ingest(*events)
+    scan("2026-11-02T12:00:00+08:00")
     assert findings("malicious_orders") == []
 
 
