@@ -80,6 +80,9 @@ class EventContext(BaseContext):
         self._shipped = None
         self._histogram = None
         self._orders_with = {}
+        # Targets that arrived in this chunk: what events waiting for them (data_loss) were missing.
+        self.arrived = {f"order:{e.data.order_no}" for e in self.by_type.get("order.created", ())}
+        self.arrived |= {f"tracking:{e.data.carrier}:{e.data.tracking_no}" for e in self.by_type.get("shipment.created", ())}
 
     def orders_with(self, types):
         """Each order touched by these event types (state-changing events only) once, with the latest time."""
@@ -310,6 +313,7 @@ def touched_findings(ctx: EventContext):
     skus = {e.data.sku for e in ctx.by_type.get("inventory.updated", ())}
     subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
     subjects |= {f"sku:{sku}" for sku in skus}
+    subjects |= ctx.arrived
     q = Q()
     if order_ids:
         q |= Q(order_id__in=order_ids)

@@ -59,7 +59,9 @@ def run_scan(as_of: datetime | None = None, *, rules: list[str] | None = None, d
             since = state.scanned_until
         result = RulePass(rule.code, full=since is None)
         hits = rule.scan(as_of, since, params.groups(rule))
-        clears = _recheck(rule, as_of, params)
+        # The import hook clears findings in the same transaction as the event that ends them; a full pass
+        # (first pass, replay, --full, dry run) re-checks every open finding as well.
+        clears = _recheck(rule, as_of, params) if since is None else []
         if dry_run:
             outcome = engine.record(hits, dry_run=True)
             result.found, result.already = outcome.found, outcome.already

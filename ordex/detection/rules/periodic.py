@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
 
-from ordex.orders.choices import FINAL_TRACKING, TrackingStatus, is_remote_province
+from ordex.orders.choices import FINAL_TRACKING, RefundStatus, TrackingStatus, is_remote_province
 from ordex.orders.models import Order, Refund, Shipment
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours, order_subject, remote_q
@@ -398,7 +398,9 @@ class DeliveryOverdue(PeriodicRule):
                    & Q(shipped_at__lte=as_of - remote_days)))
             if since is not None:
                 explicit = explicit.filter(deliver_by__gt=since)
-                implicit = implicit.filter(shipped_at__gt=since - long_)
+                # shipped_at is the first parcel's created_at: drive the window from the indexed parcels.
+                recent = Shipment.objects.filter(created_at__gt=since - long_, created_at__lte=as_of - short)
+                implicit = implicit.filter(pk__in=recent.values("order_id"))
             for order in [*explicit, *implicit]:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
@@ -435,7 +437,8 @@ class RefundDelayed(PeriodicRule):
             p = group.params
             un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
             short, long_ = min(un, sh), max(un, sh)
-            rows = Refund.objects.filter(group.q("order__"), self.window("requested_at", as_of, since, long_, short)).filter(
+            rows = Refund.objects.filter(group.q("order__"), self.window("requested_at", as_of, since, long_, short),
+                                         status__in=RefundStatus.values).filter(
                 Q(completed_at__isnull=True) | Q(completed_at__gt=F("requested_at") + short)).select_related("order")
             for refund in rows:
                 shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at

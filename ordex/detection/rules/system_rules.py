@@ -1,14 +1,13 @@
 """Stock freshness and system health: stale stock, missed heartbeats, silent shops, failing payment
 channels, events waiting for an order that never came. Subjects are SKUs, components, shops, methods."""
 
-import bisect
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from ordex.orders.choices import PaymentStatus
+from ordex.orders.choices import PaymentMethod, PaymentStatus
 from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shop, Stock
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
@@ -171,34 +170,30 @@ class ShopSilent(BaseRule):
     def scan(self, as_of, since, groups):
         p = groups[0].params
         need = p["minutes"]
-        baseline = timedelta(days=p["baseline_days"])
-        lo = None if since is None else since - timedelta(days=2)
+        lo = None if since is None else since - timedelta(days=1)
+        span = timedelta(minutes=need)
         hits = []
         for shop_id, code in Shop.objects.values_list("pk", "code"):
-            times_qs = Order.objects.filter(shop_id=shop_id, created_at__lte=as_of)
-            window_lo = None if lo is None else lo - baseline
-            if window_lo is not None:
-                times_qs = times_qs.filter(created_at__gt=window_lo)
-            times = sorted(times_qs.values_list("created_at", flat=True))
+            orders = Order.objects.filter(shop_id=shop_id)
+            recent = orders.filter(created_at__lte=as_of)
+            if lo is not None:
+                recent = recent.filter(created_at__gt=lo)
+            times = sorted(recent.values_list("created_at", flat=True))
             if not times:
                 continue
-            first = times[0]
-            gaps = list(zip(times, times[1:] + [None], strict=False))
-            for prev, nxt in gaps:
+            first = orders.order_by("created_at").values_list("created_at", flat=True).first()
+            for prev, nxt in zip(times, times[1:] + [None], strict=False):
                 end = nxt or as_of
-                if lo is not None and end <= lo:
-                    continue
                 due = self.silence_due(prev, end, need, p)
-                if due is None or due > as_of:
+                if due is None or due > as_of or (since is not None and due <= since and (nxt is None or nxt <= since)):
                     continue
                 # What is usual for this shop at this time of day: the same clock window on earlier days.
-                span = timedelta(minutes=need)
                 samples = []
                 for days_back in range(1, p["baseline_days"] + 1):
                     start = prev - timedelta(days=days_back)
                     if start < first:
                         break
-                    samples.append(bisect.bisect_left(times, start + span) - bisect.bisect_left(times, start))
+                    samples.append(orders.filter(created_at__gte=start, created_at__lt=start + span).count())
                 if len(samples) < 2:
                     continue  # not enough history to know what is usual
                 usual = sum(samples) / len(samples) / (need / 10)
@@ -231,7 +226,7 @@ class PaymentChannelFailure(BaseRule):
     def scan(self, as_of, since, groups):
         p = groups[0].params
         window = timedelta(minutes=p["window_minutes"])
-        rows = Payment.objects.filter(occurred_at__lte=as_of)
+        rows = Payment.objects.filter(method__in=PaymentMethod.values, occurred_at__lte=as_of)
         if since is not None:
             rows = rows.filter(occurred_at__gt=since - 4 * window)
         by_method = defaultdict(list)
@@ -303,6 +298,8 @@ class DataLoss(BaseRule):
         return hits
 
     def check_clear(self, finding, as_of, ctx):
+        if finding.subject_key in getattr(ctx, "arrived", ()):
+            return as_of, "数据已补到 the missing data arrived"
         return None
 
     def clear_in_scan(self, findings, as_of):

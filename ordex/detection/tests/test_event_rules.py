@@ -236,3 +236,40 @@ def test_events_for_an_order_that_never_arrives_are_data_loss_after_an_hour(db):
     ingest(order_created("LOST1", at="2026-11-02T09:55:00+08:00"))
     scan("2026-11-02T11:30:00+08:00")
     assert active("data_loss") == []
+
+
+def _busy_shop(days, silent_from=None, silent_to=None):
+    """Orders every 5 minutes from 09:00 to 22:00 on the given days, except during the silence."""
+    from datetime import datetime, timedelta
+
+    events, n = [], 0
+    for day in days:
+        t = datetime.fromisoformat(f"2026-11-{day:02d}T09:00:00+08:00")
+        end = t.replace(hour=22)
+        while t < end:
+            if not (silent_from and silent_from <= t < silent_to):
+                events.append(order_created(f"S{n}", at=t.isoformat(), phone=f"1390000{n:04d}", shop="busy"))
+                n += 1
+            t += timedelta(minutes=5)
+    return events
+
+
+def test_shop_silent_for_an_hour_in_business_hours_is_a_system_outage(db):
+    from datetime import datetime
+
+    start = datetime.fromisoformat("2026-11-04T14:00:00+08:00")
+    end = datetime.fromisoformat("2026-11-04T15:30:00+08:00")
+    ingest(*_busy_shop([1, 2, 3, 4], start, end))
+    scan("2026-11-04T23:00:00+08:00")
+    [finding] = findings("shop_silent")
+    assert finding.subject_key == "shop:busy" and not finding.active
+
+
+def test_shop_quiet_for_50_minutes_is_not_an_outage(db):
+    from datetime import datetime
+
+    start = datetime.fromisoformat("2026-11-04T14:00:00+08:00")
+    end = datetime.fromisoformat("2026-11-04T14:45:00+08:00")
+    ingest(*_busy_shop([1, 2, 3, 4], start, end))
+    scan("2026-11-04T23:00:00+08:00")
+    assert findings("shop_silent") == []
