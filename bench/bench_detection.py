@@ -107,6 +107,68 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+_FILL_HUB = """
+import random, sys, django
+from datetime import datetime, timedelta
+from decimal import Decimal
+django.setup()
+from ordex.orders.models import Customer, Order, Shipment, Shop
+n = int(sys.argv[1]); end = datetime.fromisoformat(sys.argv[2]); rng = random.Random(7)
+shops = [Shop.objects.create(code=f"shop-{i}", platform="taobao") for i in range(10)]
+customers = Customer.objects.bulk_create([Customer(shop=shops[i % 10], external_id=f"c{i}") for i in range(50_000)])
+span = 30 * 86400
+for start in range(0, n, 20_000):
+    orders, parcels = [], []
+    for i in range(start, min(n, start + 20_000)):
+        created = end - timedelta(seconds=rng.randrange(span))
+        roll = rng.random()
+        paid = None if roll < 0.03 else created + timedelta(minutes=rng.randrange(1, 25))
+        shipped = paid + timedelta(hours=rng.randrange(2, 40)) if paid and roll > 0.05 else None
+        shipped = shipped if shipped and shipped < end else None
+        delivered = shipped + timedelta(hours=rng.randrange(30, 100)) if shipped else None
+        delivered = delivered if delivered and delivered < end else None
+        orders.append(Order(order_no=f"N{i:08d}", shop=shops[i % 10], customer=customers[i % 50_000],
+                            phone=f"138{i % 50_000:08d}", address_key=f"a{i % 50_000}", total=Decimal("99.00"),
+                            created_at=created, snapshot_at=created, paid_at=paid, paid_amount=Decimal("99.00") if paid else 0,
+                            payment_count=1 if paid else 0, shipped_at=shipped, delivered_at=delivered,
+                            province="浙江省", city="杭州市", district="临平区"))
+    Order.objects.bulk_create(orders, batch_size=5000)
+    for order in orders:
+        if order.shipped_at:
+            last = order.delivered_at or min(end, order.shipped_at + timedelta(hours=rng.randrange(1, 60)))
+            parcels.append(Shipment(shipment_no=f"S{order.order_no}", order=order, carrier="yunda",
+                                    tracking_no=f"T{order.order_no}", created_at=order.shipped_at,
+                                    status="delivered" if order.delivered_at else "in_transit", status_at=last,
+                                    first_event_at=order.shipped_at + timedelta(hours=1),
+                                    picked_up_at=order.shipped_at + timedelta(hours=1), last_event_at=last,
+                                    delivered_at=order.delivered_at))
+    Shipment.objects.bulk_create(parcels, batch_size=5000)
+print(Order.objects.count(), Shipment.objects.count())
+"""
+
+
+def scan_at_scale(rows: int = 1_000_000) -> dict:
+    """A periodic pass over a hub of `rows` orders (and their parcels), written straight into the tables:
+    the first (full-history) pass, then the minute-by-minute pass the task queue runs."""
+    from datetime import datetime, timedelta
+
+    env = {**fresh_env(), "DJANGO_SETTINGS_MODULE": "ordex.settings"}
+    migrate(env)
+    end = datetime.fromisoformat("2026-11-20T12:00:00+08:00")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _FILL_HUB, str(rows), end.isoformat()], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    fill = time.perf_counter() - started
+    first, _ = _scan(env, end.isoformat())
+    passes = []
+    for minute in range(1, 4):
+        seconds, summary = _scan(env, (end + timedelta(minutes=minute)).isoformat())
+        passes.append({"wall_s": round(seconds, 3), "rules_s": round(sum(r["seconds"] for r in summary["rules"]), 3),
+                       "slowest": sorted(((r["rule"], r["seconds"]) for r in summary["rules"]),
+                                         key=lambda x: -x[1])[:3]})
+    return {"orders": rows, "fill_s": round(fill, 1), "first_full_pass_s": round(first, 2), "minute_passes": passes}
+
+
 def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
     path = stream(orders, seed)
     labels_path = OUT / f"labels-{orders}-{seed}.jsonl"
@@ -156,7 +218,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", type=int, metavar="ORDERS",
+                        help="only time periodic passes over a hub of this many orders (e.g. 1000000)")
     args = parser.parse_args()
+    if args.scale:
+        print(json.dumps(scan_at_scale(args.scale), ensure_ascii=False, indent=2))
+        return
     print(json.dumps(run(args.orders, seed=args.seed), ensure_ascii=False, indent=2))
 
 

@@ -88,15 +88,22 @@ class ShipDelay(PeriodicRule):
             ratio = group.params["warning_ratio"]
             earliest = limit * ratio if 0 < ratio < 1 else limit
             lead = limit - earliest
-            deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
-            rows = (Order.objects.filter(group.q(), paid_at__isnull=False).annotate(deadline=deadline)
-                    .filter(deadline__lte=as_of + lead)
-                    .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
-                    .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
-                    .only("id", "order_no", "paid_at", "ship_by", "shipped_at", "cancelled_at", "shop_id", "platform"))
+            fields = ("id", "order_no", "paid_at", "ship_by", "shipped_at", "cancelled_at", "shop_id", "platform")
             if since is not None:
-                # Newly due: unpaid-shipped orders paid recently (partial index), or a platform deadline just passed.
-                rows = rows.filter(Q(shipped_at__isnull=True, paid_at__gt=since - limit) | Q(ship_by__gt=since - lead))
+                # Newly due, through indexes: unshipped orders paid in the window (partial index on paid_at),
+                # and platform deadlines in the window. The exact test is done below, per row.
+                by_payment = Order.objects.filter(group.q(), shipped_at__isnull=True, paid_at__gt=since - limit,
+                                                  paid_at__lte=as_of - earliest)
+                by_platform = Order.objects.filter(group.q(), paid_at__isnull=False, ship_by__gt=since - lead,
+                                                   ship_by__lte=as_of + lead)
+                rows = [*by_payment.only(*fields), *by_platform.only(*fields)]
+            else:
+                deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
+                rows = (Order.objects.filter(group.q(), paid_at__isnull=False).annotate(deadline=deadline)
+                        .filter(deadline__lte=as_of + lead)
+                        .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
+                        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
+                        .only(*fields))
             for order in rows:
                 due = order.ship_by or order.paid_at + limit
                 basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
