@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ordex.accounts.access import Principal
 
-from .access import access_case, visible_cases
+from .access import access_case, department_id, visible_cases
 from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus
 from .models import Case, CaseOrder, CustomerChoice, Evidence, Incident, TimelineEntry
 
@@ -57,7 +57,7 @@ def filter_cases(queryset, filters: CaseFilters, principal: Principal):
     if filters.severity:
         queryset = queryset.filter(severity=filters.severity)
     if filters.department:
-        queryset = queryset.filter(department__code=filters.department)
+        queryset = queryset.filter(department_id=department_id(filters.department))
     if filters.assignee:
         if filters.assignee == "me":
             queryset = queryset.filter(assignee_id=principal.user_id) if principal.user_id else queryset.none()
