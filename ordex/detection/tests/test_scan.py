@@ -80,3 +80,13 @@ def test_the_import_hook_does_a_bounded_number_of_queries_whatever_the_chunk_siz
         on_events(large)
     assert len(large_ctx.captured_queries) <= len(small_ctx.captured_queries) + 2
     assert findings() == []
+
+
+def test_imported_stream_then_scan_lists_cases_with_order_no_and_type(db, api_as):
+    ingest(order_created("E1", at="2026-11-01T10:00:00+08:00"),
+           order_created("E2", at="2026-11-01T10:00:00+08:00", phone="12345"))
+    scan("2026-11-01T12:00:00+08:00")
+    body = api_as("supervisor").get("/api/v1/cases").json()
+    listed = {(item["order_no"], item["type"]) for item in body["items"]}
+    assert {("E1", "payment_timeout"), ("E2", "payment_timeout"), ("E2", "customer_info_error")} <= listed
+    assert {item["opened_by_rule"] for item in body["items"]} == {"payment_timeout", "customer_info_error"}
