@@ -19,6 +19,11 @@ _SPACES = re.compile(r"[\s,，、]+")
 _STREET_HINT = re.compile(r"[路街道巷弄号楼栋幢室村组镇乡道里区园苑庄屯院座层单元门大厦广场中心\d]")
 
 
+# Districts the division data no longer lists but that buyers still write and carriers still deliver to
+# (the data folds 重庆's 渝北区 and 江北区 into 两江新区). Kept as written, counted as resolved.
+FORMER_DISTRICTS = {"重庆市": ("渝北区", "江北区")}
+
+
 @dataclass(frozen=True)
 class ParsedAddress:
     province: str
@@ -37,6 +42,11 @@ def parse_address(raw: str) -> ParsedAddress:
     city = found.get("市") or ""
     district = found.get("区") or ""
     detail = (found.get("地址") or "").strip()
+    if province and not district:
+        for former in FORMER_DISTRICTS.get(province, ()):
+            if detail.startswith(former):
+                city, district, detail = city or province, former, detail[len(former):]
+                break
     return ParsedAddress(
         province=province,
         city=city,

@@ -145,6 +145,14 @@ class Order(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["paid_at"], condition=Q(shipped_at__isnull=True), name="order_unshipped_paid"),
             models.Index(fields=["created_at"], condition=Q(paid_at__isnull=True), name="order_unpaid_created"),
+            models.Index(fields=["cancel_requested_at"], condition=Q(cancel_requested_at__isnull=False),
+                         name="order_cancel_requested"),
+            models.Index(fields=["ship_by"], condition=Q(ship_by__isnull=False, shipped_at__isnull=True),
+                         name="order_unshipped_ship_by"),
+            models.Index(fields=["deliver_by"], condition=Q(deliver_by__isnull=False, delivered_at__isnull=True),
+                         name="order_undelivered_deliver_by"),
+            models.Index(fields=["shipped_at"], condition=Q(shipped_at__isnull=False, delivered_at__isnull=True),
+                         name="order_undelivered_shipped"),
         ]
 
     def __str__(self):
@@ -201,7 +209,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["method", "occurred_at"])]
+        indexes = [models.Index(fields=["method", "occurred_at"]), models.Index(fields=["occurred_at"])]
 
     def __str__(self):
         return f"{self.status} {self.amount or ''} {self.method}"
@@ -352,7 +360,7 @@ class PendingEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
-        indexes = [models.Index(fields=["received_at"])]
+        indexes = [models.Index(fields=["received_at"]), models.Index(fields=["occurred_at"])]
 
     def __str__(self):
         return f"{self.type} {self.event_id} waiting for {self.waiting_key}"

@@ -21,11 +21,13 @@ OK, NO_DETAIL, UNRESOLVED = AddressQuality.OK, AddressQuality.NO_DETAIL, Address
         ("广东省东莞市南城街道宏图路88号", "广东省", "东莞市", "", "南城街道宏图路88号", OK),
         ("浙江省杭州市临平区", "浙江省", "杭州市", "临平区", "", NO_DETAIL),
         ("广东省东莞市", "广东省", "东莞市", "", "", NO_DETAIL),
+        # The division data folds 渝北区/江北区 into 两江新区; buyers still write them and parcels arrive.
+        ("重庆市渝北区龙溪街道金紫山1号", "重庆市", "重庆市", "渝北区", "龙溪街道金紫山1号", OK),
         ("阿斯顿发生的", "", "", "", "", UNRESOLVED),
         ("", "", "", "", "", UNRESOLVED),
     ],
     ids=["linping", "qiantang-short-names", "qiantang-no-province", "beijing", "shanghai-spaces", "dongguan",
-         "district-only", "dongguan-no-detail", "nonsense", "empty"],
+         "district-only", "dongguan-no-detail", "chongqing-former-district", "nonsense", "empty"],
 )
 def test_parse_address(raw, province, city, district, detail, quality):
     parsed = parse_address(raw)
