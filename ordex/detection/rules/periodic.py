@@ -94,7 +94,8 @@ class ShipDelay(PeriodicRule):
                 # and platform deadlines in the window. The exact test is done below, per row.
                 by_payment = Order.objects.filter(group.q(), shipped_at__isnull=True, paid_at__gt=since - limit,
                                                   paid_at__lte=as_of - earliest)
-                by_platform = Order.objects.filter(group.q(), paid_at__isnull=False, ship_by__gt=since - lead,
+                by_platform = Order.objects.filter(group.q(), paid_at__isnull=False, shipped_at__isnull=True,
+                                                   ship_by__isnull=False, ship_by__gt=since - lead,
                                                    ship_by__lte=as_of + lead)
                 rows = [*by_payment.only(*fields), *by_platform.only(*fields)]
             else:
@@ -144,7 +145,8 @@ class CancelNotHonoured(PeriodicRule):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit)).filter(
+            rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
+                                        cancel_requested_at__isnull=False).filter(
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("cancel_requested_at") + limit),
                 Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("cancel_requested_at")),
             ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
@@ -404,7 +406,7 @@ class DeliveryOverdue(PeriodicRule):
                 | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
                    & Q(shipped_at__lte=as_of - remote_days)))
             if since is not None:
-                explicit = explicit.filter(deliver_by__gt=since)
+                explicit = explicit.filter(deliver_by__gt=since, delivered_at__isnull=True)
                 # shipped_at is the first parcel's created_at: drive the window from the indexed parcels.
                 recent = Shipment.objects.filter(created_at__gt=since - long_, created_at__lte=as_of - short)
                 implicit = implicit.filter(pk__in=recent.values("order_id"))
