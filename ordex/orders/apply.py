@@ -12,7 +12,8 @@ Rules of the hub, whatever the arrival order:
 - an event whose order or parcel is not known yet waits in `PendingEvent` and is applied when it arrives.
 """
 
-from collections import defaultdict
+import secrets
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +31,7 @@ from .models import (
     Component,
     Customer,
     CustomerReport,
+    HubVersion,
     Order,
     OrderChange,
     OrderLine,
@@ -105,6 +107,84 @@ def tracking_key(carrier: str, tracking_no: str) -> str:
     return f"tracking:{carrier}:{tracking_no}"
 
 
+class _Bounded(OrderedDict):
+    """Rows kept between chunks, oldest dropped first, so memory stays flat whatever the file size."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def take(self, keys) -> dict:
+        found = {}
+        for key in keys:
+            row = self.get(key)
+            if row is not None:
+                found[key] = row
+        return found
+
+    def put(self, items):
+        for key, row in items:
+            self[key] = row
+            self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+class _HubCache:
+    """What the previous chunks of this process loaded and wrote, reused while nobody else wrote.
+
+    Every chunk that changes the hub stamps `HubVersion` with a new random token inside its transaction.
+    A chunk whose token differs from the one this process last wrote (another process wrote, or our
+    transaction rolled back) starts from an empty cache, so the cache never serves a stale row.
+    """
+
+    LIMIT = 20_000
+
+    def __init__(self):
+        self.token = None
+        self.clear()
+
+    def clear(self):
+        self.token = None
+        self.orders = _Bounded(self.LIMIT)
+        self.shipments = _Bounded(self.LIMIT)
+        self.refunds = _Bounded(self.LIMIT)
+        self.customers = _Bounded(self.LIMIT)
+        self.stock = _Bounded(self.LIMIT)
+        self.shops: dict = {}
+        self.warehouses: dict = {}
+        self.products: dict = {}
+        self.components: dict = {}
+
+    def order_keys(self, order_ids) -> set:
+        if not order_ids:
+            return set()
+        return {no for no, order in self.orders.items() if order.pk in order_ids}
+
+    def shipment_keys(self, shipment_nos) -> set:
+        if not shipment_nos:
+            return set()
+        return {key for key, shipment in self.shipments.items() if shipment.shipment_no in shipment_nos}
+
+    def begin(self):
+        current = HubVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+        if current is None or current != self.token:
+            self.clear()
+
+    def commit(self):
+        self.token = secrets.token_hex(12)
+        if not HubVersion.objects.filter(pk=1).update(token=self.token):
+            HubVersion.objects.create(pk=1, token=self.token)
+
+
+_CACHE = _HubCache()
+
+
+def forget_cached_rows():
+    """Drop every row kept between chunks (tests, and after a failed chunk)."""
+    _CACHE.clear()
+
+
 class _Refused(Exception):
     def __init__(self, field_name: str, reason: str):
         self.field = field_name
@@ -117,7 +197,7 @@ class _Chunk:
     def __init__(self, events: list[InboundEvent]):
         self.events = events
         self.new_orders: list[Order] = []
-        self.dirty_orders: dict[int, Order] = {}
+        self.dirty_orders: dict[int, tuple[Order, set[str]]] = {}
         self.replaced_lines: set[int] = set()
         self.new_lines: list[OrderLine] = []
         self.new_payments: list[Payment] = []
@@ -141,7 +221,7 @@ class _Chunk:
     # ---- loading -------------------------------------------------------------------------------
     def _load(self):
         order_nos, skus, warehouses, shops, components = set(), set(), set(), {}, set()
-        shipment_nos, tracking_nos, refund_nos = set(), set(), set()
+        shipment_nos, tracking_pairs, refund_nos = set(), set(), set()
         for event in self.events:
             data = event.data
             if hasattr(data, "order_no"):
@@ -158,39 +238,58 @@ class _Chunk:
                 warehouses.add(data.warehouse)
             elif event.type == "shipment.created":
                 shipment_nos.add(data.shipment_no)
-                tracking_nos.add(data.tracking_no)
+                tracking_pairs.add((data.carrier, data.tracking_no))
                 skus.update(line.sku for line in data.lines)
                 if data.warehouse:
                     warehouses.add(data.warehouse)
             elif event.type == "tracking.updated":
-                tracking_nos.add(data.tracking_no)
+                tracking_pairs.add((data.carrier, data.tracking_no))
             elif event.type.startswith("refund."):
                 refund_nos.add(data.refund_no)
             elif event.type.startswith("system."):
                 components.add(data.component)
 
-        self.orders = {o.order_no: o for o in Order.objects.filter(order_no__in=order_nos)} if order_nos else {}
+        cache = _CACHE
+        self.orders = cache.orders.take(order_nos)
+        missing = order_nos - self.orders.keys()
+        if missing:
+            self.orders.update((o.order_no, o) for o in Order.objects.filter(order_no__in=missing))
+
         self.shipments_by_no: dict[str, Shipment] = {}
         self.shipments_by_tracking: dict[tuple[str, str], Shipment] = {}
-        if shipment_nos or tracking_nos:
-            for shipment in Shipment.objects.filter(Q(shipment_no__in=shipment_nos) | Q(tracking_no__in=tracking_nos)):
+        for shipment in cache.shipments.take(tracking_pairs | cache.shipment_keys(shipment_nos)).values():
+            self._index_shipment(shipment)
+        missing_nos = shipment_nos - self.shipments_by_no.keys()
+        missing_tracking = {pair[1] for pair in tracking_pairs - self.shipments_by_tracking.keys()}
+        if missing_nos or missing_tracking:
+            for shipment in Shipment.objects.filter(Q(shipment_no__in=missing_nos) | Q(tracking_no__in=missing_tracking)):
                 self._index_shipment(shipment)
-        self.refunds = {r.refund_no: r for r in Refund.objects.filter(refund_no__in=refund_nos)} if refund_nos else {}
-        # Orders that refunds and parcels point at but the chunk does not name by order_no.
-        missing = {s.order_id for s in self.shipments_by_no.values()} | {r.order_id for r in self.refunds.values()}
-        missing -= {o.pk for o in self.orders.values()}
-        self.orders_by_id = {o.pk: o for o in self.orders.values()}
+
+        self.refunds = cache.refunds.take(refund_nos)
+        missing = refund_nos - self.refunds.keys()
         if missing:
-            for order in Order.objects.filter(pk__in=missing):
+            self.refunds.update((r.refund_no, r) for r in Refund.objects.filter(refund_no__in=missing))
+
+        # Orders that refunds and parcels point at but the chunk does not name by order_no.
+        self.orders_by_id = {o.pk: o for o in self.orders.values()}
+        wanted = {s.order_id for s in self.shipments_by_no.values()} | {r.order_id for r in self.refunds.values()}
+        wanted -= self.orders_by_id.keys()
+        for order in cache.orders.take(cache.order_keys(wanted)).values():
+            self.orders[order.order_no] = order
+            self.orders_by_id[order.pk] = order
+        wanted -= self.orders_by_id.keys()
+        if wanted:
+            for order in Order.objects.filter(pk__in=wanted):
                 self.orders[order.order_no] = order
                 self.orders_by_id[order.pk] = order
 
-        self.shops = _get_or_create_many(Shop, "code", shops, lambda code, platform: Shop(
+        self.shops = _get_or_create_many(Shop, "code", shops, cache.shops, lambda code, platform: Shop(
             code=code, platform=platform if platform in _PLATFORMS else Platform.OTHER))
-        self.warehouses = _get_or_create_many(Warehouse, "code", {w: None for w in warehouses},
+        self.warehouses = _get_or_create_many(Warehouse, "code", dict.fromkeys(warehouses), cache.warehouses,
                                               lambda code, _: Warehouse(code=code))
-        self.products = _get_or_create_many(Product, "sku", {s: None for s in skus}, lambda sku, _: Product(sku=sku))
-        self.components = _get_or_create_many(Component, "name", {c: None for c in components},
+        self.products = _get_or_create_many(Product, "sku", dict.fromkeys(skus), cache.products,
+                                            lambda sku, _: Product(sku=sku))
+        self.components = _get_or_create_many(Component, "name", dict.fromkeys(components), cache.components,
                                               lambda name, _: Component(name=name))
         self._load_customers()
         self._load_stock()
@@ -201,11 +300,12 @@ class _Chunk:
             if event.type in ("order.created", "order.updated"):
                 data = event.data
                 wanted.setdefault((self.shops[data.shop].pk, _customer_external_id(data.customer)), data.customer)
-        self.customers: dict[tuple[int, str], Customer] = {}
-        if not wanted:
+        self.customers: dict[tuple[int, str], Customer] = _CACHE.customers.take(wanted)
+        missing = wanted.keys() - self.customers.keys()
+        if not missing:
             return
-        shop_ids = {shop_id for shop_id, _ in wanted}
-        external_ids = {external for _, external in wanted}
+        shop_ids = {shop_id for shop_id, _ in missing}
+        external_ids = {external for _, external in missing}
         for customer in Customer.objects.filter(shop_id__in=shop_ids, external_id__in=external_ids):
             self.customers[(customer.shop_id, customer.external_id)] = customer
         new = []
@@ -221,10 +321,20 @@ class _Chunk:
     def _load_stock(self):
         pairs = {(self.products[e.data.sku].pk, self.warehouses[e.data.warehouse].pk)
                  for e in self.events if e.type == "inventory.updated"}
-        self.stock: dict[tuple[int, int], Stock] = {}
-        if pairs:
-            rows = Stock.objects.filter(product_id__in={p for p, _ in pairs}, warehouse_id__in={w for _, w in pairs})
-            self.stock = {(s.product_id, s.warehouse_id): s for s in rows}
+        self.stock: dict[tuple[int, int], Stock] = _CACHE.stock.take(pairs)
+        missing = pairs - self.stock.keys()
+        if missing:
+            rows = Stock.objects.filter(product_id__in={p for p, _ in missing}, warehouse_id__in={w for _, w in missing})
+            self.stock.update(((s.product_id, s.warehouse_id), s) for s in rows)
+
+    def remember(self):
+        """After a successful flush: keep what this chunk loaded and made, for the next chunk."""
+        cache = _CACHE
+        cache.orders.put((o.order_no, o) for o in self.orders.values() if o.pk)
+        cache.shipments.put(((s.carrier, s.tracking_no), s) for s in self.shipments_by_tracking.values() if s.pk)
+        cache.refunds.put((r.refund_no, r) for r in self.refunds.values() if r.pk)
+        cache.customers.put(self.customers.items())
+        cache.stock.put((key, s) for key, s in self.stock.items() if s.pk)
 
     def _index_shipment(self, shipment: Shipment):
         self.shipments_by_no[shipment.shipment_no] = shipment
@@ -234,9 +344,11 @@ class _Chunk:
     def order_for(self, order_no: str) -> Order | None:
         return self.orders.get(order_no)
 
-    def touch_order(self, order: Order):
+    def touch_order(self, order: Order, *fields: str):
+        """Mark fields of a stored order to write back (all of them when none are named); status always."""
         if order.pk:
-            self.dirty_orders[order.pk] = order
+            entry = self.dirty_orders.setdefault(order.pk, (order, set()))
+            entry[1].update(fields or _ORDER_FIELDS)
 
     def touch(self, registry: dict, obj):
         if obj.pk:
@@ -247,10 +359,12 @@ class _Chunk:
         for order in self.new_orders:
             order.status = order.derive_status()
         fast_insert(Order, self.new_orders, key_field="order_no")
-        if self.dirty_orders:
-            for order in self.dirty_orders.values():
-                order.status = order.derive_status()
-            fast_update(Order, list(self.dirty_orders.values()), _ORDER_FIELDS)
+        by_fields = defaultdict(list)
+        for order, fields in self.dirty_orders.values():
+            order.status = order.derive_status()
+            by_fields[tuple(sorted(fields | {"status"}))].append(order)
+        for fields, orders in by_fields.items():
+            fast_update(Order, orders, fields)
         if self.dirty_customers:
             fast_update(Customer, list(self.dirty_customers.values()), ["name", "phone", "phone_kind", "email"])
         if self.replaced_lines:
@@ -278,14 +392,16 @@ class _Chunk:
         fast_insert(SystemFault, self.new_faults)
 
 
-def _get_or_create_many(model, key_field: str, wanted: dict, build) -> dict:
-    if not wanted:
-        return {}
-    found = {getattr(obj, key_field): obj for obj in model.objects.filter(**{f"{key_field}__in": list(wanted)})}
-    new = [build(key, extra) for key, extra in wanted.items() if key not in found]
-    if new:
-        model.objects.bulk_create(new)
-        found.update({getattr(obj, key_field): obj for obj in new})
+def _get_or_create_many(model, key_field: str, wanted: dict, cached: dict, build) -> dict:
+    found = {key: cached[key] for key in wanted if key in cached}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        found.update((getattr(obj, key_field), obj) for obj in model.objects.filter(**{f"{key_field}__in": missing}))
+        new = [build(key, wanted[key]) for key in missing if key not in found]
+        if new:
+            model.objects.bulk_create(new)
+            found.update((getattr(obj, key_field), obj) for obj in new)
+        cached.update((key, found[key]) for key in missing)
     return found
 
 
@@ -321,7 +437,7 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     else:
         if event.type == "order.created" and at < order.created_at:
             order.created_at = at
-            chunk.touch_order(order)
+            chunk.touch_order(order, "created_at")
         if at < order.snapshot_at:
             return AppliedEvent(event.event_id, event.type, at, data, order=order, changed=False)
         order.snapshot_at = at
@@ -402,7 +518,7 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     order.paid_amount += data.amount
     order.payment_count += 1
     order.paid_at = _earliest(order.paid_at, event.occurred_at)
-    chunk.touch_order(order)
+    chunk.touch_order(order, "paid_amount", "payment_count", "paid_at")
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
 
 
@@ -422,7 +538,7 @@ def _apply_cancel(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         order.cancel_requested_at = _earliest(order.cancel_requested_at, event.occurred_at)
     else:
         order.cancelled_at = _earliest(order.cancelled_at, event.occurred_at)
-    chunk.touch_order(order)
+    chunk.touch_order(order, "cancel_requested_at", "cancelled_at")
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
 
 
@@ -489,7 +605,7 @@ def _apply_shipment(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
              for line in data.lines]
     chunk.new_shipment_lines.extend(lines)
     order.shipped_at = _earliest(order.shipped_at, event.occurred_at)
-    chunk.touch_order(order)
+    chunk.touch_order(order, "shipped_at")
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, shipment=shipment,
                         extra={"lines": lines})
 
@@ -521,7 +637,7 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         shipment.delivered_at = _earliest(shipment.delivered_at, at)
         if order is not None:
             order.delivered_at = _latest(order.delivered_at, shipment.delivered_at)
-            chunk.touch_order(order)
+            chunk.touch_order(order, "delivered_at")
     chunk.touch(chunk.dirty_shipments, shipment)
     return AppliedEvent(event.event_id, event.type, at, data, order=order, shipment=shipment,
                         changed=shipment.status != previous_status or shipment.status_at == at,
@@ -628,6 +744,16 @@ def apply_events(events: list[InboundEvent]) -> ApplyOutcome:
     target arrives (in this chunk or a later one) the waiting events are applied right after it.
     """
     outcome = ApplyOutcome()
+    _CACHE.begin()
+    try:
+        _apply(events, outcome)
+    except BaseException:
+        _CACHE.clear()
+        raise
+    return outcome
+
+
+def _apply(events: list[InboundEvent], outcome: ApplyOutcome) -> None:
     released_keys = {key for e in events if e.type in _RELEASES for key in _RELEASES[e.type](e.data)}
     earlier = _load_waiting(released_keys)
     chunk = _Chunk(events + earlier)
@@ -667,7 +793,8 @@ def apply_events(events: list[InboundEvent]) -> ApplyOutcome:
     PendingEvent.objects.bulk_create(new_waiting)
     if outcome.released:
         PendingEvent.objects.filter(event_id__in=outcome.released).delete()
-    return outcome
+    chunk.remember()
+    _CACHE.commit()
 
 
 def _load_waiting(keys: set[str]) -> list[InboundEvent]:

@@ -364,3 +364,13 @@ class PendingEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id} waiting for {self.waiting_key}"
+
+
+class HubVersion(models.Model):
+    """One row whose token changes with every write to the hub: how an importer knows that the rows it
+    kept from its previous chunk are still what the database holds."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token
