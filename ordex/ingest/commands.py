@@ -13,7 +13,7 @@ import orjson
 
 from ordex.cli import CommandError
 
-CHUNK_LINES = 2000
+CHUNK_LINES = 5000
 
 
 def configure(parser):

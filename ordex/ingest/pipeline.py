@@ -30,7 +30,7 @@ from .schemas import Rejection, parse_event
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 5000
 _ADVISORY_LOCK_KEY = 0x0DE7_1A6E  # any constant: "the ingest writer"
 
 
