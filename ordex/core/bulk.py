@@ -18,9 +18,10 @@ def _converter(field: models.Field):
         attname, name = field.attname, field.name
 
         def related_id(obj):
-            value = getattr(obj, attname)
+            value = getattr(obj, attname, None)
             if value is None:
-                related = obj._state.fields_cache.get(name)
+                state = getattr(obj, "_state", None)
+                related = state.fields_cache.get(name) if state is not None else getattr(obj, name, None)
                 if related is not None:
                     value = related.pk
             return value
@@ -37,7 +38,7 @@ def _converter(field: models.Field):
 
         return stamped
     if isinstance(field, models.DateTimeField):
-        adapt = ops.adapt_datetimefield_value
+        adapt = _sqlite_datetime if connection.vendor == "sqlite" else ops.adapt_datetimefield_value
         return lambda obj: adapt(getattr(obj, attname))
     if isinstance(field, models.DecimalField):
         adapt = ops.adapt_decimalfield_value
@@ -45,6 +46,16 @@ def _converter(field: models.Field):
     if isinstance(field, (models.JSONField, models.GenericIPAddressField, models.DateField)):
         return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
     return lambda obj: getattr(obj, attname)
+
+
+def _sqlite_datetime(value):
+    """What Django's SQLite backend stores for an aware datetime (naive UTC text), without its overhead."""
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is None:
+        return str(value)
+    return str((value - offset).replace(tzinfo=None))
 
 
 _PLANS: dict[type, tuple[str, list, str]] = {}

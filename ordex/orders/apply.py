@@ -72,6 +72,33 @@ _REFUND_FIELDS = [
 ]
 
 
+@dataclass(slots=True)
+class _TrackingRow:
+    """A TrackingEvent row to insert: the hub writes one per scan and never reads it back in the chunk."""
+
+    shipment: Shipment
+    status: str
+    raw_status: str
+    description: str
+    location: str
+    occurred_at: datetime
+    event_id: str
+
+
+@dataclass(slots=True)
+class _PaymentRow:
+    """A Payment row to insert (see _TrackingRow)."""
+
+    order: Order
+    status: str
+    method: str
+    occurred_at: datetime
+    event_id: str
+    amount: Decimal | None = None
+    txn_id: str = ""
+    reason: str = ""
+
+
 @dataclass
 class InboundEvent:
     """A validated event on its way into the hub."""
@@ -200,13 +227,13 @@ class _Chunk:
         self.dirty_orders: dict[int, tuple[Order, set[str]]] = {}
         self.replaced_lines: set[int] = set()
         self.new_lines: list[OrderLine] = []
-        self.new_payments: list[Payment] = []
+        self.new_payments: list[_PaymentRow] = []
         self.new_changes: list[OrderChange] = []
         self.new_reports: list[CustomerReport] = []
         self.new_shipments: list[Shipment] = []
         self.dirty_shipments: dict[int, Shipment] = {}
         self.new_shipment_lines: list[ShipmentLine] = []
-        self.new_tracking: list[TrackingEvent] = []
+        self.new_tracking: list[_TrackingRow] = []
         self.new_refunds: list[Refund] = []
         self.dirty_refunds: dict[int, Refund] = {}
         self.new_stock: list[Stock] = []
@@ -513,8 +540,8 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
             return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
         seen.add(data.txn_id)
     method = data.method if data.method in _PAYMENT_METHODS else PaymentMethod.OTHER
-    chunk.new_payments.append(Payment(order=order, status=PaymentStatus.PAID, amount=data.amount, method=method,
-                                      txn_id=data.txn_id[:128], occurred_at=event.occurred_at, event_id=event.event_id))
+    chunk.new_payments.append(_PaymentRow(order, PaymentStatus.PAID, method, event.occurred_at, event.event_id,
+                                          amount=data.amount, txn_id=data.txn_id[:128]))
     order.paid_amount += data.amount
     order.payment_count += 1
     order.paid_at = _earliest(order.paid_at, event.occurred_at)
@@ -526,8 +553,8 @@ def _apply_payment_failed(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     data = event.data
     order = _need_order(chunk, data.order_no)
     method = data.method if data.method in _PAYMENT_METHODS else PaymentMethod.OTHER
-    chunk.new_payments.append(Payment(order=order, status=PaymentStatus.FAILED, method=method, reason=data.reason[:300],
-                                      occurred_at=event.occurred_at, event_id=event.event_id))
+    chunk.new_payments.append(_PaymentRow(order, PaymentStatus.FAILED, method, event.occurred_at, event.event_id,
+                                          reason=data.reason[:300]))
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order)
 
 
@@ -616,9 +643,8 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     shipment = chunk.shipments_by_tracking.get((data.carrier, data.tracking_no))
     if shipment is None:
         raise _Waiting(tracking_key(data.carrier, data.tracking_no))
-    chunk.new_tracking.append(TrackingEvent(shipment=shipment, status=data.status, raw_status=data.raw_status[:100],
-                                            description=data.description[:500], location=data.location[:200],
-                                            occurred_at=at, event_id=event.event_id))
+    chunk.new_tracking.append(_TrackingRow(shipment, data.status, data.raw_status[:100], data.description[:500],
+                                           data.location[:200], at, event.event_id))
     previous_status = shipment.status
     shipment.first_event_at = _earliest(shipment.first_event_at, at)
     if not data.stalled:
