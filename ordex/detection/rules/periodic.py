@@ -36,6 +36,16 @@ class PeriodicRule(BaseRule):
             q &= Q(**{f"{field}__gt": since - longest})
         return q
 
+    def windows(self, field: str, as_of, since, *limits: timedelta) -> Q:
+        """Rows with a deadline (field + one of the limits) in (since, as_of]: one narrow range per limit,
+        so a minute's pass reads a minute's worth of rows per limit through the index."""
+        if since is None:
+            return Q(**{f"{field}__lte": as_of - min(limits)})
+        q = Q()
+        for limit in sorted(set(limits)):
+            q |= Q(**{f"{field}__gt": since - limit, f"{field}__lte": as_of - limit})
+        return q
+
 
 class PaymentTimeout(PeriodicRule):
     code = "payment_timeout"
@@ -188,11 +198,14 @@ class PickupTimeout(PeriodicRule):
         for group in groups:
             limit = hours(group.params["hours"])
             escalate = hours(group.params["escalate_hours"]) if group.params["escalate_hours"] else None
-            longest = max(limit, escalate or limit)
-            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, longest, limit)).filter(
-                Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit)).select_related("order")
-            for shipment in rows:
+            rows = Shipment.objects.filter(group.q("order__"), self.windows("created_at", as_of, since, limit,
+                                                                            escalate or limit))
+            if since is None:
+                rows = rows.filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
+            for shipment in rows.select_related("order"):
                 due = shipment.created_at + limit
+                if due > as_of or not _after(shipment.picked_up_at, due):
+                    continue
                 ended, why = _ended([(shipment.picked_up_at, "已揽收 picked up")], as_of)
                 summary = (f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后仍无揽收扫描"
                            f"（发货 {fmt_time(shipment.created_at)}）")
@@ -272,15 +285,14 @@ class TrackingStalled(PeriodicRule):
         hits = []
         for group in groups:
             p = group.params
-            short, long_ = hours(min(p["hours"], p["remote_hours"])), hours(max(p["hours"], p["remote_hours"]))
-            rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
-                                           last_event_at__lte=as_of - short)
-            if since is not None:
-                rows = rows.filter(last_event_at__gt=since - long_)
-            rows = rows.filter((Q(last_event_at__lte=as_of - hours(p["hours"])) & ~remote_q("order__"))
-                               | (Q(last_event_at__lte=as_of - hours(p["remote_hours"])) & remote_q("order__")))
+            limits = [hours(p["hours"]), hours(p["remote_hours"])]
+            if p["escalate_hours"]:
+                limits.append(hours(p["escalate_hours"]))
+            rows = Shipment.objects.filter(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
+                                           status__in=MOVING, picked_up_at__isnull=False)
             for shipment in rows.select_related("order"):
-                hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
+                if shipment.last_event_at <= as_of - self.limit_for(shipment, p):
+                    hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
         return self.group_hubs(hits, groups[0].params["hub_incident_min"])
 
     def stall_hits(self, shipment, since_at, moved_at, as_of, p) -> list[Hit]:
@@ -395,7 +407,7 @@ class DeliveryOverdue(PeriodicRule):
         for group in groups:
             p = group.params
             days, remote_days = timedelta(days=p["days"]), timedelta(days=p["remote_days"])
-            short, long_ = min(days, remote_days), max(days, remote_days)
+            short = min(days, remote_days)
             base = Order.objects.filter(group.q(), shipped_at__isnull=False).filter(
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at")))
             explicit = base.filter(deliver_by__isnull=False, deliver_by__lte=as_of).filter(
@@ -407,10 +419,19 @@ class DeliveryOverdue(PeriodicRule):
                    & Q(shipped_at__lte=as_of - remote_days)))
             if since is not None:
                 explicit = explicit.filter(deliver_by__gt=since, delivered_at__isnull=True)
-                # shipped_at is the first parcel's created_at: drive the window from the indexed parcels.
-                recent = Shipment.objects.filter(created_at__gt=since - long_, created_at__lte=as_of - short)
-                implicit = implicit.filter(pk__in=recent.values("order_id"))
+                # shipped_at is the first parcel's created_at: the indexed parcels give the few candidates.
+                ids = set(Shipment.objects.filter(self.windows("created_at", as_of, since, days, remote_days))
+                          .values_list("order_id", flat=True))
+                implicit = Order.objects.filter(group.q(), pk__in=ids, deliver_by__isnull=True,
+                                                delivered_at__isnull=True, shipped_at__isnull=False)
+            candidates = []
             for order in [*explicit, *implicit]:
+                promised = order.deliver_by or order.shipped_at + (
+                    remote_days if is_remote_province(order.province) else days)
+                if promised <= as_of and _after(order.delivered_at, promised) and _after(order.cancelled_at,
+                                                                                        order.shipped_at):
+                    candidates.append(order)
+            for order in candidates:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
                 ended, why = _ended([(order.delivered_at, "已签收 delivered")], as_of)
@@ -445,10 +466,8 @@ class RefundDelayed(PeriodicRule):
         for group in groups:
             p = group.params
             un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
-            short, long_ = min(un, sh), max(un, sh)
-            rows = Refund.objects.filter(group.q("order__"), self.window("requested_at", as_of, since, long_, short),
-                                         status__in=RefundStatus.values).filter(
-                Q(completed_at__isnull=True) | Q(completed_at__gt=F("requested_at") + short)).select_related("order")
+            rows = Refund.objects.filter(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
+                                         status__in=RefundStatus.values).select_related("order")
             for refund in rows:
                 shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at
                 limit = sh if shipped else un

@@ -170,15 +170,19 @@ class ShopSilent(BaseRule):
     def scan(self, as_of, since, groups):
         p = groups[0].params
         need = p["minutes"]
-        lo = None if since is None else since - timedelta(days=1)
         span = timedelta(minutes=need)
         hits = []
         for shop_id, code in Shop.objects.values_list("pk", "code"):
             orders = Order.objects.filter(shop_id=shop_id)
             recent = orders.filter(created_at__lte=as_of)
-            if lo is not None:
-                recent = recent.filter(created_at__gt=lo)
+            if since is not None:
+                # A minute's pass: the silences still running at `since` start at the last order before it.
+                before = orders.filter(created_at__lte=since).order_by("-created_at").values_list(
+                    "created_at", flat=True).first()
+                recent = recent.filter(created_at__gt=since)
             times = sorted(recent.values_list("created_at", flat=True))
+            if since is not None and before is not None:
+                times.insert(0, before)
             if not times:
                 continue
             first = orders.order_by("created_at").values_list("created_at", flat=True).first()
