@@ -77,7 +77,10 @@ def filter_cases(queryset, filters: CaseFilters, principal: Principal):
     if filters.order_no:
         # Every order of a case, the primary one included, is linked in CaseOrder. (An OR with
         # Case.order_no would stop PostgreSQL from using either index: 180 ms instead of 2 at 1M cases.)
-        queryset = queryset.filter(pk__in=CaseOrder.objects.filter(order_no=filters.order_no).values("case_id"))
+        # A case about an order Ordex never received (data_loss) names it only in its subject.
+        linked = CaseOrder.objects.filter(order_no=filters.order_no).order_by().values("case_id").union(
+            Case.objects.filter(subject_key=f"order:{filters.order_no}").order_by().values("pk"))
+        queryset = queryset.filter(pk__in=linked)
     if filters.incident is not None:
         queryset = queryset.filter(incident_id=filters.incident)
     if filters.opened_from is not None:
