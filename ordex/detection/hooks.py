@@ -1,11 +1,15 @@
 """Called by ingest once per applied chunk, inside its transaction (settings.ORDEX_EVENT_SUBSCRIBERS).
 
 Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
-findings are recorded and conditions the chunk ended are cleared."""
+findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
+before a rule's last pass (late history) are queued for that rule's next pass (`late.py`)."""
 
 from . import engine
 from .context import EventContext, touched_findings
+from .late import queue_late_history
 from .rules import RULES
+
+PERIODIC = [rule for rule in RULES if rule.trigger == "periodic" and rule.late_events]
 
 
 def on_events(applied) -> None:
@@ -19,6 +23,7 @@ def on_events(applied) -> None:
         if hasattr(rule, "evaluate") and rule.events & types and params.enabled(rule.code):
             hits.extend(rule.evaluate(ctx))
     ctx.record_quantities()
+    queue_late_history(ctx, PERIODIC)
     outcome = engine.record(hits)
     clears = list(outcome.cleared)
     for finding in touched_findings(ctx):

@@ -137,3 +137,21 @@ class SkuQtyDay(models.Model):
 
     def __str__(self):
         return f"{self.sku} {self.day} ×{self.qty}: {self.orders}"
+
+
+class LateCheck(models.Model):
+    """Something late-arriving history touched behind a periodic rule's watermark (an order created, a parcel
+    shipped, a refund requested ... whose limit had already passed when its events arrived). A rule's
+    incremental pass only reads what became due since its previous pass, so it would never see these: its
+    next pass evaluates them over the whole stored history, then drops them from this queue."""
+
+    rule_code = models.CharField(max_length=64)
+    target = models.CharField(max_length=120, help_text="Primary key of the order/parcel/refund, or a key (payment method)")
+    due_at = models.DateTimeField(help_text="When the condition became due (its event time + the rule's limit)")
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["rule_code", "due_at"])]
+
+    def __str__(self):
+        return f"{self.rule_code} {self.target}"

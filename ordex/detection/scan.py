@@ -4,7 +4,8 @@ Reads happen outside any write transaction (WAL readers never block the importer
 written in short transactions. A pass looks only at what became due since the rule's last pass (its
 watermark) plus the open findings to re-check for clearing; the first pass, a pass as of an earlier time
 than the watermark, a pass with changed parameters and a dry run look at the whole stored history, so
-the same events and the same `as_of` always give the same cases."""
+the same events and the same `as_of` always give the same cases. What arrived after its due time had
+been passed (late history) is queued by the import hook and evaluated, object by object, by the next pass."""
 
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from . import engine
+from . import engine, late
 from .context import ScanContext
 from .models import Finding, Rule, RuleState
 from .rules import RULES
@@ -58,7 +59,14 @@ def run_scan(as_of: datetime | None = None, *, rules: list[str] | None = None, d
         if not (full or dry_run or param_changes) and state and state.scanned_until and state.scanned_until <= as_of:
             since = state.scanned_until
         result = RulePass(rule.code, full=since is None)
+        # Late history queued by the import hook: evaluated over the whole stored history (a full pass covers
+        # it already). Only a pass that moves the watermark forward consumes the queue; a dry run never does.
+        consumes = not (dry_run or param_changes) and (state is None or state.scanned_until is None
+                                                       or as_of >= state.scanned_until)
+        queued, targets = late.take(rule, as_of) if consumes else ([], {})
         hits = rule.scan(as_of, since, params.groups(rule))
+        if targets and since is not None:
+            hits += rule.scan_late(as_of, targets, params.groups(rule))
         # The import hook clears findings in the same transaction as the event that ends them; a full pass
         # (first pass, replay, --full, dry run) re-checks every open finding as well.
         clears = _recheck(rule, as_of, params) if since is None else []
@@ -70,6 +78,7 @@ def run_scan(as_of: datetime | None = None, *, rules: list[str] | None = None, d
             outcome = engine.write_in_batches(hits, clears)
             result.found, result.already = outcome.found, outcome.already
             result.cleared, result.cases_opened = outcome.cleared, outcome.cases_opened
+            late.done(queued)
             if row is not None and (state is None or state.scanned_until is None or as_of > state.scanned_until):
                 with transaction.atomic():
                     RuleState.objects.update_or_create(rule=row, defaults={

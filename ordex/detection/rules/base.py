@@ -153,6 +153,27 @@ class BaseRule:
                         continue
         return values
 
+    # Periodic rules and late history: the applied event types that can start the rule's condition. When such
+    # an event arrives with its due time already behind the rule's watermark (late history), the import hook
+    # queues its target (`LateCheck`) and the next pass evaluates it over the whole stored history.
+    late_events: frozenset = frozenset()
+
+    def late_due(self, event, params):
+        """(target, due) of the condition this applied event may start, or None."""
+        return None
+
+    def late_horizon(self, watermark, now):
+        """Queue what is due by then: the watermark, or the clock (a pass may be reading right now)."""
+        return max(watermark, now)
+
+    def scan_late(self, as_of, targets: dict, groups) -> list:
+        """Evaluate queued targets (primary keys) over the whole stored history, as of `as_of`."""
+        ids = sorted(int(t) for t in targets)
+        hits = []
+        for start in range(0, len(ids), 500):
+            hits.extend(self.scan(as_of, None, groups, only=ids[start:start + 500]))
+        return hits
+
     # on_event rules implement evaluate(ctx) -> list[Hit]; periodic rules implement scan(as_of, since, groups).
     # Rules whose condition can end implement check_clear(finding, as_of, ctx) -> (cleared_at, summary) | None.
     def check_clear(self, finding, as_of, ctx):

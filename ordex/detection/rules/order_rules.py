@@ -111,14 +111,36 @@ class MaliciousOrders(BaseRule):
               Param("unpaid_minutes", int, 30, "视为未付款的时限（分钟） unpaid after (minutes)", minimum=1),)
 
     KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
+    late_events = frozenset({"order.created"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        order = event.order
+        if order is None or not order.pk:
+            return None
+        return order.pk, order.created_at + timedelta(minutes=params.base(self)["unpaid_minutes"])
+
+    def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window, unpaid = timedelta(minutes=p["window_minutes"]), timedelta(minutes=p["unpaid_minutes"])
         rows = Order.objects.filter(created_at__lte=as_of - unpaid).filter(
             Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid))
         if since is not None:
             rows = rows.filter(created_at__gt=since - unpaid - window)
+        if only is not None:
+            # Late history: the orders sharing a phone, address or IP with the queued ones, around their time.
+            targets = list(Order.objects.filter(pk__in=only).values_list("phone", "address_key", "buyer_ip",
+                                                                         "created_at"))
+            if not targets:
+                return []
+            near = Q()
+            for index, (field, _) in enumerate(self.KEYS):
+                values = {t[index] for t in targets if t[index]}
+                if values:
+                    near |= Q(**{f"{field}__in": values})
+            if not near:
+                return []
+            rows = rows.filter(near, created_at__gt=min(t[3] for t in targets) - window,
+                               created_at__lt=max(t[3] for t in targets) + window)
         rows = list(rows.values("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at"))
         bursts = []
         for field, label in self.KEYS:

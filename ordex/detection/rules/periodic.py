@@ -55,12 +55,22 @@ class PaymentTimeout(PeriodicRule):
                    " Unpaid past the limit after creation (cancelled orders excepted). Clears on payment or cancel.")
     params = (Param("minutes", int, 30, "付款时限（分钟） minutes to pay", minimum=1),)
     events = frozenset({"order.paid", "order.cancelled"})
+    late_events = frozenset({"order.created"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        order = event.order
+        if order is None or not order.pk:
+            return None
+        return order.pk, order.created_at + timedelta(minutes=params.for_order_obj(self, order)["minutes"])
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = timedelta(minutes=group.params["minutes"])
-            rows = Order.objects.filter(group.q(), self.window("created_at", as_of, since, limit, limit)).filter(
+            rows = Order.objects.filter(group.q(), self.window("created_at", as_of, since, limit, limit))
+            if only is not None:
+                rows = rows.filter(pk__in=only)
+            rows = rows.filter(
                 Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + limit),
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("created_at") + limit),
             ).only("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform")
@@ -90,8 +100,19 @@ class ShipDelay(PeriodicRule):
     params = (Param("hours", float, 48.0, "发货时限（小时） hours to ship after payment", minimum=0.1),
               Param("warning_ratio", float, 0.75, "预警比例 warning at this share of the limit (0 = off)"),)
     events = frozenset({"shipment.created", "order.cancelled"})
+    late_events = frozenset({"order.paid", "order.created", "order.updated"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        order = event.order
+        if order is None or not order.pk or order.paid_at is None:
+            return None
+        p = params.for_order_obj(self, order)
+        limit = hours(p["hours"])
+        ratio = p["warning_ratio"]
+        lead = limit - (limit * ratio if 0 < ratio < 1 else limit)
+        return order.pk, (order.ship_by or order.paid_at + limit) - lead
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
@@ -110,7 +131,10 @@ class ShipDelay(PeriodicRule):
                 rows = [*by_payment.only(*fields), *by_platform.only(*fields)]
             else:
                 deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
-                rows = (Order.objects.filter(group.q(), paid_at__isnull=False).annotate(deadline=deadline)
+                rows = Order.objects.filter(group.q(), paid_at__isnull=False)
+                if only is not None:
+                    rows = rows.filter(pk__in=only)
+                rows = (rows.annotate(deadline=deadline)
                         .filter(deadline__lte=as_of + lead)
                         .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
                         .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
@@ -150,13 +174,23 @@ class CancelNotHonoured(PeriodicRule):
                    " Clears when cancelled.")
     params = (Param("hours", float, 12.0, "取消时限（小时） hours to cancel", minimum=0.1),)
     events = frozenset({"order.cancelled"})
+    late_events = frozenset({"order.cancel_requested"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        order = event.order
+        if order is None or not order.pk or order.cancel_requested_at is None:
+            return None
+        return order.pk, order.cancel_requested_at + hours(params.for_order_obj(self, order)["hours"])
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
             rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
-                                        cancel_requested_at__isnull=False).filter(
+                                        cancel_requested_at__isnull=False)
+            if only is not None:
+                rows = rows.filter(pk__in=only)
+            rows = rows.filter(
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("cancel_requested_at") + limit),
                 Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("cancel_requested_at")),
             ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
@@ -178,6 +212,22 @@ class CancelNotHonoured(PeriodicRule):
         return None
 
 
+def _parcel_due(rule, event, params, due):
+    """(parcel pk, due) for a parcel's event, with the parcel's order's parameters."""
+    shipment, order = event.shipment, event.order
+    if shipment is None or not shipment.pk or order is None:
+        return None
+    return shipment.pk, due(shipment, params.for_order_obj(rule, order))
+
+
+def _stall_due(rule, event, params, limit):
+    shipment = event.shipment
+    if shipment is None or shipment.picked_up_at is None or shipment.last_event_at is None \
+            or shipment.status not in MOVING:
+        return None
+    return _parcel_due(rule, event, params, lambda s, p: s.last_event_at + limit(p))
+
+
 def _parcel_facts(shipment) -> dict:
     return {"carrier": shipment.carrier, "tracking_no": shipment.tracking_no, "status": shipment.status,
             "last_location": shipment.last_location, "last_description": shipment.last_description}
@@ -192,14 +242,20 @@ class PickupTimeout(PeriodicRule):
     params = (Param("hours", float, 24.0, "揽收时限（小时） hours to pickup", minimum=0.1),
               Param("escalate_hours", float, 48.0, "升级时限（小时） escalate after hours (0 = off)"),)
     events = frozenset({"tracking.updated"})
+    late_events = frozenset({"shipment.created"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        return _parcel_due(self, event, params, lambda s, p: s.created_at + hours(p["hours"]))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
             escalate = hours(group.params["escalate_hours"]) if group.params["escalate_hours"] else None
             rows = Shipment.objects.filter(group.q("order__"), self.windows("created_at", as_of, since, limit,
                                                                             escalate or limit))
+            if only is not None:
+                rows = rows.filter(pk__in=only)
             if since is None:
                 rows = rows.filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
             for shipment in rows.select_related("order"):
@@ -236,12 +292,19 @@ class FalseShipment(PeriodicRule):
                    " Clears when an event arrives.")
     params = (Param("hours", float, 72.0, "无轨迹时限（小时） hours without any carrier event", minimum=0.1),)
     events = frozenset({"tracking.updated"})
+    late_events = frozenset({"shipment.created"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        return _parcel_due(self, event, params, lambda s, p: s.created_at + hours(p["hours"]))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, limit, limit)).filter(
+            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, limit, limit))
+            if only is not None:
+                rows = rows.filter(pk__in=only)
+            rows = rows.filter(
                 Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit)).select_related("order")
             for shipment in rows:
                 due = shipment.created_at + limit
@@ -278,10 +341,15 @@ class TrackingStalled(PeriodicRule):
                     minimum=1),)
     events = frozenset({"tracking.updated"})
 
+    late_events = frozenset({"tracking.updated"})
+
     def limit_for(self, shipment, p) -> timedelta:
         return hours(p["remote_hours"] if is_remote_province(shipment.order.province) else p["hours"])
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        return _stall_due(self, event, params, lambda p: hours(min(p["hours"], p["remote_hours"])))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             p = group.params
@@ -290,6 +358,8 @@ class TrackingStalled(PeriodicRule):
                 limits.append(hours(p["escalate_hours"]))
             rows = Shipment.objects.filter(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
                                            status__in=MOVING, picked_up_at__isnull=False)
+            if only is not None:
+                rows = rows.filter(pk__in=only)
             for shipment in rows.select_related("order"):
                 if shipment.last_event_at <= as_of - self.limit_for(shipment, p):
                     hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
@@ -358,13 +428,19 @@ class ParcelLostStalled(PeriodicRule):
                    " Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel moves.")
     params = (Param("days", float, 7.0, "丢失时限（天） days stalled", minimum=0.1),)
     events = frozenset({"tracking.updated"})
+    late_events = frozenset({"tracking.updated"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        return _stall_due(self, event, params, lambda p: timedelta(days=p["days"]))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             limit = timedelta(days=group.params["days"])
             rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
                                            last_event_at__lte=as_of - limit)
+            if only is not None:
+                rows = rows.filter(pk__in=only)
             if since is not None:
                 rows = rows.filter(last_event_at__gt=since - limit)
             for shipment in rows.select_related("order"):
@@ -401,14 +477,25 @@ class DeliveryOverdue(PeriodicRule):
     params = (Param("days", float, 5.0, "默认送达天数 days after shipping", minimum=0.1),
               Param("remote_days", float, 8.0, "偏远省份送达天数 days for remote provinces", minimum=0.1),)
     events = frozenset({"tracking.updated"})
+    late_events = frozenset({"shipment.created", "order.created", "order.updated"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        order = event.order
+        if order is None or not order.pk or order.shipped_at is None:
+            return None
+        p = params.for_order_obj(self, order)
+        return order.pk, order.deliver_by or order.shipped_at + timedelta(days=min(p["days"], p["remote_days"]))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             p = group.params
             days, remote_days = timedelta(days=p["days"]), timedelta(days=p["remote_days"])
             short = min(days, remote_days)
-            base = Order.objects.filter(group.q(), shipped_at__isnull=False).filter(
+            base = Order.objects.filter(group.q(), shipped_at__isnull=False)
+            if only is not None:
+                base = base.filter(pk__in=only)
+            base = base.filter(
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at")))
             explicit = base.filter(deliver_by__isnull=False, deliver_by__lte=as_of).filter(
                 Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by")))
@@ -460,14 +547,25 @@ class RefundDelayed(PeriodicRule):
     params = (Param("unshipped_hours", float, 12.0, "未发货退款时限（小时） hours, unshipped", minimum=0.1),
               Param("shipped_hours", float, 24.0, "已发货仅退款时限（小时） hours, shipped refund-only", minimum=0.1),)
     events = frozenset({"refund.completed", "refund.failed"})
+    late_events = frozenset({"refund.requested"})
 
-    def scan(self, as_of, since, groups):
+    def late_due(self, event, params):
+        refund, order = event.refund, event.order
+        if refund is None or not refund.pk or order is None or refund.requested_at is None:
+            return None
+        p = params.for_order_obj(self, order)
+        return refund.pk, refund.requested_at + hours(min(p["unshipped_hours"], p["shipped_hours"]))
+
+    def scan(self, as_of, since, groups, only=None):
         hits = []
         for group in groups:
             p = group.params
             un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
             rows = Refund.objects.filter(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
-                                         status__in=RefundStatus.values).select_related("order")
+                                         status__in=RefundStatus.values)
+            if only is not None:
+                rows = rows.filter(pk__in=only)
+            rows = rows.select_related("order")
             for refund in rows:
                 shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at
                 limit = sh if shipped else un

@@ -227,7 +227,22 @@ class PaymentChannelFailure(BaseRule):
               Param("failure_rate", float, 0.5, "失败率阈值 failure rate at least", minimum=0.01),
               Param("min_attempts", int, 5, "窗口内最少尝试次数 attempts in the window at least", minimum=1),)
 
-    def scan(self, as_of, since, groups):
+    late_events = frozenset({"order.paid", "payment.failed"})
+
+    def late_due(self, event, params):
+        method = getattr(event.data, "method", None)
+        return (method, event.occurred_at) if method else None
+
+    def late_horizon(self, watermark, now):
+        # A pass re-reads four windows before its watermark, so only payments behind it are late.
+        return watermark
+
+    def scan_late(self, as_of, targets, groups):
+        """Re-read each late method's payments from its earliest late attempt (episodes that ended since)."""
+        since = min(targets.values())
+        return [h for h in self.scan(as_of, since, groups) if h.facts.get("method") in targets]
+
+    def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window = timedelta(minutes=p["window_minutes"])
         rows = Payment.objects.filter(method__in=PaymentMethod.values, occurred_at__lte=as_of)
