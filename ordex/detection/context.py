@@ -7,7 +7,7 @@ from functools import cached_property
 
 from django.db.models import Q
 
-from ordex.orders.models import Component, OrderLine, Stock, TrackingEvent
+from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
 
 from .models import Finding, SkuQtyDay
 from .rules.base import Hit
@@ -122,13 +122,14 @@ class EventContext(BaseContext):
     def stock_timeline(self):
         """(sku, warehouse code) -> [(occurred_at, on_hand, reserved)] of this chunk's snapshots, in time order:
         the hub row holds only the latest, rules need the stock as it was at each moment."""
-        timeline = defaultdict(list)
+        timeline = defaultdict(dict)
         for event in self.by_type.get("inventory.updated", ()):
-            timeline[(event.data.sku, event.data.warehouse)].append(
-                (event.occurred_at, event.data.on_hand, event.data.reserved))
-        for values in timeline.values():
-            values.sort(key=lambda v: v[0])
-        return timeline
+            key = (event.data.sku, event.data.warehouse)
+            previous = event.extra.get("previous")
+            if previous:  # the snapshot this chunk replaced: still the stock of orders placed before the new one
+                timeline[key].setdefault(previous["updated_at"], (previous["on_hand"], previous["reserved"]))
+            timeline[key][event.occurred_at] = (event.data.on_hand, event.data.reserved)
+        return {key: sorted((at, *values) for at, values in times.items()) for key, times in timeline.items()}
 
     def available_at(self, sku, warehouse_code, moment, stored):
         """Available (on hand − reserved) at `moment`, or None when unknown."""
@@ -138,6 +139,62 @@ class EventContext(BaseContext):
         if stored is not None and stored[2] <= moment:
             return stored[1]
         return None
+
+    # ---- snapshots that predate orders already in the hub (arrived late or out of order) -------------------
+    def _snapshot_spans(self, event_type, key_of, current_at):
+        """For each snapshot event of this chunk: (event, next) where next is the time of the next newer
+        snapshot known for its key (this chunk's, the one it replaced, the one held), or None."""
+        known = defaultdict(set)
+        events = self.by_type.get(event_type, ())
+        for event in events:
+            key = key_of(event)
+            known[key].add(event.occurred_at)
+            previous = event.extra.get("previous")
+            if previous and previous.get("updated_at"):
+                known[key].add(previous["updated_at"])
+            held = current_at(event)
+            if held is not None:
+                known[key].add(held)
+        return [(event, min((t for t in known[key_of(event)] if t > event.occurred_at), default=None))
+                for event in events]
+
+    @cached_property
+    def stock_spans(self):
+        return self._snapshot_spans("inventory.updated", lambda e: (e.data.sku, e.data.warehouse),
+                                    lambda e: e.stock.updated_at if e.stock is not None else None)
+
+    @cached_property
+    def product_spans(self):
+        return self._snapshot_spans("product.updated", lambda e: e.data.sku,
+                                    lambda e: e.product.updated_at if e.product is not None else None)
+
+    @cached_property
+    def predated(self):
+        """sku -> [(order, line)] for orders already in the hub (not re-told in this chunk) placed after the
+        oldest stock/price snapshot of this chunk and before the newest next snapshot: what a snapshot that
+        arrived after them may change. One index range read on Order.created_at, then their lines."""
+        spans = self.stock_spans + self.product_spans
+        if not spans:
+            return {}
+        lo = min(e.occurred_at for e, _ in spans)
+        rows = Order.objects.filter(created_at__gte=lo)
+        if all(n is not None for _, n in spans):
+            rows = rows.filter(created_at__lt=max(n for _, n in spans))
+        ids = [pk for pk in rows.values_list("pk", flat=True) if pk not in self._lines]
+        if not ids:
+            return {}
+        skus = {e.data.sku for e, _ in spans}
+        lines = []
+        for start in range(0, len(ids), 500):
+            lines += OrderLine.objects.filter(order_id__in=ids[start:start + 500], sku__in=skus).only(
+                "order_id", "sku", "qty", "unit_price", "list_price")
+        if not lines:
+            return {}
+        orders = Order.objects.select_related("warehouse").in_bulk({line.order_id for line in lines})
+        found = defaultdict(list)
+        for line in lines:
+            found[line.sku].append((orders[line.order_id], line))
+        return found
 
     def restocked_after(self, sku, warehouse_code, moment, qty):
         for at, on_hand, reserved in self.stock_timeline.get((sku, warehouse_code), ()):

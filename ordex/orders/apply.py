@@ -583,6 +583,9 @@ def _apply_product(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     product = chunk.products[data.sku]
     if product.updated_at is not None and event.occurred_at < product.updated_at:
         return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, changed=False)
+    # The snapshot this one replaces, for subscribers that judge orders by the snapshot current at their time.
+    previous = {"list_price": product.list_price, "cost": product.cost, "updated_at": product.updated_at} \
+        if product.updated_at is not None else None
     product.name = data.name or product.name
     product.list_price = data.list_price
     product.cost = data.cost if data.cost is not None else product.cost
@@ -590,7 +593,8 @@ def _apply_product(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     product.supplier = data.supplier or product.supplier
     product.updated_at = event.occurred_at
     chunk.touch(chunk.dirty_products, product)
-    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product)
+    return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product,
+                        extra={"previous": previous} if previous else {})
 
 
 def _apply_inventory(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
@@ -606,8 +610,11 @@ def _apply_inventory(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, stock=stock,
                             changed=False)
     else:
+        previous = {"on_hand": stock.on_hand, "reserved": stock.reserved, "updated_at": stock.updated_at}
         stock.on_hand, stock.reserved, stock.updated_at = data.on_hand, data.reserved, event.occurred_at
         chunk.touch(chunk.dirty_stock, stock)
+        return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, stock=stock,
+                            extra={"previous": previous})
     return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, stock=stock)
 
 

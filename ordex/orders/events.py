@@ -13,6 +13,8 @@ class AppliedEvent:
     `product`, `stock` point at the hub rows the event touched (None where it touched none).
     `changed` is False when the event was stale (e.g. an older snapshot than the one held) and
     changed no state: rules may ignore it.
+    `extra["previous"]` (inventory.updated, product.updated that replaced a held snapshot): the replaced
+    snapshot's values and `updated_at`, so subscribers know the stock/price current at an earlier moment.
     """
 
     event_id: str

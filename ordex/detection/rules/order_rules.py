@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import F, Q
 
@@ -224,7 +225,7 @@ class PriceError(BaseRule):
     description = ("成交单价低于标价的 50%、高于标价的 200%，或低于成本；同一 SKU ≥ 3 笔归为一个事件。已付款订单不会被自动取消，"
                    "只标记协商。 Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form one"
                    " incident. A paid order is never cancelled automatically: it is flagged for negotiation.")
-    events = SNAPSHOTS
+    events = SNAPSHOTS | {"product.updated"}
     params = (Param("below_ratio", Decimal, Decimal("0.50"), "低于标价比例 below this share of list price"),
               Param("above_ratio", Decimal, Decimal("2.00"), "高于标价比例 above this multiple of list price"),
               Param("check_cost", bool, True, "低于成本也算 below cost counts"),
@@ -244,6 +245,16 @@ class PriceError(BaseRule):
             return f"{line.sku} 成交价 ¥{line.unit_price} 低于成本 ¥{cost}", listed, cost
         return None
 
+    def hit(self, order, at, line, problem):
+        text, listed, cost = problem
+        return Hit(self.code, self.type_code, order_subject(order), at,
+                   text + ("（已付款：不自动取消，需与买家协商）" if order.paid_at else ""),
+                   {"sku": line.sku, "unit_price": str(line.unit_price),
+                    "list_price": str(listed) if listed is not None else None,
+                    "cost": str(cost) if cost is not None else None, "paid": bool(order.paid_at),
+                    "auto_cancel_allowed": not order.paid_at},
+                   order=order, sku=line.sku)
+
     def evaluate(self, ctx):
         hits = []
         for order, at in ctx.orders_with(SNAPSHOTS):
@@ -251,16 +262,26 @@ class PriceError(BaseRule):
             for line in ctx.new_lines(order):
                 problem = self.line_problem(line, p)
                 if problem:
-                    text, listed, cost = problem
-                    hits.append(Hit(self.code, self.type_code, order_subject(order), at,
-                                    text + ("（已付款：不自动取消，需与买家协商）" if order.paid_at else ""),
-                                    {"sku": line.sku, "unit_price": str(line.unit_price),
-                                     "list_price": str(listed) if listed is not None else None,
-                                     "cost": str(cost) if cost is not None else None, "paid": bool(order.paid_at),
-                                     "auto_cancel_allowed": not order.paid_at},
-                                    order=order, sku=line.sku))
+                    hits.append(self.hit(order, at, line, problem))
                     break
+        hits += self.predated_hits(ctx)
         return ctx.group_incidents(self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
+
+    def predated_hits(self, ctx):
+        """A price list (product.updated) that arrived after orders placed while it was current: judge those
+        orders by it, as if it had arrived in order."""
+        hits = []
+        for event, until in ctx.product_spans:
+            for order, line in ctx.predated.get(event.data.sku, ()):
+                if order.created_at < event.occurred_at or (until is not None and order.created_at >= until):
+                    continue
+                snapshot = SimpleNamespace(list_price=event.data.list_price, cost=event.data.cost)
+                problem = self.line_problem(SimpleNamespace(sku=line.sku, unit_price=line.unit_price,
+                                                            list_price=line.list_price, product=snapshot),
+                                            ctx.params.for_order_obj(self, order))
+                if problem:
+                    hits.append(self.hit(order, order.created_at, line, problem))
+        return hits
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
@@ -278,7 +299,7 @@ class OutOfStock(BaseRule):
     description = ("订购数量大于订单仓库的可用库存（在库 − 预占）；证据中列出有货的其他仓库。补货后自动消除。"
                    " Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence lists other"
                    " warehouses that have it. Clears when stock arrives.")
-    events = SNAPSHOTS
+    events = SNAPSHOTS | {"inventory.updated"}
     params = ()
 
     def shortages(self, order, lines, stock, ctx=None, moment=None):
@@ -308,10 +329,10 @@ class OutOfStock(BaseRule):
 
     def evaluate(self, ctx):
         candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS) if not o.shipped_at and not o.cancelled_at]
+        hits = self.predated_hits(ctx)
         if not candidates:
-            return []
+            return hits
         stock = ctx.stock_for({line.sku for o, _ in candidates for line in ctx.new_lines(o)})
-        hits = []
         for order, at in candidates:
             short = self.shortages(order, [(line.sku, line.qty) for line in ctx.new_lines(order)], stock, ctx, at)
             if short:
@@ -327,6 +348,35 @@ class OutOfStock(BaseRule):
                                 + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
                                 {"warehouse": where, "short": short}, order=order, sku=first["sku"],
                                 cleared_at=restocked, clear_summary="库存已到货 stock arrived" if restocked else ""))
+        return hits
+
+    def predated_hits(self, ctx):
+        """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse while it was
+        current: judge those orders by it, as if it had arrived in order (cleared at once if they shipped, were
+        cancelled or a later snapshot restocked since)."""
+        hits = []
+        for event, until in ctx.stock_spans:
+            sku, code = event.data.sku, event.data.warehouse
+            available = event.data.on_hand - event.data.reserved
+            for order, line in ctx.predated.get(sku, ()):
+                if order.warehouse_id is None or order.warehouse.code != code or line.qty <= available \
+                        or order.created_at < event.occurred_at or (until is not None and order.created_at >= until):
+                    continue
+                restock = [(at, "库存已到货 stock arrived") for at, on_hand, reserved in ctx.stock_timeline.get((sku, code), ())
+                           if at > order.created_at and on_hand - reserved >= line.qty]
+                if event.stock is not None and event.stock.updated_at > order.created_at \
+                        and event.stock.on_hand - event.stock.reserved >= line.qty:
+                    restock.append((event.stock.updated_at, "库存已到货 stock arrived"))
+                ended = min([*restock, *((at, why) for at, why in ((order.shipped_at, "订单已发货 shipped"),
+                                                                   (order.cancelled_at, "订单已取消 cancelled"))
+                                         if at is not None)], default=(None, ""))
+                hits.append(Hit(self.code, self.type_code, order_subject(order), order.created_at,
+                                f"{sku} 订购 {line.qty} 件，{code} 可用仅 {available} 件（下单时的库存快照 "
+                                f"{fmt_time(event.occurred_at)}，后到）",
+                                {"warehouse": code, "short": [{"sku": sku, "ordered": line.qty, "available": available,
+                                                               "other_warehouses": []}],
+                                 "snapshot_at": event.occurred_at.isoformat()},
+                                order=order, sku=sku, cleared_at=ended[0], clear_summary=ended[1]))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
