@@ -176,11 +176,20 @@ class EventContext(BaseContext):
         spans = self.stock_spans + self.product_spans
         if not spans:
             return {}
-        lo = min(e.occurred_at for e, _ in spans)
-        rows = Order.objects.filter(created_at__gte=lo)
-        if all(n is not None for _, n in spans):
-            rows = rows.filter(created_at__lt=max(n for _, n in spans))
-        ids = [pk for pk in rows.values_list("pk", flat=True) if pk not in self._lines]
+        # The union of the snapshots' spans, merged: one index range each (a snapshot that is the newest of
+        # its key is open-ended; in a stream in time order it is also the chunk's latest, so that range holds
+        # little more than this chunk's own orders).
+        ranges = []
+        for start, end in sorted(((e.occurred_at, n) for e, n in spans), key=lambda r: r[0]):
+            if ranges and (ranges[-1][1] is None or start <= ranges[-1][1]):
+                last = ranges[-1]
+                ranges[-1] = (last[0], None if last[1] is None or end is None else max(last[1], end))
+            else:
+                ranges.append((start, end))
+        window = Q()
+        for start, end in ranges:
+            window |= Q(created_at__gte=start) if end is None else Q(created_at__gte=start, created_at__lt=end)
+        ids = [pk for pk in Order.objects.filter(window).values_list("pk", flat=True) if pk not in self._lines]
         if not ids:
             return {}
         skus = {e.data.sku for e, _ in spans}

@@ -72,3 +72,10 @@ def test_a_price_list_newer_than_the_order_does_not_judge_it(db):
     ingest(order("P1", "2026-11-01T10:00:00+08:00", sku="SKU-P", qty=1, unit_price="9.90", list_price=None))
     ingest(product("SKU-P", "199.00", "2026-11-01T11:00:00+08:00", cost="80.00"))
     assert findings("price_error") == []
+
+
+def test_snapshots_at_the_same_moment_in_one_chunk_are_read_together(db):
+    ingest(order("O1", "2026-11-01T10:00:00+08:00"))
+    ingest(stock("SKU-9", 1, "2026-11-01T07:00:00+08:00"), stock("SKU-9", 1, "2026-11-01T07:00:00+08:00", wh="WH-BJ"),
+           product("SKU-9", "59.00", "2026-11-01T07:00:00+08:00"))
+    assert [f.order.order_no for f in findings("out_of_stock")] == ["O1"]
