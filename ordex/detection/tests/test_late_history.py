@@ -3,7 +3,6 @@ queues what it touched, the next incremental pass finds it exactly as a first pa
 replayed import or another pass adds nothing."""
 
 from ordex.detection.models import LateCheck
-from ordex.ingest.pipeline import ingest_events
 from ordex.detection.tests.helpers import (
     envelope,
     findings,
@@ -14,6 +13,7 @@ from ordex.detection.tests.helpers import (
     shipment_created,
     tracking,
 )
+from ordex.ingest.pipeline import ingest_events
 
 
 def test_an_unpaid_order_arriving_after_the_pass_that_covered_it_is_found_by_the_next_incremental_pass(db):
