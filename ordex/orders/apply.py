@@ -165,7 +165,7 @@ class _HubCache:
     transaction rolled back) starts from an empty cache, so the cache never serves a stale row.
     """
 
-    LIMIT = 20_000
+    LIMIT = 5_000
 
     def __init__(self):
         self.token = None
