@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .kit import API, env, order, paid, reported, ship, track, t
+from .kit import API, env, order, paid, reported, ship, t, track
 
 pytestmark = pytest.mark.django_db
 

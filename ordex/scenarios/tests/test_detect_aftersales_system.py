@@ -2,8 +2,20 @@
 
 import pytest
 
-from .kit import (dump, fault, heartbeat, order, paid, refund_completed, refund_failed, refund_requested,
-                  reported, ship, track, t)
+from .kit import (
+    dump,
+    fault,
+    heartbeat,
+    order,
+    paid,
+    refund_completed,
+    refund_failed,
+    refund_requested,
+    reported,
+    ship,
+    t,
+    track,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .kit import API, REMOTE_ADDR, change_requested, addr, order, paid, reported, ship, track, t
+from .kit import API, REMOTE_ADDR, addr, change_requested, order, paid, reported, ship, t, track
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from .kit import (addr, change_requested, cancel_requested, order, paid, pay_failed, phone, product, ship, t)
+from .kit import addr, cancel_requested, change_requested, order, paid, pay_failed, product, ship, t
 
 pytestmark = pytest.mark.django_db
 

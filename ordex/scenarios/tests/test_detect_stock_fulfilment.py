@@ -2,7 +2,7 @@
 
 import pytest
 
-from .kit import dump, order, paid, reported, ship, stock, track, t
+from .kit import dump, order, paid, reported, ship, stock, t, track
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ an open required step, one open case per order + type, clearing conditions."""
 
 import pytest
 
-from .kit import API, order, paid, reported, ship, track, t
+from .kit import API, order, paid, reported, ship, t, track
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,21 @@ fields, the `raw` address form, phone formats, split parcels, platform deadlines
 
 import pytest
 
-from .kit import (REMOTE_ADDR, addr, cancelled, dump, env, order, paid, product, refund_requested, ship, stock, t,
-                  track)
+from .kit import (
+    REMOTE_ADDR,
+    addr,
+    cancelled,
+    dump,
+    env,
+    order,
+    paid,
+    product,
+    refund_requested,
+    ship,
+    stock,
+    t,
+    track,
+)
 
 pytestmark = pytest.mark.django_db
 
