@@ -1,7 +1,6 @@
 """`ordex demo`: a populated instance to look around in — named users of every role, an integration
 token, and a simulated fortnight of a multi-shop merchant's events with exceptions in it."""
 
-import io
 import os
 import sys
 from datetime import datetime, timedelta
@@ -46,38 +45,34 @@ def run(args) -> int:
 
 
 def _load_simulated(orders: int, seed: int, start: datetime):
-    try:
-        from ordex.simulator import command as simulate
-    except ModuleNotFoundError:
-        print("simulator not installed: no demo events loaded", file=sys.stderr)
-        return
-    import argparse
+    """Simulate with `ordex simulate` into a temporary file, then import it like any other file.
 
-    import orjson
+    The stream is generated twice: once to learn how long it runs, then shifted so that it ends now
+    (otherwise every parcel still travelling at its end would look stalled today)."""
+    import json
+    import subprocess
+    import tempfile
 
-    from ordex.ingest.pipeline import ingest_events
+    from django.utils import timezone
 
-    parser = argparse.ArgumentParser()
-    simulate.configure(parser)
-    out = io.BytesIO()
-    sim_args = parser.parse_args(["--orders", str(orders), "--seed", str(seed), "--start", start.isoformat()])
-    real_stdout = sys.stdout
-    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-    try:
-        simulate.run(sim_args)
-        sys.stdout.flush()
-    finally:
-        sys.stdout = real_stdout
-    events = [orjson.loads(line) for line in out.getvalue().splitlines() if line.strip()]
-    results = ingest_events(events, source="demo")
-    print(f"loaded {sum(r.status == 'applied' for r in results)} simulated events ({orders} orders)")
+    from ordex.cli import main as ordex
+
+    def simulate(begin: datetime, path: str, labels: str):
+        with open(path, "wb") as out:
+            subprocess.run([sys.executable, "-m", "ordex.cli", "simulate", "--orders", str(orders), "--seed",
+                            str(seed), "--start", begin.isoformat(), "--labels", labels], stdout=out, check=True)
+        with open(labels, encoding="utf-8") as f:
+            return datetime.fromisoformat(json.loads(f.readline())["stream_end"])
+
+    with tempfile.TemporaryDirectory() as folder:
+        path, labels = os.path.join(folder, "demo-events.jsonl"), os.path.join(folder, "labels.jsonl")
+        end = simulate(start, path, labels)
+        simulate(start + (timezone.now() - end), path, labels)
+        ordex(["import", path, "--no-progress"])
 
 
 def _scan_now():
-    try:
-        from ordex.detection.scan import scan
-    except ModuleNotFoundError:
-        return
-    from django.utils import timezone
+    """Run the periodic rules and the SLA clocks as of now, as the minute job would."""
+    from ordex.cli import main as ordex
 
-    scan(as_of=timezone.now())
+    ordex(["scan"])
