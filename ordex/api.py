@@ -2,7 +2,6 @@
 
 from importlib import import_module
 
-from django.conf import settings
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -43,21 +42,5 @@ def invalid_request(request, exc: ValidationError):
     )
 
 
-# (module path, URL prefix) for each router; apps that are not installed are skipped.
-ROUTERS = [
-    ("ordex.ingest.api", "/"),
-    ("ordex.orders.api", "/"),
-    ("ordex.cases.api", "/"),
-    ("ordex.detection.api", "/"),
-]
-for module_path, prefix in ROUTERS:
-    app = module_path.rsplit(".", 1)[0]
-    if app not in settings.INSTALLED_APPS:
-        continue
-    try:
-        router = import_module(module_path).router
-    except ModuleNotFoundError as exc:
-        if exc.name != module_path:
-            raise
-        continue
-    api.add_router(prefix, router)
+for module_path in ("ordex.ingest.api", "ordex.orders.api", "ordex.cases.api", "ordex.detection.api"):
+    api.add_router("/", import_module(module_path).router)

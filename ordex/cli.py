@@ -37,23 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_path, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.set_defaults(_module=module_path)
-        try:
-            module = import_module(module_path)
-        except ModuleNotFoundError as exc:
-            if not module_path.startswith(exc.name or "\0"):
-                raise
-            command_parser.set_defaults(_missing=True)
-            continue
-        module.configure(command_parser)
+        import_module(module_path).configure(command_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "_missing", False):
-        print(f"ordex: '{args.command}' is not available in this installation", file=sys.stderr)
-        return 2
     module = import_module(args._module)
     try:
         if getattr(module, "NEEDS_DJANGO", True):

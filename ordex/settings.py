@@ -44,10 +44,9 @@ INSTALLED_APPS = [
     "ordex.accounts",
     "ordex.orders",
     "ordex.ingest",
+    "ordex.cases",
+    "ordex.detection",
 ]
-for _optional_app in ("ordex.cases", "ordex.detection"):
-    if (BASE_DIR / _optional_app.replace(".", "/") / "apps.py").exists():
-        INSTALLED_APPS.append(_optional_app)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -135,11 +134,9 @@ else:
 
 # Ingest hands every applied event batch to these callables (detection hooks in here).
 # ORDEX_DETECTION_ON_IMPORT=0 switches the on-event rules off (benchmarks measure import without them).
-ORDEX_EVENT_SUBSCRIBERS = [
-    path
-    for path, app in (("ordex.detection.hooks.on_events", "ordex.detection"),)
-    if app in INSTALLED_APPS and os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") != "0"
-]
+ORDEX_EVENT_SUBSCRIBERS = (
+    [] if os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") == "0" else ["ordex.detection.hooks.on_events"]
+)
 ORDEX_INGEST_MAX_BATCH = 1000
 ORDEX_KUAIDI100_SALT = os.environ.get("ORDEX_KUAIDI100_SALT", "")
 ORDEX_AFTERSHIP_SECRET = os.environ.get("ORDEX_AFTERSHIP_SECRET", "")

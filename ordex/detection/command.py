@@ -70,12 +70,9 @@ def run(args) -> int:
         raise CommandError(f"--rule: unknown rule {exc.args[0]}")
     sla = None
     if not dry_run:
-        try:
-            from ordex.cases.actions import evaluate_sla
-        except ImportError:
-            evaluate_sla = None
-        if evaluate_sla is not None:
-            sla = evaluate_sla(as_of or timezone.now())
+        from ordex.cases.actions import evaluate_sla
+
+        sla = evaluate_sla(as_of or timezone.now())
     summary = {
         "as_of": (as_of or timezone.now()).isoformat(), "dry_run": dry_run, "params": changes,
         "rules": [{"rule": p.code, "found": sum(h.level == "finding" for h in p.found),

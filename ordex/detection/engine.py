@@ -8,6 +8,8 @@ from datetime import datetime
 
 from django.db import transaction
 
+from ordex.cases import actions
+
 from .models import Finding, FindingLevel, Rule, RuleOverride
 from .rules import REGISTRY
 from .rules.base import BaseRule, Hit, ParamGroup
@@ -88,14 +90,6 @@ class Outcome:
         self.cases_opened += other.cases_opened
 
 
-def _cases():
-    try:
-        from ordex.cases import actions
-    except ImportError:  # pragma: no cover - the cases app is part of every installation
-        return None
-    return actions
-
-
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     seen, unique = set(), []
     for hit in sorted(hits, key=lambda h: h.found_at):
@@ -155,7 +149,6 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
     outcome.found = fresh
     if dry_run:
         return outcome
-    actions = _cases()
     rows = []
     for hit in fresh:
         row = Finding(
@@ -166,7 +159,7 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
             cleared_at=hit.cleared_at if hit.level == FindingLevel.FINDING else None,
             clear_summary=hit.clear_summary,
         )
-        if actions is not None and hit.level != FindingLevel.WARNING:
+        if hit.level != FindingLevel.WARNING:
             result = actions.record_finding(
                 type_code=hit.type_code, found_at=hit.found_at, summary=hit.summary,
                 facts={**hit.facts, "level": hit.level} if hit.level != FindingLevel.FINDING else hit.facts,
@@ -189,7 +182,6 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
     """End findings whose condition went away: the case's timeline says so, an untouched case resolves."""
     if dry_run or not items:
         return len(items)
-    actions = _cases()
     done, seen = [], set()
     for finding, cleared_at, summary in items:
         if not finding.active or finding.pk in seen:
@@ -199,7 +191,7 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
         finding.cleared_at = max(cleared_at, finding.found_at)
         finding.clear_summary = summary
         done.append(finding)
-        if actions is not None and finding.level == FindingLevel.FINDING:
+        if finding.level == FindingLevel.FINDING:
             actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=summary,
                                   rule_code=finding.rule_code, order=finding.order if finding.order_id else None,
                                   subject_key="" if finding.order_id else finding.subject_key)

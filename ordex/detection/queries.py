@@ -2,6 +2,8 @@
 
 from django.db.models import Count, Q
 
+from ordex.cases.models import Case
+
 from .models import Finding, Rule
 from .rules import REGISTRY
 
@@ -21,10 +23,6 @@ def rule_records(codes=None) -> dict[str, dict]:
                for code in (codes or REGISTRY)}
     for row in rows:
         records.setdefault(row.pop("rule_code"), {"rejected": 0}).update(row)
-    try:
-        from ordex.cases.models import Case
-    except ImportError:  # pragma: no cover
-        return records
     rejected = Case.objects.filter(status="rejected")
     if codes is not None:
         rejected = rejected.filter(opened_by_rule__in=codes)
