@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Q
 
 from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
@@ -13,6 +14,9 @@ from .models import Finding, SkuQtyDay
 from .rules.base import Hit
 from .rules.event_rules import shipped_and_ordered
 from .rules.order_rules import stock_snapshot
+
+# Above this many orders in the time window of late stock/price snapshots, read by SKU instead (predated).
+_PREDATED_BY_TIME = 2000
 
 
 class BaseContext:
@@ -189,14 +193,24 @@ class EventContext(BaseContext):
         window = Q()
         for start, end in ranges:
             window |= Q(created_at__gte=start) if end is None else Q(created_at__gte=start, created_at__lt=end)
-        ids = [pk for pk in Order.objects.filter(window).values_list("pk", flat=True) if pk not in self._lines]
-        if not ids:
-            return {}
         skus = {e.data.sku for e, _ in spans}
-        lines = []
-        for start in range(0, len(ids), 500):
-            lines += OrderLine.objects.filter(order_id__in=ids[start:start + 500], sku__in=skus).only(
-                "order_id", "sku", "qty", "unit_price", "list_price")
+        fields = ("order_id", "sku", "qty", "unit_price", "list_price")
+        # Snapshots in time order span a few hours of orders: read those orders' lines. A snapshot that
+        # arrives days late spans days of orders, few of which bought its SKU: then start from the SKU.
+        ids = list(Order.objects.filter(window).order_by().values_list("pk", flat=True)[:_PREDATED_BY_TIME + 1])
+        if len(ids) <= _PREDATED_BY_TIME:
+            ids = [pk for pk in ids if pk not in self._lines]
+            lines = []
+            for start in range(0, len(ids), 500):
+                lines += OrderLine.objects.filter(order_id__in=ids[start:start + 500], sku__in=skus).order_by() \
+                    .only(*fields)
+        else:
+            by_order = Q()
+            for start, end in ranges:
+                by_order |= Q(order__created_at__gte=start) if end is None else Q(
+                    order__created_at__gte=start, order__created_at__lt=end)
+            lines = [line for line in OrderLine.objects.filter(by_order, sku__in=skus).order_by().only(*fields)
+                     if line.order_id not in self._lines]
         if not lines:
             return {}
         orders = Order.objects.select_related("warehouse").in_bulk({line.order_id for line in lines})
@@ -380,17 +394,32 @@ def touched_findings(ctx: EventContext):
     subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
     subjects |= {f"sku:{sku}" for sku in skus}
     subjects |= ctx.arrived
-    q = Q()
-    if order_ids:
-        q |= Q(order_id__in=order_ids)
-    if shipment_ids:
-        q |= Q(shipment_id__in=shipment_ids)
-    if refund_ids:
-        q |= Q(refund_id__in=refund_ids)
-    if skus:
-        q |= Q(sku__in=skus, rule_code__in=("out_of_stock", "inventory_data_error", "inventory_sync_delay"))
-    if subjects:
-        q |= Q(subject_key__in=subjects)
-    if not q:
+    # One indexed read per kind of subject (an OR across columns makes SQLite scan every active finding,
+    # which grows with the merchant's open work), in one raw UNION: most chunks touch no active finding,
+    # and then this costs a single cheap query instead of compiling an ORM query per kind.
+    table = Finding._meta.db_table
+    parts, params = [], []
+
+    def add(column: str, values, extra_sql: str = "", extra_params=()):
+        values = sorted(values)
+        for start in range(0, len(values), 500):
+            batch = values[start:start + 500]
+            # "WHERE active", word for word the partial indexes' condition, or SQLite will not use them.
+            parts.append(f"SELECT id FROM {table} WHERE active{extra_sql} "
+                         f"AND {column} IN ({', '.join(['%s'] * len(batch))})")
+            params.extend([*extra_params, *batch])
+
+    add("order_id", order_ids)
+    add("shipment_id", shipment_ids)
+    add("refund_id", refund_ids)
+    stock_rules = ("out_of_stock", "inventory_data_error", "inventory_sync_delay")
+    add("sku", skus, f" AND rule_code IN ({', '.join(['%s'] * len(stock_rules))})", stock_rules)
+    add("subject_key", subjects)
+    if not parts:
         return []
-    return list(Finding.objects.filter(q, active=True).select_related("order", "shipment", "refund"))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    return list(Finding.objects.filter(pk__in=ids).select_related("order", "shipment", "refund"))

@@ -2,6 +2,7 @@
 and clearing what is no longer true. Rules decide; this module writes (findings, then cases through
 `ordex.cases.actions`)."""
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from ordex.cases import actions
 
-from .models import Finding, FindingLevel, Rule, RuleOverride
+from .models import Finding, FindingLevel, Rule, RuleOverride, RulesVersion
 from .rules import REGISTRY
 from .rules.base import BaseRule, Hit, ParamGroup
 
@@ -74,6 +75,29 @@ class Params:
                 groups.append(ParamGroup(rule.merge(base_layer, platforms.get(platform, {}), shops[shop_id], cli),
                                          shops=frozenset({shop_id})))
         return groups
+
+
+_CURRENT: dict = {"token": None, "params": None}
+
+
+def current_params() -> Params:
+    """The stored parameters, kept per process while `RulesVersion` says nobody changed them.
+
+    Loading 44 rules and their overrides costs more than applying a small HTTP batch; the token costs one
+    indexed read. The token is read before the rules, so a change committed in between is seen next time."""
+    token = RulesVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    if _CURRENT["params"] is None or token != _CURRENT["token"]:
+        _CURRENT["params"] = Params()
+        _CURRENT["token"] = token
+    return _CURRENT["params"]
+
+
+def rules_changed(**kwargs) -> None:
+    """A rule or an override was saved or deleted: every process reloads the parameters (signal handler)."""
+    _CURRENT["params"] = None
+    token = secrets.token_hex(12)
+    if not RulesVersion.objects.filter(pk=1).update(token=token):
+        RulesVersion.objects.create(pk=1, token=token)
 
 
 @dataclass

@@ -15,7 +15,7 @@ PERIODIC = [rule for rule in RULES if rule.trigger == "periodic" and rule.late_e
 def on_events(applied) -> None:
     if not applied:
         return
-    params = engine.Params()
+    params = engine.current_params()
     ctx = EventContext(applied, params)
     types = set(ctx.by_type)
     hits = []

@@ -61,6 +61,16 @@ class RuleOverride(models.Model):
         return f"{self.rule_id} @ {self.shop or self.platform}"
 
 
+class RulesVersion(models.Model):
+    """One row whose token changes whenever a rule or an override is saved or deleted (signals in apps.py):
+    how a process knows the rule parameters it keeps in memory are still what the database holds."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token
+
+
 class RuleState(models.Model):
     """How far a periodic rule has scanned: the next pass only looks at what became due after this."""
 

@@ -48,8 +48,8 @@ def run(args) -> int:
     stream = _open(args.file)
 
     def flush(batch):
-        events = [event for _, _, event in batch if event is not None]
-        results = iter(ingest_events(events, source="file"))
+        valid = [(text, event) for _, text, event in batch if event is not None]
+        results = iter(ingest_events([event for _, event in valid], source="file", texts=[text for text, _ in valid]))
         for line_no, text, event in batch:
             if event is None:
                 totals["rejected"] += 1

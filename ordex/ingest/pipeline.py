@@ -10,8 +10,12 @@ PostgreSQL an advisory transaction lock does the same. That keeps "check the id,
 race-free when two identical requests arrive together, and keeps each chunk's view of the hub current.
 """
 
+import fcntl
 import logging
+import os
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -22,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from ordex.core.bulk import fast_insert
+from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.orders.apply import apply_events
 
 from .models import Event
@@ -67,17 +71,21 @@ def _subscribers():
     return [import_string(path) for path in settings.ORDEX_EVENT_SUBSCRIBERS]
 
 
-def ingest_events(raw_events: Sequence[Any], *, source: str) -> list[EventResult]:
-    """Take a batch of raw events; return one result per event, in the same order."""
+def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str] | None = None) -> list[EventResult]:
+    """Take a batch of raw events; return one result per event, in the same order.
+
+    `texts`, when the caller has them (a file's lines), are the events exactly as received: they are
+    stored as the envelopes instead of re-serialising the parsed objects."""
     results: list[EventResult | None] = [None] * len(raw_events)
     for start in range(0, len(raw_events), CHUNK_SIZE):
         chunk = raw_events[start:start + CHUNK_SIZE]
-        for offset, result in enumerate(_ingest_chunk(chunk, source)):
+        chunk_texts = texts[start:start + CHUNK_SIZE] if texts is not None else None
+        for offset, result in enumerate(_ingest_chunk(chunk, source, chunk_texts)):
             results[start + offset] = result
     return results
 
 
-def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
+def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None) -> list[EventResult]:
     results: list[EventResult | None] = [None] * len(raw_events)
     candidates = {}  # event_id -> (index, InboundEvent)
     for index, raw in enumerate(raw_events):
@@ -90,9 +98,9 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
             candidates[parsed.event_id] = (index, parsed)
 
     if candidates:
-        with transaction.atomic():
+        with _one_writer(), transaction.atomic():
             _take_writer_lock()
-            seen = set(Event.objects.filter(event_id__in=list(candidates)).values_list("event_id", flat=True))
+            seen = {row[0] for row in rows_where_in(Event, "event_id", candidates, ["event_id"])}
             fresh = []
             for event_id, (index, parsed) in candidates.items():
                 if event_id in seen:
@@ -112,7 +120,7 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
                 rows.append(_EventRow(
                     parsed.event_id, parsed.type, parsed.occurred_at, received_at, source,
                     Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
-                    orjson.dumps(raw_events[index]).decode(),
+                    texts[index] if texts is not None else orjson.dumps(raw_events[index]).decode(),
                 ))
             fast_insert(Event, rows)
             if outcome.released:
@@ -120,6 +128,32 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str) -> list[EventResult]:
             if outcome.applied:
                 _notify(outcome.applied)
     return results
+
+
+_THREADS_WRITING = threading.Lock()
+
+
+@contextmanager
+def _one_writer():
+    """On SQLite, queue writers on a lock that wakes the next one the moment it is free.
+
+    SQLite's own busy handler polls with growing sleeps (up to 100 ms), so with several HTTP workers
+    pushing at once most of the wait is sleeping while the database is idle. A thread lock orders this
+    process's threads, an exclusive `flock` on a file next to the database orders the processes; the
+    write transaction then starts without contention. (Inside a caller's transaction, which may
+    already hold SQLite's lock, queueing here could deadlock with it: then SQLite's handler decides.)"""
+    name = connection.settings_dict.get("NAME")
+    if connection.vendor != "sqlite" or connection.in_atomic_block or not name or str(name).startswith(
+            (":memory:", "file:")):
+        yield
+        return
+    with _THREADS_WRITING:
+        fd = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
 
 
 def _take_writer_lock():

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db.models import Q
 from pydantic import ValidationError
 
-from ordex.core.bulk import fast_insert, fast_update
+from ordex.core.bulk import fast_insert, fast_update, rows_where_in
 
 from .address import address_key, parse_address, structure_address
 from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
@@ -335,15 +335,21 @@ class _Chunk:
         external_ids = {external for _, external in missing}
         for customer in Customer.objects.filter(shop_id__in=shop_ids, external_id__in=external_ids):
             self.customers[(customer.shop_id, customer.external_id)] = customer
-        new = []
+        new = {}
         for (shop_id, external), info in wanted.items():
             if (shop_id, external) not in self.customers:
                 customer = Customer(shop_id=shop_id, external_id=external, name=info.name,
                                     phone=normalise_phone(info.phone),
                                     phone_kind=classify_phone(info.phone), email=info.email)
-                new.append(customer)
+                new[(shop_id, external)] = customer
                 self.customers[(shop_id, external)] = customer
-        Customer.objects.bulk_create(new)
+        if new:
+            fast_insert(Customer, list(new.values()))
+            for pk, shop_id, external in rows_where_in(Customer, "external_id", {key[1] for key in new},
+                                                       ["id", "shop", "external_id"]):
+                customer = new.get((shop_id, external))
+                if customer is not None:
+                    customer.pk = pk
 
     def _load_stock(self):
         pairs = {(self.products[e.data.sku].pk, self.warehouses[e.data.warehouse].pk)

@@ -37,7 +37,14 @@ def classify_phone(raw: str | None) -> str:
     return PhoneKind.MOBILE if text.startswith("1") else PhoneKind.FIXED
 
 
+# phonenumbers' own pattern for CN mobile numbers: a national 11-digit number that matches it is valid,
+# which spares the full parse for the common case (thousands of new buyers a second on bulk import).
+_CN_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
+
+
 def _is_valid(number: str) -> bool:
+    if len(number) == 11 and _CN_MOBILE.fullmatch(number):
+        return True
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException:

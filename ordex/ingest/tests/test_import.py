@@ -126,11 +126,11 @@ def test_import_killed_halfway_and_run_again_matches_a_clean_run(tmp_path, capsy
     real = pipeline.ingest_events
     calls = {"n": 0}
 
-    def dies_on_third_chunk(events, *, source):
+    def dies_on_third_chunk(events, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # the process is killed while the third chunk is being written
-        return real(events, source=source)
+        return real(events, **kwargs)
 
     monkeypatch.setattr(pipeline, "ingest_events", dies_on_third_chunk)
     assert main(["import", str(path), "--no-progress"]) == 130
@@ -142,3 +142,16 @@ def test_import_killed_halfway_and_run_again_matches_a_clean_run(tmp_path, capsy
     resumed = last_json_line(capsys)
     assert (resumed["duplicate"], resumed["applied"]) == (50, 70)
     assert hub_state() == clean
+
+
+def test_import_stores_each_line_exactly_as_received(tmp_path, capsys):
+    event = order_created("B9001", id="B9001-c")
+    # Key order, spacing and escapes as the merchant's system wrote them: that text is the history.
+    line = json.dumps({"data": event["data"], "occurred_at": event["occurred_at"], "type": event["type"],
+                       "id": event["id"]}, ensure_ascii=True, indent=None, separators=(", ", " : "))
+    path = tmp_path / "raw.jsonl"
+    path.write_text(f"  {line}  \n", encoding="utf-8")
+    assert main(["import", str(path), "--no-progress"]) == 0
+    stored = Event.objects.get(event_id="B9001-c")
+    assert stored.envelope == line
+    assert json.loads(stored.envelope) == event

@@ -1,6 +1,9 @@
 import copy
 import json
+import subprocess
+import sys
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -170,6 +173,52 @@ def test_two_identical_requests_racing_apply_each_event_once():
     assert applied == len(batch)
     assert Payment.objects.count() == 20
     assert Order.objects.get().payment_count == 20
+
+
+def _hold_writer_lock_elsewhere(connection, seconds):
+    """Another process (SQLite: its flock) or session (PostgreSQL: the advisory lock) holds the writer lock
+    for `seconds`; returns once it is held, and a function that waits for the holder to finish."""
+    if connection.vendor == "sqlite":
+        lock_file = f"{connection.settings_dict['NAME']}.writer-lock"
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, os, time\n"
+             f"fd = os.open({lock_file!r}, os.O_RDWR | os.O_CREAT)\n"
+             f"fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep({seconds})"],
+            stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "held"
+        return lambda: holder.wait(10)
+    import psycopg
+
+    from ordex.ingest.pipeline import _ADVISORY_LOCK_KEY
+
+    params = connection.get_connection_params()
+    session = psycopg.connect(**{k: v for k, v in params.items() if k in (
+        "dbname", "user", "password", "host", "port")}, autocommit=True)
+    session.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_LOCK_KEY])
+
+    def release_later():
+        time.sleep(seconds)
+        session.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_LOCK_KEY])
+        session.close()
+
+    releaser = threading.Thread(target=release_later)
+    releaser.start()
+    return releaser.join
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_queues_behind_another_writer_holding_the_lock():
+    from django.db import connection
+
+    finish = _hold_writer_lock_elsewhere(connection, 0.6)
+    try:
+        started = time.monotonic()
+        results = ingest_events([order_created(id="c1")], source="test")
+        waited = time.monotonic() - started
+    finally:
+        finish()
+    assert statuses(results) == ["applied"]
+    assert waited >= 0.3  # it waited for the other writer instead of writing alongside it
 
 
 def test_unknown_customer_report_kind_names_the_field():
