@@ -66,7 +66,7 @@ def _sqlite_datetime(value):
         else:
             offset = value.utcoffset()
             text = str(value) if offset is None else str((value - offset).replace(tzinfo=None))
-        if len(_DATETIME_TEXT) > 200_000:
+        if len(_DATETIME_TEXT) > 30_000:  # about a chunk's worth of distinct moments
             _DATETIME_TEXT.clear()
         _DATETIME_TEXT[value] = text
     return text

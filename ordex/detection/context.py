@@ -2,7 +2,7 @@
 look-ups rules share, each done once per chunk / pass with one query."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 from functools import cached_property
 
 from django.db import connection
@@ -14,6 +14,8 @@ from .models import Finding, SkuQtyDay
 from .rules.base import Hit
 from .rules.event_rules import shipped_and_ordered
 from .rules.order_rules import stock_snapshot
+
+_SNAPSHOTS = frozenset({"order.created", "order.updated"})
 
 # Above this many orders in the time window of late stock/price snapshots, read by SKU instead (predated).
 _PREDATED_BY_TIME = 2000
@@ -72,17 +74,22 @@ class EventContext(BaseContext):
         self.applied = applied
         self.by_type = defaultdict(list)
         self.by_order = defaultdict(list)
+        self._lines = {}
+        self.end = None
+        # One pass over the chunk (thousands of events); `.id`, not `.pk`: the property costs a call each.
         for event in applied:
             self.by_type[event.type].append(event)
-            if event.order is not None and event.order.pk:
-                self.by_order[event.order.pk].append(event)
-        self.end = max((e.occurred_at for e in applied), default=None)
-        self._lines = {}
-        for event in applied:
-            if event.type in ("order.created", "order.updated") and event.changed and event.order is not None:
-                self._lines[event.order.pk] = event.extra.get("lines", [])
+            order = event.order
+            if order is not None:
+                if order.id:
+                    self.by_order[order.id].append(event)
+                if event.changed and event.type in _SNAPSHOTS:
+                    self._lines[order.id] = event.extra.get("lines", [])
+            if self.end is None or event.occurred_at > self.end:
+                self.end = event.occurred_at
         self._shipped = None
         self._histogram = None
+        self._medians = {}
         self._orders_with = {}
         # Targets that arrived in this chunk: what events waiting for them (data_loss) were missing.
         self.arrived = {f"order:{e.data.order_no}" for e in self.by_type.get("order.created", ())}
@@ -263,6 +270,15 @@ class EventContext(BaseContext):
             self._histogram[(sku, day)][qty] += orders
 
     def qty_median(self, sku, at, days):
+        """The median quantity per order of `sku` over the `days` before `at` (and its sample size); orders
+        of one chunk share a few days, so each (sku, day) is worked out once."""
+        key = (sku, at.date(), days)
+        found = self._medians.get(key)
+        if found is None:
+            found = self._medians[key] = self._qty_median(sku, at, days)
+        return found
+
+    def _qty_median(self, sku, at, days):
         if self._histogram is None:
             self._load_histogram(max(days, 30))
         counts = defaultdict(int)
@@ -289,62 +305,72 @@ class EventContext(BaseContext):
                     bumps[(line.sku, event.order.created_at.date(), line.qty)] += 1
         if not bumps:
             return
-        existing = {(r.sku, r.day, r.qty): r for r in SkuQtyDay.objects.filter(
-            sku__in={k[0] for k in bumps}, day__in={k[1] for k in bumps})}
-        new, changed = [], []
-        for key, n in bumps.items():
-            row = existing.get(key)
-            if row is None:
-                new.append(SkuQtyDay(sku=key[0], day=key[1], qty=key[2], orders=n))
-            else:
-                row.orders += n
-                changed.append(row)
-        SkuQtyDay.objects.bulk_create(new, batch_size=500)
-        SkuQtyDay.objects.bulk_update(changed, ["orders"], batch_size=500)
+        # One upsert per (sku, day, qty): no read, and correct whoever wrote the row before.
+        table = connection.ops.quote_name(SkuQtyDay._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (sku, day, qty, orders) VALUES (%s, %s, %s, %s) "
+                f"ON CONFLICT (sku, day, qty) DO UPDATE SET orders = {table}.orders + excluded.orders",
+                [(sku, connection.ops.adapt_datefield_value(day), qty, n) for (sku, day, qty), n in bumps.items()])
 
     # ---- tracking gaps (stalls that ended before anyone scanned) ---------------------------------
     @cached_property
     def tracking_gaps(self):
         """(shipment, silent_from, moved_at) for every silence between two scans of a parcel that ends at
-        an event of this chunk."""
-        shipments = {e.shipment.pk: e.shipment for e in self.by_type.get("tracking.updated", ())
-                     if e.shipment is not None and e.shipment.pk and e.order is not None}
-        if not shipments:
+        an event of this chunk and is long enough for some parcel's stall or loss limit."""
+        scans = self.by_type.get("tracking.updated", ())
+        if not scans:
             return []
-        chunk_times = defaultdict(set)
-        for event in self.by_type.get("tracking.updated", ()):
-            if event.shipment is not None and event.order is not None:
-                chunk_times[event.shipment.pk].add(event.occurred_at)
-                if event.shipment.order_id == event.order.pk:
-                    event.shipment.order = event.order  # already in memory: no query per parcel
-        # Only a parcel whose first scan in this chunk comes long after its pickup can have a silence that
-        # ends here with its start before the chunk: only those need their stored scans read.
-        shortest = timedelta(hours=24)
-        times = defaultdict(list)
+        shortest = self._shortest_stall()
+        shipments, chunk_times, before = {}, defaultdict(set), {}
+        for event in scans:
+            shipment, order = event.shipment, event.order
+            if shipment is None or order is None or shipment.pk is None:
+                continue
+            pk = shipment.pk
+            shipments[pk] = shipment
+            chunk_times[pk].add(event.occurred_at)
+            latest = event.extra.get("scanned_before")
+            # In UTC, as when it was read from the database (it is part of the finding's occurrence key).
+            before[pk] = latest.astimezone(UTC) if latest is not None else None
+            if shipment.order_id == order.pk:
+                shipment.order = order  # already in memory: no query per parcel
+        # In a stream in time order the silence a chunk's scans can end starts at the parcel's latest scan
+        # before the chunk (the hub notes it while applying). Only a parcel whose scans arrived out of order
+        # (a chunk scan older than one already stored) needs its stored history read.
+        times = {}
         need_history = []
-        for shipment_id, values in chunk_times.items():
-            shipment = shipments.get(shipment_id)
-            if shipment is None or shipment.picked_up_at is None:
+        for pk, values in chunk_times.items():
+            if shipments[pk].picked_up_at is None:
                 continue
-            first = min(values)
-            if first - shipment.picked_up_at > shortest:
-                need_history.append(shipment_id)
+            latest_before = before[pk]
+            if latest_before is not None and min(values) < latest_before:
+                need_history.append(pk)
             else:
-                times[shipment_id] = list(values)
+                times[pk] = [latest_before, *values] if latest_before is not None else list(values)
         if need_history:
-            for shipment_id, at in TrackingEvent.objects.filter(shipment_id__in=need_history).values_list(
+            for pk, at in TrackingEvent.objects.filter(shipment_id__in=need_history).values_list(
                     "shipment_id", "occurred_at"):
-                times[shipment_id].append(at)
+                times.setdefault(pk, []).append(at)
         gaps = []
-        for shipment_id, values in times.items():
-            shipment = shipments[shipment_id]
-            if shipment.picked_up_at is None:
+        for pk, values in times.items():
+            if len(values) < 2:
                 continue
+            shipment = shipments[pk]
+            picked_up_at, in_chunk = shipment.picked_up_at, chunk_times[pk]
             values.sort()
             for prev, nxt in zip(values, values[1:], strict=False):
-                if prev >= shipment.picked_up_at and nxt in chunk_times[shipment_id] and nxt - prev > timedelta(hours=1):
+                if nxt - prev > shortest and prev >= picked_up_at and nxt in in_chunk:
                     gaps.append((shipment, prev, nxt))
         return gaps
+
+    def _shortest_stall(self) -> timedelta:
+        """Below this no parcel's stall or loss limit can be crossed (whatever the shop's parameters)."""
+        from .rules import REGISTRY
+
+        stalled, lost = REGISTRY["tracking_stalled"], REGISTRY["parcel_lost_stalled"]
+        return min(timedelta(hours=float(self.params.smallest(stalled, "hours", "remote_hours"))),
+                   timedelta(days=float(self.params.smallest(lost, "days"))))
 
     # ---- incidents --------------------------------------------------------------------------------
     def group_incidents(self, rule, hits: list[Hit], prefix, title, min_param, hours_param):
@@ -388,8 +414,8 @@ class EventContext(BaseContext):
 def touched_findings(ctx: EventContext):
     """Active findings on anything this chunk touched: what may have cleared (one query)."""
     order_ids = set(ctx.by_order)
-    shipment_ids = {e.shipment.pk for e in ctx.applied if e.shipment is not None and e.shipment.pk}
-    refund_ids = {e.refund.pk for e in ctx.applied if e.refund is not None and e.refund.pk}
+    shipment_ids = {e.shipment.id for e in ctx.applied if e.shipment is not None and e.shipment.id}
+    refund_ids = {e.refund.id for e in ctx.applied if e.refund is not None and e.refund.id}
     skus = {e.data.sku for e in ctx.by_type.get("inventory.updated", ())}
     subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
     subjects |= {f"sku:{sku}" for sku in skus}

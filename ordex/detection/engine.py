@@ -53,6 +53,16 @@ class Params:
             )
         return self._cache[key]
 
+    def smallest(self, rule: BaseRule, *names: str):
+        """The smallest value any order could get for these parameters (base, every platform and shop
+        layer): a lower bound rules use to skip candidates before resolving each order's parameters."""
+        row = self.rows.get(rule.code)
+        base = row.params if row else {}
+        cli = self.extra.get(rule.code, {})
+        layers = [*self.platform_layers.get(rule.code, {}).values(), *self.shop_layers.get(rule.code, {}).values()]
+        merged = [rule.merge(base, cli)] + [rule.merge(base, layer, cli) for layer in layers]
+        return min(params[name] for params in merged for name in names)
+
     def for_order_obj(self, rule: BaseRule, order) -> dict:
         return self.for_order(rule, order.shop_id, order.platform)
 

@@ -38,7 +38,11 @@ def _open(path: str):
 def run(args) -> int:
     from tqdm import tqdm
 
+    from ordex.core.gc_tuning import tune_for_throughput
+
     from .pipeline import ingest_events
+
+    tune_for_throughput()
 
     totals = {"applied": 0, "duplicate": 0, "rejected": 0}
     rejects = open(args.rejects, "w", encoding="utf-8") if args.rejects else None  # noqa: SIM115

@@ -182,16 +182,35 @@ class _HubCache:
         self.warehouses: dict = {}
         self.products: dict = {}
         self.components: dict = {}
+        self.order_no_by_pk: dict = {}
+        self.shipment_key_by_no: dict = {}
 
     def order_keys(self, order_ids) -> set:
-        if not order_ids:
-            return set()
-        return {no for no, order in self.orders.items() if order.pk in order_ids}
+        """Cache keys (order numbers) of the cached orders with these primary keys."""
+        found = set()
+        for pk in order_ids:
+            order_no = self.order_no_by_pk.get(pk)
+            if order_no is not None and order_no in self.orders:
+                found.add(order_no)
+        return found
 
     def shipment_keys(self, shipment_nos) -> set:
-        if not shipment_nos:
-            return set()
-        return {key for key, shipment in self.shipments.items() if shipment.shipment_no in shipment_nos}
+        """Cache keys ((carrier, tracking no)) of the cached shipments with these shipment numbers."""
+        found = set()
+        for shipment_no in shipment_nos:
+            key = self.shipment_key_by_no.get(shipment_no)
+            if key is not None and key in self.shipments:
+                found.add(key)
+        return found
+
+    def index(self):
+        """After `put`: the secondary keys of what is cached (rebuilt when evictions have left it large)."""
+        if len(self.order_no_by_pk) > 2 * self.LIMIT:
+            self.order_no_by_pk = {}
+            self.order_no_by_pk.update((order.pk, no) for no, order in self.orders.items())
+        if len(self.shipment_key_by_no) > 2 * self.LIMIT:
+            self.shipment_key_by_no = {}
+            self.shipment_key_by_no.update((s.shipment_no, key) for key, s in self.shipments.items())
 
     def begin(self):
         current = HubVersion.objects.filter(pk=1).values_list("token", flat=True).first()
@@ -242,7 +261,8 @@ class _Chunk:
         self.dirty_customers: dict[int, Customer] = {}
         self.dirty_components: dict[int, Component] = {}
         self.new_faults: list[SystemFault] = []
-        self.txn_ids: dict[str, set[str]] = defaultdict(set)
+        self.txn_ids: dict[str, set[str]] | None = None
+        self.scanned_before: dict[tuple[str, str], datetime | None] = {}
         self._load()
 
     # ---- loading -------------------------------------------------------------------------------
@@ -360,11 +380,33 @@ class _Chunk:
             rows = Stock.objects.filter(product_id__in={p for p, _ in missing}, warehouse_id__in={w for _, w in missing})
             self.stock.update(((s.product_id, s.warehouse_id), s) for s in rows)
 
+    def paid_txn_ids(self, order_no: str) -> set[str]:
+        """Transaction ids already paid on an order (stored, or earlier in this chunk): read once per chunk,
+        for every stored order the chunk's payments name, on the first payment that carries one."""
+        if self.txn_ids is None:
+            by_pk = {}
+            for event in self.events:
+                if event.type == "order.paid" and event.data.txn_id:
+                    order = self.orders.get(event.data.order_no)
+                    if order is not None and order.pk:
+                        by_pk[order.pk] = order.order_no
+            self.txn_ids = defaultdict(set)
+            if by_pk:
+                paid = Payment.objects.filter(order_id__in=by_pk, status=PaymentStatus.PAID).exclude(txn_id="")
+                for order_id, txn_id in paid.values_list("order_id", "txn_id"):
+                    self.txn_ids[by_pk[order_id]].add(txn_id)
+        return self.txn_ids[order_no]
+
     def remember(self):
         """After a successful flush: keep what this chunk loaded and made, for the next chunk."""
         cache = _CACHE
-        cache.orders.put((o.order_no, o) for o in self.orders.values() if o.pk)
-        cache.shipments.put(((s.carrier, s.tracking_no), s) for s in self.shipments_by_tracking.values() if s.pk)
+        orders = [o for o in self.orders.values() if o.pk]
+        cache.orders.put((o.order_no, o) for o in orders)
+        cache.order_no_by_pk.update((o.pk, o.order_no) for o in orders)
+        shipments = [s for s in self.shipments_by_tracking.values() if s.pk]
+        cache.shipments.put(((s.carrier, s.tracking_no), s) for s in shipments)
+        cache.shipment_key_by_no.update((s.shipment_no, (s.carrier, s.tracking_no)) for s in shipments)
+        cache.index()
         cache.refunds.put((r.refund_no, r) for r in self.refunds.values() if r.pk)
         cache.customers.put(self.customers.items())
         cache.stock.put((key, s) for key, s in self.stock.items() if s.pk)
@@ -536,11 +578,7 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     data = event.data
     order = _need_order(chunk, data.order_no)
     if data.txn_id:
-        seen = chunk.txn_ids.get(data.order_no)
-        if seen is None:
-            seen = chunk.txn_ids[data.order_no] = set(
-                Payment.objects.filter(order_id=order.pk, status=PaymentStatus.PAID).exclude(txn_id="")
-                .values_list("txn_id", flat=True)) if order.pk else set()
+        seen = chunk.paid_txn_ids(data.order_no)
         if data.txn_id in seen:
             # The same transaction told twice is one payment, not a double charge.
             return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
@@ -658,6 +696,12 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         raise _Waiting(tracking_key(data.carrier, data.tracking_no))
     chunk.new_tracking.append(_TrackingRow(shipment, data.status, data.raw_status[:100], data.description[:500],
                                            data.location[:200], at, event.event_id))
+    key = (data.carrier, data.tracking_no)
+    if key not in chunk.scanned_before:
+        # The parcel's latest scan stored before this chunk (moving or "no update"): detection measures the
+        # silence that this chunk's first scan ends from it, without reading the parcel's history.
+        chunk.scanned_before[key] = max((t for t in (shipment.last_event_at, shipment.carrier_stalled_at) if t),
+                                        default=None)
     previous_status = shipment.status
     shipment.first_event_at = _earliest(shipment.first_event_at, at)
     if not data.stalled:
@@ -680,7 +724,7 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     chunk.touch(chunk.dirty_shipments, shipment)
     return AppliedEvent(event.event_id, event.type, at, data, order=order, shipment=shipment,
                         changed=shipment.status != previous_status or shipment.status_at == at,
-                        extra={"previous_status": previous_status})
+                        extra={"previous_status": previous_status, "scanned_before": chunk.scanned_before[key]})
 
 
 def _refund(chunk: _Chunk, event: InboundEvent, order: Order) -> tuple[Refund, bool]:
@@ -800,25 +844,32 @@ def _apply(events: list[InboundEvent], outcome: ApplyOutcome) -> None:
 
     waiting: dict[str, list[InboundEvent]] = defaultdict(list)
 
-    def run(event: InboundEvent):
+    def apply_one(event: InboundEvent) -> list[InboundEvent]:
+        """Apply one event; return the waiting events it released, in time order."""
         try:
             applied = HANDLERS[event.type](chunk, event)
         except _Waiting as wait:
             waiting[wait.key].append(event)
-            return
+            return []
         except _Refused as refused:
             outcome.refused[event.event_id] = (refused.field, refused.reason)
-            return
+            return []
         outcome.applied.append(applied)
         if event.event_id in earlier_ids:
             outcome.released.append(event.event_id)
+        released = []
         if event.type in _RELEASES:
             for key in _RELEASES[event.type](event.data):
-                for held in sorted(waiting.pop(key, ()), key=lambda e: e.occurred_at):
-                    run(held)
+                released += sorted(waiting.pop(key, ()), key=lambda e: e.occurred_at)
+        return released
 
+    # Released events apply right after the event that released them (depth first), with an explicit
+    # stack: a recursive closure would be a reference cycle holding the whole chunk until the next
+    # garbage collection.
     for event in sorted(chunk.events, key=lambda e: e.occurred_at):
-        run(event)
+        stack = [event]
+        while stack:
+            stack.extend(reversed(apply_one(stack.pop())))
 
     chunk.flush()
     for key, held in waiting.items():

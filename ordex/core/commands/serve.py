@@ -34,6 +34,7 @@ def run(args) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
+            self.cfg.set("post_worker_init", _worker_ready)
 
         def load(self):
             return application
@@ -44,6 +45,12 @@ def run(args) -> int:
         if worker is not None:
             worker.terminate()
     return 0
+
+
+def _worker_ready(worker):
+    from ordex.core.gc_tuning import tune_for_throughput
+
+    tune_for_throughput()
 
 
 def _run_worker():

@@ -1,9 +1,10 @@
 """Order audit before shipping: customer info, duplicates, malicious bursts, quantity, price, stock, changes."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.db.models import F, Q
 
@@ -74,28 +75,51 @@ class DuplicateOrder(BaseRule):
         window = timedelta(minutes=widest)
         lo = min(o.created_at for o in new) - window
         hi = max(o.created_at for o in new) + window
-        rows = Order.objects.filter(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi)
+        # The neighbours as plain rows (a chunk's orders have hundreds of them); whole orders only for hits.
+        rows = Order.objects.filter(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi) \
+            .order_by().values_list(*_OrderKey._fields)
         groups = defaultdict(list)
-        for order in rows:
-            groups[(order.phone, order.address_key, order.lines_key)].append(order)
+        for row in map(_OrderKey._make, rows):
+            groups[(row.phone, row.address_key, row.lines_key)].append(row)
         wanted = {(o.phone, o.address_key, o.lines_key) for o in new}
-        new_ids = {o.pk for o in new}
-        hits = []
+        in_memory = {o.pk: o for o in new}
+        pairs = []
         for key in wanted:
             members = sorted(groups.get(key, ()), key=lambda o: (o.created_at, o.order_no))
             for earlier, later in zip(members, members[1:], strict=False):
                 limit = timedelta(minutes=ctx.params.for_order_obj(self, later)["window_minutes"])
                 if later.created_at - earlier.created_at > limit:
                     continue
-                if earlier.pk not in new_ids and later.pk not in new_ids:
+                if earlier.pk not in in_memory and later.pk not in in_memory:
                     continue
-                gap = (later.created_at - earlier.created_at).total_seconds() / 60
-                hits.append(Hit(
-                    self.code, self.type_code, order_subject(later), later.created_at,
-                    f"与订单 {earlier.order_no} 重复：同一手机号、地址和商品，{gap:.0f} 分钟内再次下单",
-                    {"original_order_no": earlier.order_no, "minutes_apart": round(gap, 1),
-                     "lines": later.lines_key}, order=later, orders=(earlier,)))
+                pairs.append((earlier, later))
+        if not pairs:
+            return []
+        stored = Order.objects.in_bulk({o.pk for pair in pairs for o in pair if o.pk not in in_memory})
+        hits = []
+        for earlier_row, later_row in pairs:
+            earlier = in_memory.get(earlier_row.pk) or stored[earlier_row.pk]
+            later = in_memory.get(later_row.pk) or stored[later_row.pk]
+            gap = (later.created_at - earlier.created_at).total_seconds() / 60
+            hits.append(Hit(
+                self.code, self.type_code, order_subject(later), later.created_at,
+                f"与订单 {earlier.order_no} 重复：同一手机号、地址和商品，{gap:.0f} 分钟内再次下单",
+                {"original_order_no": earlier.order_no, "minutes_apart": round(gap, 1),
+                 "lines": later.lines_key}, order=later, orders=(earlier,)))
         return hits
+
+
+class _OrderKey(NamedTuple):
+    """What duplicate detection compares, read without building Order instances."""
+
+    pk: int
+    order_no: str
+    phone: str
+    address_key: str
+    lines_key: str
+    created_at: datetime
+    shop_id: int | None
+    platform: str
 
 
 class MaliciousOrders(BaseRule):

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
 from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shop, Stock
 
@@ -103,7 +104,7 @@ class HeartbeatMissing(BaseRule):
                 mark.last_at = previous
                 changed.append(mark)
         HeartbeatMark.objects.bulk_create(new)
-        HeartbeatMark.objects.bulk_update(changed, ["last_at"])
+        fast_update(HeartbeatMark, changed, ["last_at"])
         return hits
 
     def check_clear(self, finding, as_of, ctx):
