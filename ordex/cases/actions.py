@@ -10,6 +10,8 @@ Entry points used by other modules:
 """
 
 from collections.abc import Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -133,7 +135,24 @@ def _lock_case(case_id: int) -> Case:
     return case
 
 
+_TYPES_IN_BATCH: ContextVar[dict | None] = ContextVar("types_in_batch", default=None)
+
+
+@contextmanager
+def batch_of_findings():
+    """Within the block, each exception type (with its policy, calendar and targets) is read once: what
+    detection wraps around recording one chunk's findings, which may open hundreds of cases."""
+    token = _TYPES_IN_BATCH.set({})
+    try:
+        yield
+    finally:
+        _TYPES_IN_BATCH.reset(token)
+
+
 def _exception_type(code: str) -> ExceptionType:
+    memo = _TYPES_IN_BATCH.get()
+    if memo is not None and code in memo:
+        return memo[code]
     exception_type = (
         ExceptionType.objects.select_related("sla_policy__calendar", "default_department")
         .prefetch_related("sla_policy__targets")
@@ -142,6 +161,8 @@ def _exception_type(code: str) -> ExceptionType:
     )
     if exception_type is None:
         raise InvalidInput("unknown_type", f"unknown exception type '{code}'", field="type")
+    if memo is not None:
+        memo[code] = exception_type
     return exception_type
 
 

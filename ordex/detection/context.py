@@ -325,15 +325,17 @@ class EventContext(BaseContext):
         shipments, chunk_times, before = {}, defaultdict(set), {}
         for event in scans:
             shipment, order = event.shipment, event.order
-            if shipment is None or order is None or shipment.pk is None:
+            if shipment is None or order is None or shipment.id is None:
                 continue
-            pk = shipment.pk
-            shipments[pk] = shipment
+            pk = shipment.id
             chunk_times[pk].add(event.occurred_at)
-            latest = event.extra.get("scanned_before")
+            if pk in shipments:
+                continue
+            shipments[pk] = shipment
+            latest = event.extra.get("scanned_before")  # the same for every scan of the parcel in the chunk
             # In UTC, as when it was read from the database (it is part of the finding's occurrence key).
             before[pk] = latest.astimezone(UTC) if latest is not None else None
-            if shipment.order_id == order.pk:
+            if shipment.order_id == order.id:
                 shipment.order = order  # already in memory: no query per parcel
         # In a stream in time order the silence a chunk's scans can end starts at the parcel's latest scan
         # before the chunk (the hub notes it while applying). Only a parcel whose scans arrived out of order

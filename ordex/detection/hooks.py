@@ -4,6 +4,8 @@ Batch-minded: the rules read what they need for the whole chunk (at most one que
 findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
 before a rule's last pass (late history) are queued for that rule's next pass (`late.py`)."""
 
+from ordex.cases.actions import batch_of_findings
+
 from . import engine
 from .context import EventContext, touched_findings
 from .late import queue_late_history
@@ -24,13 +26,14 @@ def on_events(applied) -> None:
             hits.extend(rule.evaluate(ctx))
     ctx.record_quantities()
     queue_late_history(ctx, PERIODIC)
-    outcome = engine.record(hits)
-    clears = list(outcome.cleared)
-    for finding in touched_findings(ctx):
-        rule = engine.REGISTRY.get(finding.rule_code)
-        if rule is None:
-            continue
-        ended = rule.check_clear(finding, ctx.end, ctx)
-        if ended:
-            clears.append((finding, ended[0], ended[1]))
-    engine.clear(clears)
+    with batch_of_findings():
+        outcome = engine.record(hits)
+        clears = list(outcome.cleared)
+        for finding in touched_findings(ctx):
+            rule = engine.REGISTRY.get(finding.rule_code)
+            if rule is None:
+                continue
+            ended = rule.check_clear(finding, ctx.end, ctx)
+            if ended:
+                clears.append((finding, ended[0], ended[1]))
+        engine.clear(clears)
