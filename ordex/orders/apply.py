@@ -86,6 +86,34 @@ class _TrackingRow:
 
 
 @dataclass(slots=True)
+class _LineRow:
+    """An OrderLine row to insert (see _TrackingRow); subscribers read its fields like an OrderLine's."""
+
+    order: Order
+    line_no: int
+    product: Product
+    sku: str
+    name: str
+    qty: int
+    unit_price: Decimal
+    list_price: Decimal | None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.qty
+
+
+@dataclass(slots=True)
+class _ShipmentLineRow:
+    """A ShipmentLine row to insert (see _TrackingRow)."""
+
+    shipment: Shipment
+    product: Product
+    sku: str
+    qty: int
+
+
+@dataclass(slots=True)
 class _PaymentRow:
     """A Payment row to insert (see _TrackingRow)."""
 
@@ -245,13 +273,13 @@ class _Chunk:
         self.new_orders: list[Order] = []
         self.dirty_orders: dict[int, tuple[Order, set[str]]] = {}
         self.replaced_lines: set[int] = set()
-        self.new_lines: list[OrderLine] = []
+        self.new_lines: list[_LineRow] = []
         self.new_payments: list[_PaymentRow] = []
         self.new_changes: list[OrderChange] = []
         self.new_reports: list[CustomerReport] = []
         self.new_shipments: list[Shipment] = []
         self.dirty_shipments: dict[int, Shipment] = {}
-        self.new_shipment_lines: list[ShipmentLine] = []
+        self.new_shipment_lines: list[_ShipmentLineRow] = []
         self.new_tracking: list[_TrackingRow] = []
         self.new_refunds: list[Refund] = []
         self.dirty_refunds: dict[int, Refund] = {}
@@ -550,9 +578,8 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         if line.name and not product.name:
             product.name = line.name
             chunk.touch(chunk.dirty_products, product)
-        lines.append(OrderLine(order=order, line_no=number, product=product, sku=line.sku, name=line.name or product.name,
-                               qty=line.qty, unit_price=line.unit_price,
-                               list_price=line.list_price if line.list_price is not None else product.list_price))
+        lines.append(_LineRow(order, number, product, line.sku, line.name or product.name, line.qty, line.unit_price,
+                              line.list_price if line.list_price is not None else product.list_price))
     chunk.new_lines.extend(lines)
     order.lines_key = "|".join(sorted(f"{line.sku}*{line.qty}" for line in data.lines))[:500]
     return AppliedEvent(event.event_id, event.type, at, data, order=order, extra={"lines": lines, "created": created})
@@ -679,8 +706,7 @@ def _apply_shipment(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
                         created_at=event.occurred_at)
     chunk.new_shipments.append(shipment)
     chunk._index_shipment(shipment)
-    lines = [ShipmentLine(shipment=shipment, product=chunk.products[line.sku], sku=line.sku, qty=line.qty)
-             for line in data.lines]
+    lines = [_ShipmentLineRow(shipment, chunk.products[line.sku], line.sku, line.qty) for line in data.lines]
     chunk.new_shipment_lines.extend(lines)
     order.shipped_at = _earliest(order.shipped_at, event.occurred_at)
     chunk.touch_order(order, "shipped_at")
