@@ -140,8 +140,12 @@ _TYPES_IN_BATCH: ContextVar[dict | None] = ContextVar("types_in_batch", default=
 
 @contextmanager
 def batch_of_findings():
-    """Within the block, each exception type (with its policy, calendar and targets) is read once: what
-    detection wraps around recording one chunk's findings, which may open hundreds of cases."""
+    """Within the block, each exception type (with its policy, calendar and targets) and each department's
+    clock is read once: what detection wraps around recording one chunk's findings, and `ordex import`
+    around the whole file (settings changed while a file is being imported apply to the next import)."""
+    if _TYPES_IN_BATCH.get() is not None:  # an outer batch already remembers them
+        yield
+        return
     token = _TYPES_IN_BATCH.set({})
     try:
         yield
@@ -153,6 +157,10 @@ def _exception_type(code: str) -> ExceptionType:
     memo = _TYPES_IN_BATCH.get()
     if memo is not None and code in memo:
         return memo[code]
+    return _read_exception_type(code, memo)
+
+
+def _read_exception_type(code: str, memo: dict | None) -> ExceptionType:
     exception_type = (
         ExceptionType.objects.select_related("sla_policy__calendar", "default_department")
         .prefetch_related("sla_policy__targets")
@@ -178,7 +186,14 @@ def _require_open(case: Case) -> None:
 
 
 def _open_department_clock(case: Case, department: Department, at: datetime) -> None:
-    clock = DepartmentClock.objects.select_related("calendar").filter(department=department).first()
+    memo = _TYPES_IN_BATCH.get()
+    key = ("department_clock", department.pk)
+    if memo is not None and key in memo:
+        clock = memo[key]
+    else:
+        clock = DepartmentClock.objects.select_related("calendar").filter(department=department).first()
+        if memo is not None:
+            memo[key] = clock
     if clock is None:
         return
     due = sla.deadline(business_calendar(clock.calendar), at, timedelta(minutes=clock.target_minutes))

@@ -38,6 +38,7 @@ def _open(path: str):
 def run(args) -> int:
     from tqdm import tqdm
 
+    from ordex.cases.actions import batch_of_findings
     from ordex.core.gc_tuning import tune_for_throughput
 
     from .pipeline import ingest_events
@@ -68,21 +69,8 @@ def run(args) -> int:
         progress.set_postfix(totals, refresh=False)
 
     try:
-        batch = []
-        for line_no, text in enumerate(stream, start=1):
-            text = text.strip()
-            if not text:
-                continue
-            try:
-                event = orjson.loads(text)
-            except orjson.JSONDecodeError:
-                event = None
-            batch.append((line_no, text, event))
-            if len(batch) >= CHUNK_LINES:
-                flush(batch)
-                batch = []
-        if batch:
-            flush(batch)
+        with batch_of_findings():  # exception types and department clocks read once per file
+            _read_all(stream, flush)
     finally:
         progress.close()
         stream.close()
@@ -98,6 +86,24 @@ def run(args) -> int:
         print(f"{count} events in {seconds:.1f} s ({rate:,.0f}/s): {totals['applied']} applied, "
               f"{totals['duplicate']} duplicate, {totals['rejected']} rejected")
     return 0
+
+
+def _read_all(stream, flush):
+    batch = []
+    for line_no, text in enumerate(stream, start=1):
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            event = None
+        batch.append((line_no, text, event))
+        if len(batch) >= CHUNK_LINES:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
 
 
 def _bulk_session():
