@@ -135,7 +135,7 @@ def _lock_case(case_id: int) -> Case:
     return case
 
 
-_TYPES_IN_BATCH: ContextVar[dict | None] = ContextVar("types_in_batch", default=None)
+_BATCH_MEMO: ContextVar[dict | None] = ContextVar("batch_memo", default=None)
 
 
 @contextmanager
@@ -143,18 +143,18 @@ def batch_of_findings():
     """Within the block, each exception type (with its policy, calendar and targets) and each department's
     clock is read once: what detection wraps around recording one chunk's findings, and `ordex import`
     around the whole file (settings changed while a file is being imported apply to the next import)."""
-    if _TYPES_IN_BATCH.get() is not None:  # an outer batch already remembers them
+    if _BATCH_MEMO.get() is not None:  # an outer batch already remembers them
         yield
         return
-    token = _TYPES_IN_BATCH.set({})
+    token = _BATCH_MEMO.set({})
     try:
         yield
     finally:
-        _TYPES_IN_BATCH.reset(token)
+        _BATCH_MEMO.reset(token)
 
 
 def _exception_type(code: str) -> ExceptionType:
-    memo = _TYPES_IN_BATCH.get()
+    memo = _BATCH_MEMO.get()
     if memo is not None and code in memo:
         return memo[code]
     return _read_exception_type(code, memo)
@@ -186,7 +186,7 @@ def _require_open(case: Case) -> None:
 
 
 def _open_department_clock(case: Case, department: Department, at: datetime) -> None:
-    memo = _TYPES_IN_BATCH.get()
+    memo = _BATCH_MEMO.get()
     key = ("department_clock", department.pk)
     if memo is not None and key in memo:
         clock = memo[key]

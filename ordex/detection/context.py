@@ -197,14 +197,18 @@ class EventContext(BaseContext):
                 ranges[-1] = (last[0], None if last[1] is None or end is None else max(last[1], end))
             else:
                 ranges.append((start, end))
-        window = Q()
-        for start, end in ranges:
-            window |= Q(created_at__gte=start) if end is None else Q(created_at__gte=start, created_at__lt=end)
+        def window(prefix=""):
+            q = Q()
+            for start, end in ranges:
+                q |= Q(**{f"{prefix}created_at__gte": start}) if end is None else Q(
+                    **{f"{prefix}created_at__gte": start, f"{prefix}created_at__lt": end})
+            return q
+
         skus = {e.data.sku for e, _ in spans}
         fields = ("order_id", "sku", "qty", "unit_price", "list_price")
         # Snapshots in time order span a few hours of orders: read those orders' lines. A snapshot that
         # arrives days late spans days of orders, few of which bought its SKU: then start from the SKU.
-        ids = list(Order.objects.filter(window).order_by().values_list("pk", flat=True)[:_PREDATED_BY_TIME + 1])
+        ids = list(Order.objects.filter(window()).order_by().values_list("pk", flat=True)[:_PREDATED_BY_TIME + 1])
         if len(ids) <= _PREDATED_BY_TIME:
             ids = [pk for pk in ids if pk not in self._lines]
             lines = []
@@ -212,11 +216,7 @@ class EventContext(BaseContext):
                 lines += OrderLine.objects.filter(order_id__in=ids[start:start + 500], sku__in=skus).order_by() \
                     .only(*fields)
         else:
-            by_order = Q()
-            for start, end in ranges:
-                by_order |= Q(order__created_at__gte=start) if end is None else Q(
-                    order__created_at__gte=start, order__created_at__lt=end)
-            lines = [line for line in OrderLine.objects.filter(by_order, sku__in=skus).order_by().only(*fields)
+            lines = [line for line in OrderLine.objects.filter(window("order__"), sku__in=skus).order_by().only(*fields)
                      if line.order_id not in self._lines]
         if not lines:
             return {}

@@ -2,7 +2,6 @@
 and clearing what is no longer true. Rules decide; this module writes (findings, then cases through
 `ordex.cases.actions`)."""
 
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from ordex.cases import actions
+from ordex.core.versions import read_token, stamp
 
 from .models import Finding, FindingLevel, Rule, RuleOverride, RulesVersion
 from .rules import REGISTRY
@@ -95,7 +95,7 @@ def current_params() -> Params:
 
     Loading 44 rules and their overrides costs more than applying a small HTTP batch; the token costs one
     indexed read. The token is read before the rules, so a change committed in between is seen next time."""
-    token = RulesVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    token = read_token(RulesVersion)
     if _CURRENT["params"] is None or token != _CURRENT["token"]:
         _CURRENT["params"] = Params()
         _CURRENT["token"] = token
@@ -105,9 +105,7 @@ def current_params() -> Params:
 def rules_changed(**kwargs) -> None:
     """A rule or an override was saved or deleted: every process reloads the parameters (signal handler)."""
     _CURRENT["params"] = None
-    token = secrets.token_hex(12)
-    if not RulesVersion.objects.filter(pk=1).update(token=token):
-        RulesVersion.objects.create(pk=1, token=token)
+    stamp(RulesVersion)
 
 
 @dataclass

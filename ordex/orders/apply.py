@@ -12,7 +12,6 @@ Rules of the hub, whatever the arrival order:
 - an event whose order or parcel is not known yet waits in `PendingEvent` and is applied when it arrives.
 """
 
-import secrets
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from django.db.models import Q
 from pydantic import ValidationError
 
 from ordex.core.bulk import fast_insert, fast_update, rows_where_in
+from ordex.core.versions import read_token, stamp
 
 from .address import address_key, parse_address, structure_address
 from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
@@ -241,14 +241,12 @@ class _HubCache:
             self.shipment_key_by_no.update((s.shipment_no, key) for key, s in self.shipments.items())
 
     def begin(self):
-        current = HubVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+        current = read_token(HubVersion)
         if current is None or current != self.token:
             self.clear()
 
     def commit(self):
-        self.token = secrets.token_hex(12)
-        if not HubVersion.objects.filter(pk=1).update(token=self.token):
-            HubVersion.objects.create(pk=1, token=self.token)
+        self.token = stamp(HubVersion)
 
 
 _CACHE = _HubCache()

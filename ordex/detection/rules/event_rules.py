@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Sum
 
+from ordex.core.bulk import rows_where_in
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
 from ordex.orders.models import Refund, ShipmentLine
@@ -195,18 +196,16 @@ def shipped_and_ordered(order_ids):
     shipped, ordered = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
     order_ids = sorted(set(order_ids))
     qn = connection.ops.quote_name
-    lines, parcels, order_lines = (qn(m._meta.db_table) for m in (ShipmentLine, Shipment, OrderLine))
+    lines, parcels = qn(ShipmentLine._meta.db_table), qn(Shipment._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(order_ids), 500):
             part = order_ids[start:start + 500]
-            marks = ", ".join(["%s"] * len(part))
             cursor.execute(f"SELECT p.order_id, l.sku, l.qty FROM {lines} l JOIN {parcels} p ON p.id = l.shipment_id "
-                           f"WHERE p.order_id IN ({marks})", part)
+                           f"WHERE p.order_id IN ({', '.join(['%s'] * len(part))})", part)
             for order_id, sku, qty in cursor.fetchall():
                 shipped[order_id][sku] += qty
-            cursor.execute(f"SELECT order_id, sku, qty FROM {order_lines} WHERE order_id IN ({marks})", part)
-            for order_id, sku, qty in cursor.fetchall():
-                ordered[order_id][sku] += qty
+    for order_id, sku, qty in rows_where_in(OrderLine, "order", order_ids, ["order", "sku", "qty"]):
+        ordered[order_id][sku] += qty
     return shipped, ordered
 
 
