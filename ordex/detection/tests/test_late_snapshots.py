@@ -1,8 +1,19 @@
 """Stock and price snapshots that arrive after the orders they predate: the same cases as in order, for
 exactly the orders placed while that snapshot was current, and nothing twice on replay."""
 
+import pytest
+
+from ordex.detection import context
 from ordex.detection.tests.helpers import envelope, findings, ingest, order_created
 from ordex.ingest.pipeline import ingest_events
+
+
+@pytest.fixture(autouse=True, params=["orders in the window", "lines of the SKU"])
+def read_path(request, monkeypatch):
+    """Every test here runs both ways of finding the orders a late snapshot predates (the second is taken
+    when the window holds more than context._PREDATED_BY_TIME orders)."""
+    if request.param == "lines of the SKU":
+        monkeypatch.setattr(context, "_PREDATED_BY_TIME", 0)
 
 
 def stock(sku, on_hand, at, id=None, wh="WH-HZ", reserved=0):

@@ -162,6 +162,19 @@ def test_stall_that_ended_before_the_scan_is_found_on_import(db):
     assert not finding.active
 
 
+@pytest.mark.parametrize("shop_hours, stalls", [(None, 0), (6, 1)])
+def test_a_shop_with_a_shorter_stall_limit_has_shorter_silences_found_on_import(db, shop_hours, stalls):
+    from ordex.detection.models import Rule, RuleOverride
+    from ordex.orders.models import Shop
+
+    ingest(*moving())
+    if shop_hours is not None:
+        RuleOverride.objects.create(rule=Rule.objects.get(code="tracking_stalled"),
+                                    shop=Shop.objects.get(code="tb-main"), params={"hours": shop_hours})
+    ingest(tracking("in_transit", "2026-11-01T22:30:00+08:00"))  # 8.5 h after pickup, in a later chunk
+    assert len(findings("tracking_stalled")) == stalls
+
+
 def test_gap_just_below_48_hours_is_not_a_stall(db):
     ingest(*moving(), tracking("in_transit", "2026-11-03T13:59:00+08:00"))
     scan("2026-11-03T14:30:00+08:00")
