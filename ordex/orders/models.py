@@ -43,7 +43,8 @@ class Warehouse(models.Model):
 
 
 class Customer(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="customers")
+    # db_index=False: the (shop, external_id) unique index serves every lookup by shop.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="customers", db_index=False)
     external_id = models.CharField(max_length=128, help_text="The shop's customer id, or phone:<number>")
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -74,7 +75,8 @@ class Product(models.Model):
 class Stock(models.Model):
     """An absolute snapshot per SKU × warehouse; an older snapshot never overwrites a newer one."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock")
+    # db_index=False: the (product, warehouse) unique index serves every lookup by product.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock", db_index=False)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
@@ -94,9 +96,11 @@ class Stock(models.Model):
 
 class Order(models.Model):
     order_no = models.CharField(max_length=100, unique=True)
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    # db_index=False on shop and customer: the (shop, created_at) and (customer, created_at) indexes serve
+    # every lookup by either; a second index on the bare column only costs writes (18 indexes per order).
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", db_index=False)
     platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.OTHER)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.CREATED, db_index=True)
 
     # Contact and address as given (raw) and as parsed.
@@ -175,7 +179,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # db_index=False: the (order, line_no) unique index serves every lookup by order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveIntegerField()
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
     sku = models.CharField(max_length=100)
@@ -273,7 +278,8 @@ class ShipmentLine(models.Model):
 
 
 class TrackingEvent(models.Model):
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    # db_index=False: the (shipment, occurred_at) index serves every lookup by shipment.
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events", db_index=False)
     status = models.CharField(max_length=24, choices=TrackingStatus.choices)
     raw_status = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500, blank=True)
