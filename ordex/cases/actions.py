@@ -174,6 +174,18 @@ def _read_exception_type(code: str, memo: dict | None) -> ExceptionType:
     return exception_type
 
 
+def _playbook(exception_type: ExceptionType) -> list:
+    """The type's playbook steps (copied into each case it opens), read once per batch of findings."""
+    memo = _BATCH_MEMO.get()
+    key = ("playbook", exception_type.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    steps = list(exception_type.playbook.all())
+    if memo is not None:
+        memo[key] = steps
+    return steps
+
+
 def _touch(case: Case, actor: Principal | None, at: datetime, fields: list[str]) -> None:
     if actor is not None and case.touched_at is None:
         case.touched_at = at
@@ -312,7 +324,7 @@ def _create_case(
     CaseStep.objects.bulk_create(
         CaseStep(case=case, position=step.position, title_zh=step.title_zh, title_en=step.title_en,
                  role=step.role, required=step.required)
-        for step in exception_type.playbook.all()
+        for step in _playbook(exception_type)
     )
     if order is not None:
         CaseOrder.objects.create(case=case, order=order, order_no=order.order_no)
@@ -324,7 +336,7 @@ def _create_case(
 def record_finding(
     *, type_code: str, found_at: datetime, summary: str, facts: dict, rule_code: str,
     order: Order | None = None, subject_key: str = "", orders: Sequence[Order] = (),
-    incident_key: str | None = None, incident_title: str = "",
+    incident_key: str | None = None, incident_title: str = "", no_case_yet: bool = False,
 ) -> FindingResult:
     """A rule found an exception. Opens a case (status new; department, severity and SLA from the type;
     the SLA clock starts at `found_at`), or adds the finding as evidence to the open case for
@@ -333,13 +345,15 @@ def record_finding(
     takes the finding as evidence and stays rejected, so a rule that keeps firing does not undo the
     rejection. A finding identical to the case's latest one (same rule, same facts) is not stored again.
     `orders` links more orders; `incident_key` groups the case into the type's incident of that key.
+    `no_case_yet`: the caller knows the order has never had a case of this type (detection reads that for a
+    whole chunk at once), so the lookup is skipped.
     Safe to call concurrently: the open-case slot is a unique constraint, a lost insert is retried.
     """
     if order is None and not subject_key:
         raise InvalidInput("subject_required", "a finding needs an order or a subject_key", field="subject_key")
     exception_type = _exception_type(type_code)
     created = reopened = False
-    case = _find_case_for(exception_type, order, subject_key, found_at)
+    case = None if no_case_yet and order is not None else _find_case_for(exception_type, order, subject_key, found_at)
     entries: list[TimelineEntry] = []
     if case is None:
         try:
@@ -397,9 +411,7 @@ def clear_finding(
     resolved with resolution `cleared`. Returns the case, or None when there is no open case."""
     if order is None and not subject_key:
         raise InvalidInput("subject_required", "clearing a finding needs an order or a subject_key", field="subject_key")
-    exception_type = ExceptionType.objects.filter(code=type_code).first()
-    if exception_type is None:
-        raise InvalidInput("unknown_type", f"unknown exception type '{type_code}'", field="type")
+    exception_type = _exception_type(type_code)
     case = _find_case_for(exception_type, order, subject_key, cleared_at)
     if case is None or case.status not in OPEN_STATUSES:
         return None

@@ -336,7 +336,9 @@ class EventContext(BaseContext):
             # In UTC, as when it was read from the database (it is part of the finding's occurrence key).
             before[pk] = latest.astimezone(UTC) if latest is not None else None
             if shipment.order_id == order.id:
-                shipment.order = order  # already in memory: no query per parcel
+                # Already in memory: no query per parcel. The ids are equal, so filling the relation's cache
+                # is all the descriptor's assignment would do (at a fraction of its cost).
+                shipment._state.fields_cache["order"] = order
         # In a stream in time order the silence a chunk's scans can end starts at the parcel's latest scan
         # before the chunk (the hub notes it while applying). Only a parcel whose scans arrived out of order
         # (a chunk scan older than one already stored) needs its stored history read.

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 
 from ordex.cases import actions
+from ordex.cases.models import Case
 from ordex.core.versions import read_token, stamp
 
 from .models import Finding, FindingLevel, Rule, RuleOverride, RulesVersion
@@ -156,6 +157,17 @@ def _active_subjects(hits: list[Hit]) -> set[tuple[str, str]]:
     return found
 
 
+def _orders_with_cases(hits: list[Hit]) -> set[tuple[int, str]]:
+    """(order id, type code) of every case, in any status, on the orders these hits name: one read per
+    chunk, so opening a case for an order that never had one of its type skips the per-case lookup."""
+    order_ids = {hit.order.pk for hit in hits if hit.order is not None and hit.level != FindingLevel.WARNING}
+    found = set()
+    ids = sorted(order_ids)
+    for start in range(0, len(ids), 500):
+        found.update(Case.objects.filter(order_id__in=ids[start:start + 500]).values_list("order_id", "type__code"))
+    return found
+
+
 def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
     """Record what rules found: a new firing becomes a Finding and opens or updates a case; a firing
     already recorded changes nothing (replays, repeated scans). A hit that arrives already ended
@@ -182,6 +194,7 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
     if dry_run:
         return outcome
     rows = []
+    have_cases = _orders_with_cases(fresh)
     for hit in fresh:
         row = Finding(
             rule_code=hit.rule, type_code=hit.type_code, level=hit.level, subject_key=hit.subject_key[:260],
@@ -197,7 +210,10 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
                 facts={**hit.facts, "level": hit.level} if hit.level != FindingLevel.FINDING else hit.facts,
                 rule_code=hit.rule, order=hit.order, subject_key="" if hit.order is not None else hit.subject_key,
                 orders=hit.orders, incident_key=hit.incident_key, incident_title=hit.incident_title,
+                no_case_yet=hit.order is not None and (hit.order.pk, hit.type_code) not in have_cases,
             )
+            if hit.order is not None:
+                have_cases.add((hit.order.pk, hit.type_code))
             row.case_id = result.case.pk
             row.case_created = result.created
             outcome.cases_opened += int(result.created)

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from pydantic import ValidationError
 
-from ordex.core.bulk import fast_insert, fast_update, rows_where_in
+from ordex.core.bulk import fast_insert, fast_load, fast_update, rows_where_in
 from ordex.core.versions import read_token, stamp
 
 from .address import address_key, parse_address, structure_address
@@ -326,7 +325,7 @@ class _Chunk:
         self.orders = cache.orders.take(order_nos)
         missing = order_nos - self.orders.keys()
         if missing:
-            self.orders.update((o.order_no, o) for o in Order.objects.filter(order_no__in=missing))
+            self.orders.update((o.order_no, o) for o in fast_load(Order, "order_no", missing))
 
         self.shipments_by_no: dict[str, Shipment] = {}
         self.shipments_by_tracking: dict[tuple[str, str], Shipment] = {}
@@ -335,13 +334,15 @@ class _Chunk:
         missing_nos = shipment_nos - self.shipments_by_no.keys()
         missing_tracking = {pair[1] for pair in tracking_pairs - self.shipments_by_tracking.keys()}
         if missing_nos or missing_tracking:
-            for shipment in Shipment.objects.filter(Q(shipment_no__in=missing_nos) | Q(tracking_no__in=missing_tracking)):
+            found = {s.pk: s for s in fast_load(Shipment, "shipment_no", missing_nos)}
+            found.update((s.pk, s) for s in fast_load(Shipment, "tracking_no", missing_tracking))
+            for shipment in found.values():
                 self._index_shipment(shipment)
 
         self.refunds = cache.refunds.take(refund_nos)
         missing = refund_nos - self.refunds.keys()
         if missing:
-            self.refunds.update((r.refund_no, r) for r in Refund.objects.filter(refund_no__in=missing))
+            self.refunds.update((r.refund_no, r) for r in fast_load(Refund, "refund_no", missing))
 
         # Orders that refunds and parcels point at but the chunk does not name by order_no.
         self.orders_by_id = {o.pk: o for o in self.orders.values()}
@@ -352,7 +353,7 @@ class _Chunk:
             self.orders_by_id[order.pk] = order
         wanted -= self.orders_by_id.keys()
         if wanted:
-            for order in Order.objects.filter(pk__in=wanted):
+            for order in fast_load(Order, "id", wanted):
                 self.orders[order.order_no] = order
                 self.orders_by_id[order.pk] = order
 
@@ -379,8 +380,9 @@ class _Chunk:
             return
         shop_ids = {shop_id for shop_id, _ in missing}
         external_ids = {external for _, external in missing}
-        for customer in Customer.objects.filter(shop_id__in=shop_ids, external_id__in=external_ids):
-            self.customers[(customer.shop_id, customer.external_id)] = customer
+        for customer in fast_load(Customer, "external_id", external_ids):
+            if customer.shop_id in shop_ids:
+                self.customers[(customer.shop_id, customer.external_id)] = customer
         new = {}
         for (shop_id, external), info in wanted.items():
             if (shop_id, external) not in self.customers:
@@ -403,8 +405,9 @@ class _Chunk:
         self.stock: dict[tuple[int, int], Stock] = _CACHE.stock.take(pairs)
         missing = pairs - self.stock.keys()
         if missing:
-            rows = Stock.objects.filter(product_id__in={p for p, _ in missing}, warehouse_id__in={w for _, w in missing})
-            self.stock.update(((s.product_id, s.warehouse_id), s) for s in rows)
+            warehouses = {w for _, w in missing}
+            rows = fast_load(Stock, "product", {p for p, _ in missing})
+            self.stock.update(((s.product_id, s.warehouse_id), s) for s in rows if s.warehouse_id in warehouses)
 
     def paid_txn_ids(self, order_no: str) -> set[str]:
         """Transaction ids already paid on an order (stored, or earlier in this chunk): read once per chunk,

@@ -164,3 +164,19 @@ def test_clearing_needs_an_order_or_a_subject_so_it_never_touches_manual_cases(d
         actions.clear_finding(type_code="complaint", cleared_at=FOUND, summary="x", rule_code="r")
     assert refused.value.code == "subject_required"
     assert Case.objects.get(pk=manual.pk).status == CaseStatus.NEW
+
+
+def test_a_caller_wrong_about_no_case_yet_still_gets_the_open_case(order):
+    """`no_case_yet` skips the lookup; if another process opened the case meanwhile, the unique open-case
+    slot refuses the second case and the finding joins the open one."""
+    first = find(order).case
+    again = find(order, found_at=FOUND + timedelta(hours=1), facts={"n": 2}, no_case_yet=True)
+    assert (again.case.pk, again.created, again.evidence_added) == (first.pk, False, True)
+    assert Case.objects.count() == 1
+
+
+def test_a_batch_copies_the_playbook_of_each_new_case(order, make_order):
+    other_order = make_order()
+    with actions.batch_of_findings():
+        cases = [find(order).case, find(other_order).case]
+    assert [CaseStep.objects.filter(case=c).count() for c in cases] == [5, 5]
