@@ -11,6 +11,7 @@ Measured on the first 400,000 events of the 100,000-order stream: 6,700 events/s
 """
 
 import gc
+from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 20_000
 
@@ -28,3 +29,23 @@ def tune_for_throughput() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, 50, 100)
+
+
+@contextmanager
+def collect_after():
+    """No collection inside the block, one young-generation pass after it.
+
+    For one chunk of events: nearly everything it allocates lives until the chunk ends, so passes during it
+    only walk those objects and promote them to older generations (whose passes then walk them again).
+    Any cycle the block made is still young when it ends and is found by the pass after it.
+    Measured with detection on (events 300,000-600,000 of the 100,000-order stream): the collector took
+    2.6 s of 41 s in 291 passes during chunks."""
+    if not gc.isenabled():  # an outer block (or the caller) already holds the collector
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)

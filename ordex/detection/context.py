@@ -2,12 +2,13 @@
 look-ups rules share, each done once per chunk / pass with one query."""
 
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from functools import cached_property
 
 from django.db import connection
 from django.db.models import Q
 
+from ordex.orders.apply import on_forget
 from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
 
 from .models import Finding, SkuQtyDay
@@ -19,6 +20,61 @@ _SNAPSHOTS = frozenset({"order.created", "order.updated"})
 
 # Above this many orders in the time window of late stock/price snapshots, read by SKU instead (predated).
 _PREDATED_BY_TIME = 2000
+
+
+class _Histogram:
+    """sku -> day -> {qty: orders}: the rows of `SkuQtyDay` this process has read, kept between chunks.
+
+    Only chunks write the histogram, in the transaction that stamps the hub's version token; the hub's
+    row cache is dropped whenever that token shows another writer (or a rolled-back chunk), and this is
+    dropped with it (`orders.apply.on_forget`). So what is held always equals the table."""
+
+    MAX_DAYS = 200_000  # (sku, day) entries; beyond that start again (memory stays flat)
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self):
+        self.rows: dict = {}
+        self.first_day: dict = {}  # sku -> first day held (every later day is held too)
+        self.size = 0
+
+    def hold(self, wanted: dict) -> None:
+        """Make sure each SKU's days from the given first day on are held."""
+        missing = {sku: day for sku, day in wanted.items() if self.first_day.get(sku, date.max) > day}
+        if not missing:
+            return
+        if self.size > self.MAX_DAYS:
+            self.clear()
+            missing = wanted
+        for sku in missing:
+            self.size -= len(self.rows.pop(sku, ()))
+        first = min(missing.values())
+        for sku, day, qty, orders in SkuQtyDay.objects.filter(sku__in=list(missing), day__gte=first).values_list(
+                "sku", "day", "qty", "orders"):
+            by_day = self.rows.setdefault(sku, {})
+            if day not in by_day:
+                by_day[day] = {}
+                self.size += 1
+            by_day[day][qty] = by_day[day].get(qty, 0) + orders
+        for sku in missing:
+            self.first_day[sku] = first
+
+    def add(self, bumps: dict) -> None:
+        """This chunk's new orders ((sku, day, qty) -> orders), for the SKUs and days held."""
+        for (sku, day, qty), n in bumps.items():
+            first = self.first_day.get(sku)
+            if first is None or day < first:
+                continue
+            by_day = self.rows.setdefault(sku, {})
+            if day not in by_day:
+                by_day[day] = {}
+                self.size += 1
+            by_day[day][qty] = by_day[day].get(qty, 0) + n
+
+
+_HISTOGRAM = _Histogram()
+on_forget(_HISTOGRAM.clear)
 
 
 class BaseContext:
@@ -260,14 +316,13 @@ class EventContext(BaseContext):
     def _load_histogram(self, days):
         lines = [(order, line) for order, _ in self.orders_with({"order.created", "order.updated"})
                  for line in self.new_lines(order)]
-        self._histogram = defaultdict(lambda: defaultdict(int))  # (sku, day) -> {qty: orders}
-        if not lines:
-            return
-        first_day = min(o.created_at for o, _ in lines).date() - timedelta(days=days)
-        for sku, day, qty, orders in SkuQtyDay.objects.filter(sku__in={line.sku for _, line in lines},
-                                                              day__gte=first_day).values_list(
-                "sku", "day", "qty", "orders"):
-            self._histogram[(sku, day)][qty] += orders
+        wanted = {}
+        for order, line in lines:
+            first_day = order.created_at.date() - timedelta(days=days)
+            if first_day < wanted.get(line.sku, date.max):
+                wanted[line.sku] = first_day
+        _HISTOGRAM.hold(wanted)
+        self._histogram = _HISTOGRAM.rows
 
     def qty_median(self, sku, at, days):
         """The median quantity per order of `sku` over the `days` before `at` (and its sample size); orders
@@ -282,9 +337,10 @@ class EventContext(BaseContext):
         if self._histogram is None:
             self._load_histogram(max(days, 30))
         counts = defaultdict(int)
+        by_day = self._histogram.get(sku, {})
         day = at.date()
         for offset in range(days + 1):
-            for qty, n in self._histogram.get((sku, day - timedelta(days=offset)), {}).items():
+            for qty, n in by_day.get(day - timedelta(days=offset), {}).items():
                 counts[qty] += n
         total = sum(counts.values())
         if not total:
@@ -305,6 +361,7 @@ class EventContext(BaseContext):
                     bumps[(line.sku, event.order.created_at.date(), line.qty)] += 1
         if not bumps:
             return
+        _HISTOGRAM.add(bumps)
         # One upsert per (sku, day, qty): no read, and correct whoever wrote the row before.
         table = connection.ops.quote_name(SkuQtyDay._meta.db_table)
         with connection.cursor() as cursor:

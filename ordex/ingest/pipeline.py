@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ordex.core.bulk import fast_insert, rows_where_in
+from ordex.core.gc_tuning import collect_after
 from ordex.orders.apply import apply_events
 
 from .models import Event
@@ -80,7 +81,9 @@ def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str
     for start in range(0, len(raw_events), CHUNK_SIZE):
         chunk = raw_events[start:start + CHUNK_SIZE]
         chunk_texts = texts[start:start + CHUNK_SIZE] if texts is not None else None
-        for offset, result in enumerate(_ingest_chunk(chunk, source, chunk_texts)):
+        with collect_after():
+            chunk_results = _ingest_chunk(chunk, source, chunk_texts)
+        for offset, result in enumerate(chunk_results):
             results[start + offset] = result
     return results
 

@@ -200,6 +200,8 @@ class _HubCache:
 
     def clear(self):
         self.token = None
+        for forget in _FORGET:
+            forget()
         self.orders = _Bounded(self.LIMIT)
         self.shipments = _Bounded(self.LIMIT)
         self.refunds = _Bounded(self.LIMIT)
@@ -248,7 +250,14 @@ class _HubCache:
         self.token = stamp(HubVersion)
 
 
+_FORGET: list = []
 _CACHE = _HubCache()
+
+
+def on_forget(callback) -> None:
+    """Call `callback()` whenever the kept rows are dropped: for other per-process state that is valid only
+    while this process is the hub's last writer (detection's SKU histogram)."""
+    _FORGET.append(callback)
 
 
 def forget_cached_rows():

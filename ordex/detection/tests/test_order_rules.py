@@ -131,6 +131,25 @@ def test_quantity_ten_times_the_skus_median_is_an_anomaly(db):
     assert [f.order.order_no for f in findings("quantity_anomaly")] == ["Q2"]
 
 
+def test_the_median_follows_orders_another_process_recorded(db):
+    """The histogram behind the median is kept between chunks only while this process is the hub's last
+    writer: orders another process recorded (its own version token) count at the next chunk."""
+    from datetime import date
+
+    from ordex.detection.models import SkuQtyDay
+    from ordex.orders.models import HubVersion
+
+    ingest(*[order_created(f"H{i}", at=f"2026-11-01T1{i % 10}:00:00+08:00", qty=2, phone=f"1381234{i:04d}",
+                           total="198.00") for i in range(20)])
+    ingest(order_created("Q1", at="2026-11-02T09:00:00+08:00", qty=30, total="2970.00", phone="13900000000"))
+    assert [f.order.order_no for f in findings("quantity_anomaly")] == ["Q1"]  # 15 times the median of 2
+    # Another web process records 40 orders of 25 on the same SKU and day, in its own transaction.
+    SkuQtyDay.objects.create(sku="SKU-1", day=date(2026, 11, 2), qty=25, orders=40)
+    HubVersion.objects.filter(pk=1).update(token="written-elsewhere")
+    ingest(order_created("Q2", at="2026-11-02T10:00:00+08:00", qty=30, total="2970.00", phone="13900000001"))
+    assert [f.order.order_no for f in findings("quantity_anomaly")] == ["Q1"]  # the median is now 25
+
+
 @pytest.mark.parametrize("unit_price, fires", [("49.00", True), ("49.50", False), ("198.00", False),
                                                ("198.01", True)])
 def test_price_below_half_or_above_double_the_list_price(db, unit_price, fires):
