@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 
 from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.core.gc_tuning import collect_after
-from ordex.orders.apply import apply_events
+from ordex.orders.apply import apply_events, forget_cached_rows
 
 from .models import Event
 from .schemas import Rejection, parse_event
@@ -173,6 +173,9 @@ def _notify(applied):
         except Exception:
             # A failing rule must not lose the merchant's events: they are stored and can be re-scanned.
             log.exception("event subscriber %s failed on %d events", subscriber, len(applied))
+            # What the subscriber wrote rolled back with its savepoint; state it kept in memory between
+            # chunks (detection's SKU histogram) may not have: start the next chunk from the database.
+            forget_cached_rows()
 
 
 def summarise(results: Sequence[EventResult]) -> dict[str, int]:

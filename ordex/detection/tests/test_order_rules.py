@@ -150,6 +150,25 @@ def test_the_median_follows_orders_another_process_recorded(db):
     assert [f.order.order_no for f in findings("quantity_anomaly")] == ["Q1"]  # the median is now 25
 
 
+def test_quantities_of_a_chunk_whose_detection_failed_are_not_counted(db, monkeypatch):
+    """A failing rule rolls back what detection wrote for its chunk (the events stay applied); the median
+    must not count that chunk's quantities from memory either."""
+    from ordex.detection import engine
+
+    ingest(*[order_created(f"H{i}", at=f"2026-11-01T1{i % 10}:00:00+08:00", qty=2, phone=f"1381234{i:04d}",
+                           total="198.00") for i in range(20)])
+
+    def broken(hits, **kwargs):
+        raise RuntimeError("a rule failed")
+
+    monkeypatch.setattr(engine, "record", broken)
+    ingest(*[order_created(f"B{i}", at=f"2026-11-02T0{i % 10}:00:00+08:00", qty=30, phone=f"1391234{i:04d}",
+                           total="2970.00") for i in range(30)])
+    monkeypatch.undo()
+    ingest(order_created("Q1", at="2026-11-02T12:00:00+08:00", qty=30, total="2970.00", phone="13900000000"))
+    assert [f.order.order_no for f in findings("quantity_anomaly")] == ["Q1"]  # stored median: 2
+
+
 @pytest.mark.parametrize("unit_price, fires", [("49.00", True), ("49.50", False), ("198.00", False),
                                                ("198.01", True)])
 def test_price_below_half_or_above_double_the_list_price(db, unit_price, fires):
