@@ -29,7 +29,7 @@ class _Histogram:
     row cache is dropped whenever that token shows another writer (or a rolled-back chunk), and this is
     dropped with it (`orders.apply.on_forget`). So what is held always equals the table."""
 
-    MAX_DAYS = 200_000  # (sku, day) entries; beyond that start again (memory stays flat)
+    MAX_DAYS = 50_000  # (sku, day) entries, ~15 MB; beyond that start again (memory stays flat)
 
     def __init__(self):
         self.clear()
