@@ -44,7 +44,6 @@ def run(args) -> int:
     from .pipeline import ingest_events
 
     tune_for_throughput()
-    _bulk_session()
 
     totals = {"applied": 0, "duplicate": 0, "rejected": 0}
     rejects = open(args.rejects, "w", encoding="utf-8") if args.rejects else None  # noqa: SIM115
@@ -104,17 +103,6 @@ def _read_all(stream, flush):
             batch = []
     if batch:
         flush(batch)
-
-
-def _bulk_session():
-    """SQLite: let the write-ahead log grow to ~64 MB before it is copied back into the database. Each chunk
-    rewrites many of the same index pages; checkpointing after every chunk (the 4 MB default) copies and
-    syncs them again and again (6% of an import)."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint=16000")
 
 
 def _reject(rejects, line_no, text, error, field):
