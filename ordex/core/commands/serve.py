@@ -9,6 +9,8 @@ def configure(parser):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("ORDEX_WEB_THREADS", "4")),
+                        help="threads per worker (default 4, or ORDEX_WEB_THREADS)")
     parser.add_argument("--no-worker", action="store_true", help="do not start the embedded task worker")
 
 
@@ -30,7 +32,7 @@ def run(args) -> int:
         def load_config(self):
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", args.threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 120)
