@@ -153,14 +153,21 @@ def batch_of_findings():
         _BATCH_MEMO.reset(token)
 
 
-def _exception_type(code: str) -> ExceptionType:
+def _remembered(key, load):
+    """`load()`, read once per `batch_of_findings` block (every time outside one)."""
     memo = _BATCH_MEMO.get()
-    if memo is not None and code in memo:
-        return memo[code]
-    return _read_exception_type(code, memo)
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
 
 
-def _read_exception_type(code: str, memo: dict | None) -> ExceptionType:
+def _exception_type(code: str) -> ExceptionType:
+    return _remembered(("type", code), lambda: _read_exception_type(code))
+
+
+def _read_exception_type(code: str) -> ExceptionType:
     exception_type = (
         ExceptionType.objects.select_related("sla_policy__calendar", "default_department")
         .prefetch_related("sla_policy__targets")
@@ -169,21 +176,12 @@ def _read_exception_type(code: str, memo: dict | None) -> ExceptionType:
     )
     if exception_type is None:
         raise InvalidInput("unknown_type", f"unknown exception type '{code}'", field="type")
-    if memo is not None:
-        memo[code] = exception_type
     return exception_type
 
 
 def _playbook(exception_type: ExceptionType) -> list:
     """The type's playbook steps (copied into each case it opens), read once per batch of findings."""
-    memo = _BATCH_MEMO.get()
-    key = ("playbook", exception_type.pk)
-    if memo is not None and key in memo:
-        return memo[key]
-    steps = list(exception_type.playbook.all())
-    if memo is not None:
-        memo[key] = steps
-    return steps
+    return _remembered(("playbook", exception_type.pk), lambda: list(exception_type.playbook.all()))
 
 
 def _touch(case: Case, actor: Principal | None, at: datetime, fields: list[str]) -> None:
@@ -198,14 +196,8 @@ def _require_open(case: Case) -> None:
 
 
 def _open_department_clock(case: Case, department: Department, at: datetime) -> None:
-    memo = _BATCH_MEMO.get()
-    key = ("department_clock", department.pk)
-    if memo is not None and key in memo:
-        clock = memo[key]
-    else:
-        clock = DepartmentClock.objects.select_related("calendar").filter(department=department).first()
-        if memo is not None:
-            memo[key] = clock
+    clock = _remembered(("department_clock", department.pk),
+                        lambda: DepartmentClock.objects.select_related("calendar").filter(department=department).first())
     if clock is None:
         return
     due = sla.deadline(business_calendar(clock.calendar), at, timedelta(minutes=clock.target_minutes))

@@ -184,6 +184,12 @@ class _Bounded(OrderedDict):
             self.popitem(last=False)
 
 
+def _keys_held(index: dict, rows: "_Bounded", values) -> set:
+    """The cache keys that a secondary index maps `values` to, for the rows still held."""
+    keys = (index.get(value) for value in values)
+    return {key for key in keys if key is not None and key in rows}
+
+
 class _HubCache:
     """What the previous chunks of this process loaded and wrote, reused while nobody else wrote.
 
@@ -216,21 +222,11 @@ class _HubCache:
 
     def order_keys(self, order_ids) -> set:
         """Cache keys (order numbers) of the cached orders with these primary keys."""
-        found = set()
-        for pk in order_ids:
-            order_no = self.order_no_by_pk.get(pk)
-            if order_no is not None and order_no in self.orders:
-                found.add(order_no)
-        return found
+        return _keys_held(self.order_no_by_pk, self.orders, order_ids)
 
     def shipment_keys(self, shipment_nos) -> set:
         """Cache keys ((carrier, tracking no)) of the cached shipments with these shipment numbers."""
-        found = set()
-        for shipment_no in shipment_nos:
-            key = self.shipment_key_by_no.get(shipment_no)
-            if key is not None and key in self.shipments:
-                found.add(key)
-        return found
+        return _keys_held(self.shipment_key_by_no, self.shipments, shipment_nos)
 
     def index(self):
         """After `put`: the secondary keys of what is cached (rebuilt when evictions have left it large)."""

@@ -9,14 +9,15 @@ order table), which on a live database of a million orders takes minutes for wha
 import django.db.models.deletion
 from django.db import migrations, models
 
-# (table, column, index name Django created in 0001_initial)
+# (model, field, related model, on_delete, related_name, index name Django created in 0001_initial)
+CASCADE, PROTECT = django.db.models.deletion.CASCADE, django.db.models.deletion.PROTECT
 COVERED = [
-    ("orders_customer", "shop_id", "orders_customer_shop_id_0fb94159"),
-    ("orders_order", "customer_id", "orders_order_customer_id_0b76f6a4"),
-    ("orders_order", "shop_id", "orders_order_shop_id_b562fb3d"),
-    ("orders_orderline", "order_id", "orders_orderline_order_id_17f8f3ef"),
-    ("orders_stock", "product_id", "orders_stock_product_id_972b66f2"),
-    ("orders_trackingevent", "shipment_id", "orders_trackingevent_shipment_id_a6d426c7"),
+    ("customer", "shop", "shop", PROTECT, "customers", "orders_customer_shop_id_0fb94159"),
+    ("order", "customer", "customer", PROTECT, "orders", "orders_order_customer_id_0b76f6a4"),
+    ("order", "shop", "shop", PROTECT, "orders", "orders_order_shop_id_b562fb3d"),
+    ("orderline", "order", "order", CASCADE, "lines", "orders_orderline_order_id_17f8f3ef"),
+    ("stock", "product", "product", CASCADE, "stock", "orders_stock_product_id_972b66f2"),
+    ("trackingevent", "shipment", "shipment", CASCADE, "tracking_events", "orders_trackingevent_shipment_id_a6d426c7"),
 ]
 
 
@@ -30,48 +31,19 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    sql=f'DROP INDEX IF EXISTS "{name}"',
-                    reverse_sql=f'CREATE INDEX "{name}" ON "{table}" ("{column}")',
+                    sql=f'DROP INDEX IF EXISTS "{index}"',
+                    reverse_sql=f'CREATE INDEX "{index}" ON "orders_{model}" ("{name}_id")',
                 )
-                for table, column, name in COVERED
+                for model, name, _, _, _, index in COVERED
             ],
             state_operations=[
                 migrations.AlterField(
-                    model_name="customer",
-                    name="shop",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT,
-                                            related_name="customers", to="orders.shop"),
-                ),
-                migrations.AlterField(
-                    model_name="order",
-                    name="customer",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT,
-                                            related_name="orders", to="orders.customer"),
-                ),
-                migrations.AlterField(
-                    model_name="order",
-                    name="shop",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT,
-                                            related_name="orders", to="orders.shop"),
-                ),
-                migrations.AlterField(
-                    model_name="orderline",
-                    name="order",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
-                                            related_name="lines", to="orders.order"),
-                ),
-                migrations.AlterField(
-                    model_name="stock",
-                    name="product",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
-                                            related_name="stock", to="orders.product"),
-                ),
-                migrations.AlterField(
-                    model_name="trackingevent",
-                    name="shipment",
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
-                                            related_name="tracking_events", to="orders.shipment"),
-                ),
+                    model_name=model,
+                    name=name,
+                    field=models.ForeignKey(db_index=False, on_delete=on_delete, related_name=related_name,
+                                            to=f"orders.{to}"),
+                )
+                for model, name, to, on_delete, related_name, _ in COVERED
             ],
         ),
     ]
