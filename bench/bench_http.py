@@ -61,7 +61,8 @@ def run_once(events, clients, batch, database_url=None) -> dict:
     migrate(env)
     token = subprocess.run([ORDEX, "token", "create", "--name", "bench", "--role", "integration"], env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
-    server = subprocess.Popen([ORDEX, "serve", "--port", str(PORT), "--no-worker", "--workers", "2"], env=env,
+    # The server's own defaults (workers x threads): what a merchant running `ordex serve` gets.
+    server = subprocess.Popen([ORDEX, "serve", "--port", str(PORT), "--no-worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_up(PORT)

@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -89,74 +89,184 @@ def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str
 
 
 def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None) -> list[EventResult]:
-    results: list[EventResult | None] = [None] * len(raw_events)
-    candidates = {}  # event_id -> (index, InboundEvent)
+    submission = _Submission(raw_events, texts, source, [None] * len(raw_events))
     for index, raw in enumerate(raw_events):
         parsed = parse_event(raw)
         if isinstance(parsed, Rejection):
-            results[index] = EventResult(parsed.id, "rejected", parsed.error, parsed.field)
-        elif parsed.event_id in candidates:
-            results[index] = EventResult(parsed.event_id, "duplicate")
+            submission.results[index] = EventResult(parsed.id, "rejected", parsed.error, parsed.field)
+        elif parsed.event_id in submission.candidates:
+            submission.results[index] = EventResult(parsed.event_id, "duplicate")
         else:
-            candidates[parsed.event_id] = (index, parsed)
+            submission.candidates[parsed.event_id] = (index, parsed)
+    if submission.candidates:
+        if connection.in_atomic_block:
+            # The caller's transaction must hold our writes (and may already hold SQLite's lock): write
+            # here, in it, rather than queue behind writers that could be waiting for that lock.
+            _write([submission])
+        else:
+            _write_grouped(submission)
+    return submission.results
 
-    if candidates:
-        with _one_writer(), transaction.atomic():
-            _take_writer_lock()
-            seen = {row[0] for row in rows_where_in(Event, "event_id", candidates, ["event_id"])}
-            fresh = []
-            for event_id, (index, parsed) in candidates.items():
-                if event_id in seen:
-                    results[index] = EventResult(event_id, "duplicate")
+
+@dataclass(eq=False)
+class _Submission:
+    """One caller's chunk on its way to the database: its events, and the results filled in for them."""
+
+    raw_events: Sequence[Any]
+    texts: Sequence[str] | None
+    source: str
+    results: list
+    candidates: dict = field(default_factory=dict)  # event_id -> (index, InboundEvent), first of each id
+    done: bool = False
+    error: BaseException | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.candidates)
+
+
+class _GroupCommit:
+    """Group commit: the writes of this process's threads, queued while one of them writes, go in together.
+
+    Every chunk pays a fixed cost whatever its size (the writer lock, reading the id set, the hub's version
+    token, detection's per-chunk reads, the commit itself): about 8 ms, next to 0.12 ms per event. HTTP
+    requests of 100 events each paid it alone. Now a thread that finds another one writing queues its chunk
+    and waits; when the writer finishes, one waiting thread takes everything queued (up to `CHUNK_SIZE`
+    events) and writes it as one transaction, and each thread returns its own results. If that transaction
+    fails, each queued chunk is written again on its own, so one bad request cannot fail the others'."""
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.queue: list[_Submission] = []
+        self.writing = False
+
+    def submit(self, submission: _Submission) -> None:
+        with self.condition:
+            self.queue.append(submission)
+        while True:
+            with self.condition:
+                while self.writing and not submission.done:
+                    self.condition.wait()
+                if submission.done:
+                    break
+                self.writing = True
+                group = self._take()  # the oldest queued first: ours may wait for the next group
+            try:
+                self._write_each_or_all(group)
+            except BaseException:
+                # Interrupted (KeyboardInterrupt, SystemExit): the others' chunks that were not written go
+                # back to the head of the line for the next writer; ours leaves with the exception.
+                with self.condition:
+                    self.queue[:0] = [queued for queued in group if not queued.done and queued is not submission]
+                    if submission in self.queue:
+                        self.queue.remove(submission)
+                raise
+            finally:
+                with self.condition:
+                    self.writing = False
+                    self.condition.notify_all()
+        if submission.error is not None:
+            raise submission.error
+
+    def _take(self) -> list[_Submission]:
+        group, size = [], 0
+        while self.queue and (not group or size + self.queue[0].size <= CHUNK_SIZE):
+            submission = self.queue.pop(0)
+            group.append(submission)
+            size += submission.size
+        return group
+
+    @staticmethod
+    def _write_each_or_all(group: list[_Submission]) -> None:
+        try:
+            _write(group)
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].error = exc
+                group[0].done = True
+                return
+            log.warning("a group of %d chunks failed (%s); writing them one by one", len(group), exc)
+        else:
+            for submission in group:
+                submission.done = True
+            return
+        for submission in group:
+            try:
+                _write([submission])
+            except Exception as exc:
+                submission.error = exc
+            submission.done = True
+
+
+_GROUP = _GroupCommit()
+
+
+def _write_grouped(submission: _Submission) -> None:
+    _GROUP.submit(submission)
+
+
+def _write(group: list[_Submission]) -> None:
+    """Write the queued chunks as one transaction: drop ids seen before (or earlier in the group), apply
+    the rest to the hub, store the envelopes, notify the subscribers."""
+    with _other_writers_wait(), transaction.atomic():
+        _take_writer_lock()
+        owners = {}  # event_id -> (submission, index, parsed): the first of each id in the group
+        for submission in group:
+            for event_id, (index, parsed) in submission.candidates.items():
+                if event_id in owners:
+                    submission.results[index] = EventResult(event_id, "duplicate")
                 else:
-                    fresh.append(parsed)
-            outcome = apply_events(fresh)
-            received_at = timezone.now()
-            rows = []
-            for parsed in fresh:
-                index = candidates[parsed.event_id][0]
-                refused = outcome.refused.get(parsed.event_id)
-                if refused:
-                    results[index] = EventResult(parsed.event_id, "rejected", refused[1], refused[0])
-                    continue
-                results[index] = EventResult(parsed.event_id, "applied")
-                rows.append(_EventRow(
-                    parsed.event_id, parsed.type, parsed.occurred_at, received_at, source,
-                    Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
-                    texts[index] if texts is not None else orjson.dumps(raw_events[index]).decode(),
-                ))
-            fast_insert(Event, rows)
-            if outcome.released:
-                Event.objects.filter(event_id__in=outcome.released).update(status=Event.Status.APPLIED)
-            if outcome.applied:
-                _notify(outcome.applied)
-    return results
-
-
-_THREADS_WRITING = threading.Lock()
+                    owners[event_id] = (submission, index, parsed)
+        seen = {row[0] for row in rows_where_in(Event, "event_id", owners, ["event_id"])}
+        fresh = []
+        for event_id, (submission, index, parsed) in owners.items():
+            if event_id in seen:
+                submission.results[index] = EventResult(event_id, "duplicate")
+            else:
+                fresh.append(parsed)
+        outcome = apply_events(fresh)
+        received_at = timezone.now()
+        rows = []
+        for parsed in fresh:
+            submission, index, _ = owners[parsed.event_id]
+            refused = outcome.refused.get(parsed.event_id)
+            if refused:
+                submission.results[index] = EventResult(parsed.event_id, "rejected", refused[1], refused[0])
+                continue
+            submission.results[index] = EventResult(parsed.event_id, "applied")
+            envelope = (submission.texts[index] if submission.texts is not None
+                        else orjson.dumps(submission.raw_events[index]).decode())
+            rows.append(_EventRow(
+                parsed.event_id, parsed.type, parsed.occurred_at, received_at, submission.source,
+                Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED, envelope,
+            ))
+        fast_insert(Event, rows)
+        if outcome.released:
+            Event.objects.filter(event_id__in=outcome.released).update(status=Event.Status.APPLIED)
+        if outcome.applied:
+            _notify(outcome.applied)
 
 
 @contextmanager
-def _one_writer():
-    """On SQLite, queue writers on a lock that wakes the next one the moment it is free.
+def _other_writers_wait():
+    """On SQLite, other processes' writers queue on an exclusive `flock` on a file next to the database.
 
     SQLite's own busy handler polls with growing sleeps (up to 100 ms), so with several HTTP workers
-    pushing at once most of the wait is sleeping while the database is idle. A thread lock orders this
-    process's threads, an exclusive `flock` on a file next to the database orders the processes; the
-    write transaction then starts without contention. (Inside a caller's transaction, which may
-    already hold SQLite's lock, queueing here could deadlock with it: then SQLite's handler decides.)"""
+    pushing at once most of the wait was sleeping while the database was idle; the lock wakes the next
+    writer the moment it is free, and the write transaction then starts without contention. This process's
+    own threads are already in line (`_GroupCommit`). Inside a caller's transaction, which may already hold
+    SQLite's lock, queueing here could deadlock with it: then SQLite's handler decides."""
     name = connection.settings_dict.get("NAME")
     if connection.vendor != "sqlite" or connection.in_atomic_block or not name or str(name).startswith(
             (":memory:", "file:")):
         yield
         return
-    with _THREADS_WRITING:
-        fd = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing the descriptor releases the flock
+    fd = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
 
 
 def _take_writer_lock():
