@@ -90,3 +90,14 @@ def test_snapshots_at_the_same_moment_in_one_chunk_are_read_together(db):
     ingest(stock("SKU-9", 1, "2026-11-01T07:00:00+08:00"), stock("SKU-9", 1, "2026-11-01T07:00:00+08:00", wh="WH-BJ"),
            product("SKU-9", "59.00", "2026-11-01T07:00:00+08:00"))
     assert [f.order.order_no for f in findings("out_of_stock")] == ["O1"]
+
+
+def test_a_late_price_list_still_judges_lines_that_a_late_stock_snapshot_of_the_same_chunk_covers(db):
+    """Lines that no stock snapshot of the chunk can make short are dropped before their orders are read,
+    unless a price list of the same chunk needs them."""
+    ingest(order("P1", "2026-11-01T10:00:00+08:00", sku="SKU-P", qty=1, unit_price="9.90", list_price=None),
+           order("P2", "2026-11-01T10:30:00+08:00", sku="SKU-P", qty=5, unit_price="199.00", list_price=None))
+    ingest(stock("SKU-P", 3, "2026-11-01T07:00:00+08:00"), product("SKU-P", "199.00", "2026-11-01T07:00:00+08:00",
+                                                                   cost="80.00"))
+    assert [f.order.order_no for f in findings("price_error")] == ["P1"]
+    assert [f.order.order_no for f in findings("out_of_stock")] == ["P2"]
