@@ -9,7 +9,7 @@ only for append-only rows built by the hub itself (no signals, no custom save lo
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -221,3 +221,62 @@ def fast_load(model, key_field: str, values) -> list:
         obj.__dict__.update(zip(attnames, row, strict=True))
         objs.append(obj)
     return objs
+
+
+_NEW_PLANS: dict[type, tuple] = {}
+
+
+def _new_plan(model):
+    plan = _NEW_PLANS.get(model)
+    if plan is None:
+        constant, computed, related = {}, [], {}
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                computed.append((f.attname, f.default))
+            else:
+                constant[f.attname] = f.get_default()
+            if f.is_relation:
+                related[f.name] = (f.attname, f.target_field.attname, f.cache_name)
+        plan = _NEW_PLANS[model] = (constant, computed, related, frozenset(constant) | {a for a, _ in computed})
+    return plan
+
+
+def fast_new(model, related=None, **values):
+    """A new, unsaved instance equal to `model(**values, **related)`, built without `Model.__init__`.
+
+    `values` by attribute name (`shop_id`, not `shop`); `related` maps foreign-key names to instances, set
+    as `set_related` does. The ORM's constructor walks every field with its descriptors (~15 µs an order,
+    ~9,000 new orders in every 100,000 imported events). Only for models without `__init__` logic or init
+    signals (the hub's rows), like `fast_load`."""
+    constant, computed, _, attnames = _new_plan(model)
+    unknown = values.keys() - attnames
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    attrs = obj.__dict__
+    attrs.update(constant)
+    for attname, make in computed:
+        attrs[attname] = make()
+    attrs.update(values)
+    if related:
+        set_related(obj, **related)
+    return obj
+
+
+def set_related(obj, **related) -> None:
+    """`obj.<name> = instance` for foreign keys: the key and the cached instance, as the ORM's descriptor
+    sets them, without its per-assignment checks (type, database routing) — hub rows, one database."""
+    fields = _new_plan(type(obj))[2]
+    attrs = obj.__dict__
+    state = obj._state
+    cache = state.fields_cache
+    for name, value in related.items():
+        attname, target, cache_name = fields[name]
+        if value is None:
+            attrs[attname] = None
+        else:
+            attrs[attname] = getattr(value, target)
+            if state.db is None:  # as the descriptor does (the router's answer with no routers configured)
+                state.db = value._state.db or DEFAULT_DB_ALIAS
+        cache[cache_name] = value

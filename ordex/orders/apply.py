@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from ordex.core.bulk import fast_insert, fast_load, fast_update, rows_where_in
+from ordex.core.bulk import fast_insert, fast_load, fast_new, fast_update, rows_where_in, set_related
 from ordex.core.versions import read_token, stamp
 
 from .address import address_key, parse_address, structure_address
@@ -391,7 +391,7 @@ class _Chunk:
         new = {}
         for (shop_id, external), info in wanted.items():
             if (shop_id, external) not in self.customers:
-                customer = Customer(shop_id=shop_id, external_id=external, name=info.name,
+                customer = fast_new(Customer, shop_id=shop_id, external_id=external, name=info.name,
                                     phone=normalise_phone(info.phone),
                                     phone_kind=classify_phone(info.phone), email=info.email)
                 new[(shop_id, external)] = customer
@@ -540,7 +540,7 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     order = chunk.order_for(data.order_no)
     created = order is None
     if created:
-        order = Order(order_no=data.order_no, created_at=at, snapshot_at=at, total=data.total)
+        order = fast_new(Order, order_no=data.order_no, created_at=at, snapshot_at=at, total=data.total)
         chunk.new_orders.append(order)
         chunk.orders[data.order_no] = order
     else:
@@ -563,9 +563,9 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         customer.name, customer.phone, customer.email = data.customer.name, phone, data.customer.email
         customer.phone_kind = classify_phone(customer.phone)
         chunk.touch(chunk.dirty_customers, customer)
-    order.shop = shop
+    set_related(order, shop=shop, customer=customer,
+                warehouse=chunk.warehouses[data.warehouse] if data.warehouse else None)
     order.platform = data.platform if data.platform in _PLATFORMS else (shop.platform or Platform.OTHER)
-    order.customer = customer
     order.phone = phone
     order.phone_kind = classify_phone(phone)
     _set_address(order, data.address)
@@ -573,7 +573,6 @@ def _apply_snapshot(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     order.shipping_fee = data.shipping_fee or Decimal("0")
     order.discount = data.discount or Decimal("0")
     order.currency = (data.currency or "CNY")[:3].upper()
-    order.warehouse = chunk.warehouses[data.warehouse] if data.warehouse else None
     order.ship_by = data.ship_by
     order.deliver_by = data.deliver_by
     order.buyer_ip = data.buyer_ip
@@ -707,8 +706,9 @@ def _apply_shipment(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
     if other is not None:
         raise _Refused("data.tracking_no",
                        f"tracking number {data.carrier} {data.tracking_no} already belongs to shipment {other.shipment_no}")
-    shipment = Shipment(shipment_no=data.shipment_no, order=order, carrier=data.carrier, tracking_no=data.tracking_no,
-                        warehouse=chunk.warehouses[data.warehouse] if data.warehouse else order.warehouse,
+    shipment = fast_new(Shipment, {"order": order, "warehouse": chunk.warehouses[data.warehouse] if data.warehouse
+                                   else order.warehouse},
+                        shipment_no=data.shipment_no, carrier=data.carrier, tracking_no=data.tracking_no,
                         created_at=event.occurred_at)
     chunk.new_shipments.append(shipment)
     chunk._index_shipment(shipment)
