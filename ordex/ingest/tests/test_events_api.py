@@ -1,5 +1,6 @@
 import pytest
 
+from ordex.ingest.api import EventBatchOut
 from ordex.orders.models import Order
 
 from .events import order_created, order_paid
@@ -20,6 +21,8 @@ def test_integration_pushes_a_batch_and_gets_one_result_per_event(api_as):
     ]
     assert (body["applied"], body["duplicate"], body["rejected"]) == (2, 0, 1)
     assert Order.objects.get().status == "paid"
+    assert response["Content-Type"] == "application/json"
+    assert EventBatchOut.model_validate(body).model_dump() == body  # exactly the documented shape
 
 
 def test_more_than_1000_events_is_413_naming_the_limit(api_as):
