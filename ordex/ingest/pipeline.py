@@ -8,6 +8,8 @@ duplicates on the second run).
 Writers are serialised: SQLite takes its write lock at BEGIN (IMMEDIATE mode, see settings); on
 PostgreSQL an advisory transaction lock does the same. That keeps "check the id, then insert it"
 race-free when two identical requests arrive together, and keeps each chunk's view of the hub current.
+Within a process, chunks that threads queue while another one writes are written together as one
+transaction (group commit, `_GroupCommit`).
 """
 
 import fcntl
@@ -104,7 +106,7 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] |
             # here, in it, rather than queue behind writers that could be waiting for that lock.
             _write([submission])
         else:
-            _write_grouped(submission)
+            _GROUP.submit(submission)
     return submission.results
 
 
@@ -199,10 +201,6 @@ class _GroupCommit:
 
 
 _GROUP = _GroupCommit()
-
-
-def _write_grouped(submission: _Submission) -> None:
-    _GROUP.submit(submission)
 
 
 def _write(group: list[_Submission]) -> None:
