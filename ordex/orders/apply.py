@@ -425,9 +425,8 @@ class _Chunk:
                     if order is not None and order.pk:
                         by_pk[order.pk] = order.order_no
             self.txn_ids = defaultdict(set)
-            if by_pk:
-                paid = Payment.objects.filter(order_id__in=by_pk, status=PaymentStatus.PAID).exclude(txn_id="")
-                for order_id, txn_id in paid.values_list("order_id", "txn_id"):
+            for order_id, status, txn_id in rows_where_in(Payment, "order", by_pk, ["order", "status", "txn_id"]):
+                if status == PaymentStatus.PAID and txn_id:
                     self.txn_ids[by_pk[order_id]].add(txn_id)
         return self.txn_ids[order_no]
 
@@ -923,7 +922,9 @@ def _load_waiting(keys: set[str]) -> list[InboundEvent]:
     if not keys:
         return []
     events = []
-    for pending in PendingEvent.objects.filter(waiting_key__in=keys):
+    # Every chunk that creates an order or a parcel asks (most find nothing): a raw read, not an ORM query.
+    waiting = sorted(fast_load(PendingEvent, "waiting_key", keys), key=lambda p: (p.occurred_at, p.pk))
+    for pending in waiting:  # in PendingEvent's own ordering: occurred_at, then arrival
         try:
             data = DATA_MODELS[pending.type].model_validate(pending.data)
         except ValidationError:  # pragma: no cover - it was valid when it was accepted

@@ -119,6 +119,16 @@ def test_same_transaction_id_reported_twice_is_one_payment():
     assert Order.objects.get().payment_count == 1
 
 
+def test_a_transaction_id_already_stored_is_not_paid_again():
+    ingest_events([order_created(), order_paid(id="p1", txn_id="T9")], source="test")
+    results = ingest_events([order_paid(id="p2", txn_id="T9", at="2026-11-01T11:00:00+08:00"),
+                             order_paid(id="p3", txn_id="T10", at="2026-11-01T11:05:00+08:00")], source="test")
+    assert statuses(results) == ["applied", "applied"]  # accepted and stored; the repeat changes nothing
+    order = Order.objects.get()
+    assert order.payment_count == 2 and order.paid_amount == Decimal("198.00")
+    assert sorted(Payment.objects.values_list("txn_id", flat=True)) == ["T10", "T9"]
+
+
 def test_paid_twice_is_recorded_as_two_payments():
     ingest_events([order_created(), order_paid(id="p1", txn_id="T1"),
                    order_paid(id="p2", txn_id="T2", at="2026-11-01T10:21:00+08:00")], source="test")
