@@ -13,14 +13,14 @@ import secrets
 from django.db import connection
 
 
-def _table(model) -> tuple[str, str]:
+def _names(model) -> tuple[str, str]:
     qn = connection.ops.quote_name
     return qn(model._meta.db_table), qn(model._meta.pk.column)
 
 
 def read_token(model) -> str | None:
     with connection.cursor() as cursor:
-        table, pk = _table(model)
+        table, pk = _names(model)
         cursor.execute(f"SELECT token FROM {table} WHERE {pk} = 1")
         row = cursor.fetchone()
     return row[0] if row else None
@@ -30,7 +30,7 @@ def stamp(model) -> str:
     """Write a new random token (creating the row the first time) and return it."""
     token = secrets.token_hex(12)
     with connection.cursor() as cursor:
-        table, pk = _table(model)
+        table, pk = _names(model)
         cursor.execute(f"UPDATE {table} SET token = %s WHERE {pk} = 1", [token])
         updated = cursor.rowcount
     if not updated:

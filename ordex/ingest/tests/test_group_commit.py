@@ -111,3 +111,16 @@ def test_a_failing_group_is_written_again_chunk_by_chunk(monkeypatch):
     assert isinstance(broken.error, RuntimeError) and broken.statuses is None
     assert set(Event.objects.values_list("event_id", flat=True)) == {"c1", "good"}
     assert Payment.objects.get().txn_id == "T1"
+
+
+def test_a_group_stops_at_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(pipeline, "CHUNK_SIZE", 1)
+    first, second = _queue_behind_a_blocked_writer(
+        [order_created(id="c1")],
+        [order_paid(id="q1-p", txn_id="T1")],
+        [order_paid(id="q2-p", txn_id="T2")],
+    )
+    assert first.statuses == ["applied"] and second.statuses == ["applied"]
+    # One event per transaction at most: the two queued chunks were written one after the other.
+    assert len(_received_at("q1-p", "q2-p")) == 2
+    assert Order.objects.get().payment_count == 2
