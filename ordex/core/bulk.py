@@ -199,16 +199,30 @@ def fast_load(model, key_field: str, values) -> list:
 
     Built without the ORM's per-row machinery (compiler converters, `Model.__init__` over every field:
     ~15 µs an order); only for models without `__init__` logic or init signals (the hub's rows)."""
+    return from_rows(model, rows_where_in(model, key_field, values, _load_plan(model)[0]))
+
+
+def _load_plan(model):
     plan = _LOAD_PLANS.get(model)
     if plan is None:
         fields = model._meta.concrete_fields
         plan = _LOAD_PLANS[model] = ([f.name for f in fields], [f.attname for f in fields],
                                      [(i, c) for i, c in enumerate(_load_converter(f) for f in fields) if c])
-    names, attnames, converters = plan
+    return plan
+
+
+def load_columns(model) -> list[str]:
+    """The columns `from_rows` expects, in order: every concrete field of `model`."""
+    return [model._meta.get_field(name).column for name in _load_plan(model)[0]]
+
+
+def from_rows(model, rows) -> list:
+    """Model instances from raw rows of `load_columns(model)`, as `fast_load` builds them."""
+    _, attnames, converters = _load_plan(model)
     alias = connection.alias
     objs = []
     new = model.__new__
-    for row in rows_where_in(model, key_field, values, names):
+    for row in rows:
         if converters:
             row = list(row)
             for i, convert in converters:
