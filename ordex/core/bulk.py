@@ -17,7 +17,7 @@ from django.utils import timezone
 def _converter(field: models.Field):
     ops = connection.ops
     if field.is_relation:
-        attname, name = field.attname, field.name
+        attname, name, target = field.attname, field.name, field.target_field.attname
 
         def related_id(obj):
             value = getattr(obj, attname, None)
@@ -25,7 +25,7 @@ def _converter(field: models.Field):
                 state = getattr(obj, "_state", None)
                 related = state.fields_cache.get(name) if state is not None else getattr(obj, name, None)
                 if related is not None:
-                    value = related.pk
+                    value = getattr(related, target)  # the key the FK points at (`.pk` is a property call)
             return value
 
         return related_id
@@ -125,9 +125,9 @@ def fast_update(model, objs, fields: Sequence[str]) -> None:
         sql = "UPDATE {} SET {} WHERE {} = %s".format(
             qn(model._meta.db_table), ", ".join(f"{qn(f.column)} = %s" for f in model_fields),
             qn(model._meta.pk.column))
-        plan = _UPDATE_PLANS[key] = (sql, [_converter(f) for f in model_fields])
-    sql, converters = plan
-    rows = [(*(convert(obj) for convert in converters), obj.pk) for obj in objs]
+        plan = _UPDATE_PLANS[key] = (sql, [_converter(f) for f in model_fields], model._meta.pk.attname)
+    sql, converters, pk = plan
+    rows = [(*(convert(obj) for convert in converters), getattr(obj, pk)) for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -431,18 +431,19 @@ class _Chunk:
         return self.txn_ids[order_no]
 
     def remember(self):
-        """After a successful flush: keep what this chunk loaded and made, for the next chunk."""
+        """After a successful flush: keep what this chunk loaded and made, for the next chunk.
+        (`.id`, not `.pk`: the property costs a call per row, and this runs over every row of the chunk.)"""
         cache = _CACHE
-        orders = [o for o in self.orders.values() if o.pk]
+        orders = [o for o in self.orders.values() if o.id]
         cache.orders.put((o.order_no, o) for o in orders)
-        cache.order_no_by_pk.update((o.pk, o.order_no) for o in orders)
-        shipments = [s for s in self.shipments_by_tracking.values() if s.pk]
+        cache.order_no_by_pk.update((o.id, o.order_no) for o in orders)
+        shipments = [s for s in self.shipments_by_tracking.values() if s.id]
         cache.shipments.put(((s.carrier, s.tracking_no), s) for s in shipments)
         cache.shipment_key_by_no.update((s.shipment_no, (s.carrier, s.tracking_no)) for s in shipments)
         cache.index()
-        cache.refunds.put((r.refund_no, r) for r in self.refunds.values() if r.pk)
+        cache.refunds.put((r.refund_no, r) for r in self.refunds.values() if r.id)
         cache.customers.put(self.customers.items())
-        cache.stock.put((key, s) for key, s in self.stock.items() if s.pk)
+        cache.stock.put((key, s) for key, s in self.stock.items() if s.id)
 
     def _index_shipment(self, shipment: Shipment):
         self.shipments_by_no[shipment.shipment_no] = shipment
@@ -454,13 +455,13 @@ class _Chunk:
 
     def touch_order(self, order: Order, *fields: str):
         """Mark fields of a stored order to write back (all of them when none are named); status always."""
-        if order.pk:
-            entry = self.dirty_orders.setdefault(order.pk, (order, set()))
+        if order.id:
+            entry = self.dirty_orders.setdefault(order.id, (order, set()))
             entry[1].update(fields or _ORDER_FIELDS)
 
     def touch(self, registry: dict, obj):
-        if obj.pk:
-            registry[obj.pk] = obj
+        if obj.id:
+            registry[obj.id] = obj
 
     # ---- writing -------------------------------------------------------------------------------
     def flush(self):
