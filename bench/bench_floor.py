@@ -6,7 +6,8 @@ sends it, with no Python work around them.
 indexes the lookups and the rules need), reads the rows earlier chunks wrote, and stores the envelope.
 This benchmark records every statement an import of the stream executes (detection off), with its
 parameters and the transaction boundaries, and replays them with the plain `sqlite3` module against a
-freshly migrated database, timing only the statements. What it reports is a lower bound for any importer
+freshly migrated database, timing only the statements (and checks that every table ends with the rows the
+import left). What it reports is a lower bound for any importer
 that keeps this schema on SQLite: how much of the import's time is the database's own work, and what
 ratio to the one-table baseline is possible at all.
 
@@ -128,10 +129,18 @@ def replay(log_path: str, migrated_db: str) -> dict:
                 conn.commit() if kind == "c" else conn.rollback()
             label = "COMMIT" if kind == "c" else "ROLLBACK"
         spent[label] += time.perf_counter() - started
+    counts = table_counts(conn)
     conn.close()
     shutil.rmtree(db.parent)
     return {"seconds": round(sum(spent.values()), 3), "executemany_rows": rows,
-            "by_kind": {k: round(v, 3) for k, v in spent.most_common()}}
+            "by_kind": {k: round(v, 3) for k, v in spent.most_common()}, "counts": counts}
+
+
+def table_counts(conn) -> dict[str, int]:
+    """Rows per table: a replay that did the import's work ends with the import's counts."""
+    tables = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in tables}
 
 
 def run(orders: int, runs: int) -> dict:
@@ -148,6 +157,11 @@ def run(orders: int, runs: int) -> dict:
     subprocess.run([str(BIN / "python"), __file__, "record", str(log_path), str(path)], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     replays = [replay(str(log_path), str(migrated)) for _ in range(runs)]
+    with sqlite3.connect(data_dir / "ordex.sqlite3") as imported:
+        import_counts = table_counts(imported)
+    mismatched = sorted(name for name, n in import_counts.items() if any(r["counts"].get(name) != n for r in replays))
+    if mismatched:
+        raise RuntimeError(f"the replay did not end where the import did: {', '.join(mismatched)}")
     base = [baseline_sqlite(path) for _ in range(runs)]
     floor = median([r["seconds"] for r in replays])
     shutil.rmtree(data_dir)
@@ -159,6 +173,7 @@ def run(orders: int, runs: int) -> dict:
         "best_possible_ratio_vs_baseline": round(median(base) / floor, 3),
         "executemany_rows": replays[0]["executemany_rows"],
         "by_kind": replays[len(replays) // 2]["by_kind"],
+        "rows_after": sum(import_counts.values()),  # equal in the import's database and every replay
         "seconds": {"replays": [r["seconds"] for r in replays], "baseline": base},
     }
 
