@@ -869,8 +869,7 @@ def apply_events(events: list[InboundEvent]) -> ApplyOutcome:
 
 
 def _apply(events: list[InboundEvent], outcome: ApplyOutcome) -> None:
-    released_keys = {key for e in events if e.type in _RELEASES for key in _RELEASES[e.type](e.data)}
-    earlier = _load_waiting(released_keys)
+    earlier = _load_released(events)
     chunk = _Chunk(events + earlier)
     earlier_ids = {e.event_id for e in earlier}
 
@@ -917,6 +916,23 @@ def _apply(events: list[InboundEvent], outcome: ApplyOutcome) -> None:
         PendingEvent.objects.filter(event_id__in=outcome.released).delete()
     chunk.remember()
     _CACHE.commit()
+
+
+def _released_keys(events: list[InboundEvent]) -> set[str]:
+    return {key for e in events if e.type in _RELEASES for key in _RELEASES[e.type](e.data)}
+
+
+def _load_released(events: list[InboundEvent]) -> list[InboundEvent]:
+    """The stored waiting events this chunk can release, along the whole chain: a parcel waiting for its order
+    releases, once the order comes, the scans that wait for the parcel (one read per level, usually none)."""
+    earlier, asked = [], set()
+    keys = _released_keys(events)
+    while keys:
+        asked |= keys
+        found = _load_waiting(keys)
+        earlier += found
+        keys = _released_keys(found) - asked
+    return earlier
 
 
 def _load_waiting(keys: set[str]) -> list[InboundEvent]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
-from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shop, Stock
+from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shipment, Shop, Stock
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -284,6 +284,16 @@ class PaymentChannelFailure(BaseRule):
                    incident_key=f"channel:{method}", incident_title=f"支付渠道 {method} 故障")
 
 
+def _targets_present(waiting: dict) -> set[str]:
+    """The waiting keys whose order or parcel is in the hub after all."""
+    order_nos = {key.partition(":")[2] for key in waiting if key.startswith("order:")}
+    tracking = {tuple(key.split(":", 2)[1:]) for key in waiting if key.startswith("tracking:")}
+    present = {f"order:{no}" for no in Order.objects.filter(order_no__in=order_nos).values_list("order_no", flat=True)}
+    rows = Shipment.objects.filter(tracking_no__in={no for _, no in tracking}).values_list("carrier", "tracking_no")
+    present |= {f"tracking:{carrier}:{no}" for carrier, no in rows if (carrier, no) in tracking}
+    return present
+
+
 class DataLoss(BaseRule):
     code = "data_loss"
     type_code = "data_loss"
@@ -305,16 +315,23 @@ class DataLoss(BaseRule):
                 announced.add(f"tracking:{pending.data.get('carrier')}:{pending.data.get('tracking_no')}")
         for key in announced:
             waiting.pop(key, None)
+        arrived = _targets_present(waiting)
         hits = []
         for key, events in waiting.items():
             first = min(e.occurred_at for e in events)
             kind, _, ident = key.partition(":")
             what = f"订单 {ident}" if kind == "order" else f"运单 {ident.replace(':', ' ')}"
-            hits.append(Hit(self.code, self.type_code, key, first + limit,
-                            f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
-                            f"{fmt_hours(limit)} 未收到",
+            if key in arrived:
+                # The target is in the hub but these events were never applied: stuck, which is lost data too.
+                summary = (f"{what} 已收到，但它的 {len(events)} 个事件（最早 {fmt_time(first)}）超过 "
+                           f"{fmt_hours(limit)} 仍在等待、未被应用")
+            else:
+                summary = (f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
+                           f"{fmt_hours(limit)} 未收到")
+            hits.append(Hit(self.code, self.type_code, key, first + limit, summary,
                             {"waiting_for": key, "events": sorted({e.type for e in events}),
-                             "first_event_at": first.isoformat()}))
+                             "event_ids": sorted(e.event_id for e in events)[:20],
+                             "first_event_at": first.isoformat(), "stuck": key in arrived}))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
