@@ -5,7 +5,7 @@ rule under the lock, saves with `update_fields` and writes the timeline entry in
 Refusals raise `DomainError` with a stable code (listed in docs/cases.md); nothing changes then.
 
 Entry points used by other modules:
-- detection: `record_finding`, `clear_finding` (inside the ingest transaction and from scans),
+- detection: `record_finding`, `clear_finding`, `withdraw_finding` (inside the ingest transaction and from scans),
   `evaluate_sla(as_of)` and `apply_expired_choices(as_of)` (from `ordex scan --as-of` and the worker).
 """
 
@@ -28,8 +28,10 @@ from ordex.orders.models import Order
 from . import sla
 from .choices import (
     ENDED_STATUSES,
+    FINDING_TARGET_STATUSES,
     OPEN_STATUSES,
     REOPENABLE_STATUSES,
+    SYSTEM_ONLY_STATUSES,
     TRANSITIONS,
     CaseStatus,
     ChoiceSource,
@@ -248,7 +250,7 @@ def _find_case_for(exception_type: ExceptionType, order: Order | None, subject_k
         candidates.filter(order=order) if order is not None else candidates.filter(order__isnull=True, subject_key=subject_key)
     )
     candidates = candidates.filter(
-        Q(status__in=OPEN_STATUSES) | Q(status__in=ENDED_STATUSES, ended_at__gte=found_at - REOPEN_WINDOW)
+        Q(status__in=OPEN_STATUSES) | Q(status__in=FINDING_TARGET_STATUSES, ended_at__gte=found_at - REOPEN_WINDOW)
     ).order_by("-pk")[:2]
     rows = list(candidates.select_related("department"))
     for row in rows:
@@ -417,6 +419,26 @@ def clear_finding(
 
 
 @transaction.atomic
+def withdraw_finding(case_id: int, *, withdrawn_at: datetime, summary: str, rule_code: str,
+                     whole_case: bool) -> Case | None:
+    """Late data showed, by `occurred_at`, that a finding's condition never held. The timeline says so; when
+    it was the case's last standing finding (`whole_case`) the case ends as `withdrawn` — not an exception,
+    not a false positive of the rule, no SLA — from any open status, or from `resolved` when the system
+    itself resolved it as cleared. A case a person resolved, closed or rejected keeps its status."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("type", "department").filter(
+        pk=case_id).first()
+    if case is None:
+        return None
+    entries = [_entry(case, None, TimelineKind.WITHDRAWN, summary, at=withdrawn_at, rule_code=rule_code)]
+    system_cleared = case.status == CaseStatus.RESOLVED and case.resolution == Resolution.CLEARED
+    if whole_case and (case.status in OPEN_STATUSES or system_cleared):
+        entries.append(_apply_transition(case, CaseStatus.WITHDRAWN, None, at=max(withdrawn_at, case.found_at),
+                                         reason=f"withdrawn: {summary}"))
+    TimelineEntry.objects.bulk_create(entries)
+    return case
+
+
+@transaction.atomic
 def open_manual_case(
     *, actor: Principal, type_code: str, summary: str, order_no: str = "", subject_key: str = "",
     severity: str | None = None, details: str = "", found_at: datetime | None = None,
@@ -484,6 +506,8 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     if to not in TRANSITIONS[from_status]:
         allowed = ", ".join(sorted(TRANSITIONS[from_status])) or "none"
         raise DomainError("illegal_transition", f"a case in '{from_status}' cannot move to '{to}' (allowed: {allowed})")
+    if to in SYSTEM_ONLY_STATUSES and actor is not None:
+        raise DomainError("system_only_status", f"only the system moves a case to '{to}'")
     if to == CaseStatus.REOPENED:
         return _reopen(case, actor, reason or "reopened", at)
     if to == CaseStatus.REJECTED and not reason.strip():
@@ -530,6 +554,10 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     if to == CaseStatus.CLOSED:
         case.closed_at = at
         fields.append("closed_at")
+    if to == CaseStatus.WITHDRAWN:
+        # Whatever the system had recorded as its outcome (a `cleared` resolution) did not happen either.
+        case.outcome_reason, case.resolution = reason, ""
+        fields += ["outcome_reason", "resolution"]
     if actor is not None and case.responded_at is None and from_status in (CaseStatus.NEW, CaseStatus.REOPENED):
         case.responded_at = at
         fields.append("responded_at")

@@ -23,7 +23,7 @@ from ordex.core.bulk import fast_insert, fast_load, fast_new, fast_update, rows_
 from ordex.core.versions import read_token, stamp
 
 from .address import address_key, parse_address, structure_address
-from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
+from .choices import CARRIER_HAS_IT, PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
 from .event_data import DATA_MODELS
 from .events import AppliedEvent
 from .models import (
@@ -51,8 +51,6 @@ from .phones import classify_phone, normalise_phone
 # Plain sets: TextChoices.values builds a new list on every access, which shows at import rates.
 _PLATFORMS = frozenset(Platform.values)
 _PAYMENT_METHODS = frozenset(PaymentMethod.values)
-# Tracking statuses that prove the carrier has the parcel in hand.
-_CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
 
 _ORDER_FIELDS = [
     "shop", "platform", "customer", "status", "phone", "phone_kind", "receiver_name", "address_raw", "province",
@@ -745,7 +743,7 @@ def _apply_tracking(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         shipment.status, shipment.status_at = data.status, at
         shipment.last_location, shipment.last_description = data.location[:200], data.description[:500]
         shipment.carrier_stalled_at = None
-    if data.status in _CARRIER_HAS_IT and not data.stalled:
+    if data.status in CARRIER_HAS_IT and not data.stalled:
         shipment.picked_up_at = _earliest(shipment.picked_up_at, at)
     order = chunk.orders_by_id.get(shipment.order_id) if shipment.order_id else shipment.order
     if data.status == TrackingStatus.DELIVERED and not data.stalled:

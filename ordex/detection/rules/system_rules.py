@@ -2,7 +2,7 @@
 channels, events waiting for an order that never came. Subjects are SKUs, components, shops, methods."""
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -79,31 +79,43 @@ class HeartbeatMissing(BaseRule):
         return [self.hit(c.name, c.last_heartbeat_at, None, limit) for c in rows]
 
     def evaluate(self, ctx):
-        """Gaps between heartbeats seen on import (history replayed after the fact)."""
-        from ..models import HeartbeatMark
+        """Gaps between heartbeats seen on import (history replayed after the fact), judged between neighbours
+        in `occurred_at` order: a beat that overtakes earlier ones is compared with the beat just before it,
+        not with the newest seen, and a late beat splits the gap it falls in (that gap's finding is withdrawn
+        by `withdraw.py`; the silence after the late beat, if still long enough, is a finding of its own)."""
+        from ..models import Heartbeat, HeartbeatMark
 
-        beats = defaultdict(list)
+        beats = defaultdict(set)
         for event in ctx.by_type.get("system.heartbeat", ()):
-            beats[event.data.component].append(event.occurred_at)
+            # In UTC, as read back from the database: the time is part of the finding's occurrence key.
+            beats[event.data.component].add(event.occurred_at.astimezone(UTC))
         if not beats:
             return []
         limit = timedelta(minutes=ctx.params.base(self)["minutes"])
         marks = {m.component: m for m in HeartbeatMark.objects.filter(component__in=list(beats))}
-        hits, changed, new = [], [], []
+        hits, changed, new_marks, rows = [], [], [], []
         for component, times in beats.items():
-            times.sort()
             mark = marks.get(component)
-            previous = mark.last_at if mark else None
-            for at in times:
-                if previous is not None and at - previous > limit:
-                    hits.append(self.hit(component, previous, at, limit))
-                previous = max(previous, at) if previous else at
+            newest = mark.last_at if mark else None
+            if newest is None or min(times) > newest:
+                # In time order (the usual case): the only neighbour not in this chunk is the newest beat seen.
+                known = {newest} if newest else set()
+            else:
+                known = _stored_neighbours(Heartbeat, component, min(times), max(times))
+            fresh = times - known
+            merged = sorted(known | times)
+            for before, after in zip(merged, merged[1:], strict=False):
+                if (before in fresh or after in fresh) and after - before > limit:
+                    hits.append(self.hit(component, before, after, limit))
+            rows += [Heartbeat(component=component, at=at) for at in fresh]
+            latest = max(times)
             if mark is None:
-                new.append(HeartbeatMark(component=component, last_at=previous))
-            elif previous > mark.last_at:
-                mark.last_at = previous
+                new_marks.append(HeartbeatMark(component=component, last_at=latest))
+            elif latest > mark.last_at:
+                mark.last_at = latest
                 changed.append(mark)
-        HeartbeatMark.objects.bulk_create(new)
+        Heartbeat.objects.bulk_create(rows, ignore_conflicts=True)
+        HeartbeatMark.objects.bulk_create(new_marks)
         fast_update(HeartbeatMark, changed, ["last_at"])
         return hits
 
@@ -112,6 +124,15 @@ class HeartbeatMissing(BaseRule):
         if last and finding.basis_at and last > finding.basis_at:
             return last, f"心跳已恢复 {fmt_time(last)}"
         return None
+
+
+def _stored_neighbours(model, component: str, first, last) -> set:
+    """The stored beats from the one before `first` to the one after `last`."""
+    rows = model.objects.filter(component=component)
+    around = set(rows.filter(at__gte=first, at__lte=last).values_list("at", flat=True))
+    before = rows.filter(at__lt=first).order_by("-at").values_list("at", flat=True).first()
+    after = rows.filter(at__gt=last).order_by("at").values_list("at", flat=True).first()
+    return around | {at for at in (before, after) if at is not None}
 
 
 def _parse_hhmm(text: str) -> time:
