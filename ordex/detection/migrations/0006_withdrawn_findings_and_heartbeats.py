@@ -12,7 +12,7 @@ def beats_from_marks(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('detection', '0004_rules_version'),
+        ('detection', '0005_rule_change'),
     ]
 
     operations = [
