@@ -8,7 +8,6 @@ from functools import cached_property
 from django.db import connection
 from django.db.models import Q
 
-from ordex.orders.apply import on_forget
 from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
 
 from .models import Finding, SkuQtyDay
@@ -27,7 +26,7 @@ class _Histogram:
 
     Only chunks write the histogram, in the transaction that stamps the hub's version token; the hub's
     row cache is dropped whenever that token shows another writer (or a rolled-back chunk), and this is
-    dropped with it (`orders.apply.on_forget`). So what is held always equals the table."""
+    dropped with it (`orders.hooks.hub_rows_forgotten`). So what is held always equals the table."""
 
     MAX_DAYS = 50_000  # (sku, day) entries, ~15 MB; beyond that start again (memory stays flat)
 
@@ -74,7 +73,11 @@ class _Histogram:
 
 
 _HISTOGRAM = _Histogram()
-on_forget(_HISTOGRAM.clear)
+
+
+def forget_histogram() -> None:
+    """Drop the held histogram (registered with `orders.hooks.hub_rows_forgotten`)."""
+    _HISTOGRAM.clear()
 
 
 class BaseContext:

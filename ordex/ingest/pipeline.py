@@ -19,21 +19,20 @@ import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import orjson
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.core.gc_tuning import collect_after
-from ordex.orders.apply import apply_events, forget_cached_rows
+from ordex.orders import hooks as hub_hooks
+from ordex.orders.apply import apply_events, forget_cached_rows, released_keys
+from ordex.orders.queries import waiting_events
 
 from .models import Event
-from .schemas import Rejection, parse_event
+from .schemas import InboundEvent, Rejection, parse_event, parse_waiting
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +66,6 @@ class _EventRow:
     source: str
     status: str
     envelope: str
-
-
-@cache
-def _subscribers():
-    return [import_string(path) for path in settings.ORDEX_EVENT_SUBSCRIBERS]
 
 
 def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str] | None = None) -> list[EventResult]:
@@ -222,7 +216,7 @@ def _write(group: list[_Submission]) -> None:
                 submission.results[index] = EventResult(event_id, "duplicate")
             else:
                 fresh.append(parsed)
-        outcome = apply_events(fresh)
+        outcome = apply_events(fresh + _waiting_for(fresh))
         received_at = timezone.now()
         rows = []
         for parsed in fresh:
@@ -273,8 +267,15 @@ def _take_writer_lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
 
 
+def _waiting_for(events: list[InboundEvent]) -> list[InboundEvent]:
+    """The events that waited in the hub for an order or parcel these events bring, validated again."""
+    earlier = (parse_waiting(pending) for pending in waiting_events(released_keys(events)))
+    return [event for event in earlier if event is not None]
+
+
 def _notify(applied):
-    for subscriber in _subscribers():
+    """Hand the applied events to the hub's listeners (`orders.hooks.applied_events`: detection)."""
+    for subscriber in hub_hooks.applied_events:
         try:
             with transaction.atomic():
                 subscriber(applied)

@@ -12,7 +12,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Refund, Shipment, TrackingEvent
+from ordex.core.bulk import fast_load
+
+from .models import Customer, Order, OrderLine, PendingEvent, Refund, Shipment, TrackingEvent
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -98,3 +100,11 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
     since = until - timedelta(days=days)
     orders = list(_order_list().filter(customer=customer, created_at__gte=since, created_at__lte=until))
     return CustomerHistory(customer=customer, since=since, orders=orders)
+
+
+def waiting_events(keys: set[str]) -> list[PendingEvent]:
+    """The events waiting for any of these keys (`orders.apply.released_keys`), oldest first (occurred_at,
+    then arrival). Every chunk that creates an order or a parcel asks, and most find nothing: a raw read."""
+    if not keys:
+        return []
+    return sorted(fast_load(PendingEvent, "waiting_key", keys), key=lambda p: (p.occurred_at, p.pk))

@@ -1,4 +1,5 @@
-"""Called by ingest once per applied chunk, inside its transaction (settings.ORDEX_EVENT_SUBSCRIBERS).
+"""Called by ingest once per applied chunk, inside its transaction (registered with the hub's
+`orders.hooks.applied_events` in `DetectionConfig.ready()`).
 
 Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
 findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
