@@ -31,3 +31,7 @@ class Forbidden(DomainError):
 
 class InvalidInput(DomainError):
     status = 422
+
+
+class CommandError(Exception):
+    """Raised by a command-line verb for a clear, expected failure: printed as one line, exit code 2."""

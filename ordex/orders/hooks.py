@@ -2,6 +2,7 @@
 call the listeners (see docs/architecture.md, "Hand-offs")."""
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from ordex.core.hooks import Hook
 
@@ -19,4 +20,10 @@ hub_rows_forgotten: Hook[Callable[[], None]] = Hook(
     "Called whenever this process drops the hub rows it kept between chunks (another process wrote the "
     "hub, a chunk failed, a test reset): for other per-process state valid only while this process is the "
     "hub's last writer (detection's SKU histogram).",
+)
+
+bulk_import_scopes: Hook[Callable[[], AbstractContextManager]] = Hook(
+    "bulk_import_scopes",
+    "Context managers entered around a whole `ordex import` file (many chunks): detection registers "
+    "`cases.actions.batch_of_findings`, so exception types and department clocks are read once per file.",
 )
