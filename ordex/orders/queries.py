@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_load
 
-from .models import Customer, Order, OrderLine, PendingEvent, Refund, Shipment, TrackingEvent
+from .models import Customer, Order, OrderLine, PendingEvent, Refund, Shipment, Shop, TrackingEvent
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -100,6 +100,10 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
     since = until - timedelta(days=days)
     orders = list(_order_list().filter(customer=customer, created_at__gte=since, created_at__lte=until))
     return CustomerHistory(customer=customer, since=since, orders=orders)
+
+
+def shop_by_code(code: str) -> Shop | None:
+    return Shop.objects.filter(code=code).first()
 
 
 def waiting_events(keys: set[str]) -> list[PendingEvent]:
