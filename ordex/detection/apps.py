@@ -14,8 +14,8 @@ class DetectionConfig(AppConfig):
         from ordex.cases.actions import batch_of_findings
         from ordex.orders import hooks as hub_hooks
 
-        from .context import forget_histogram
         from .engine import rules_changed
+        from .histogram import forget_histogram
         from .models import Rule, RuleOverride
         from .subscriber import on_events
 

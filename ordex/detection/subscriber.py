@@ -8,8 +8,9 @@ before a rule's last pass (late history) are queued for that rule's next pass (`
 from ordex.cases.actions import batch_of_findings
 
 from . import engine
-from .context import EventContext, touched_findings
+from .context import EventContext
 from .late import queue_late_history
+from .queries import touched_findings
 from .rules import RULES
 
 PERIODIC = [rule for rule in RULES if rule.trigger == "periodic" and rule.late_events]
