@@ -1,8 +1,9 @@
-"""Read paths over the data hub: one function per question an agent asks while the customer waits.
+"""Read paths over the data hub: the one place other apps (detection, cases, the API) read it from.
 
-Each function fetches everything its answer shows in a fixed number of queries (tests pin the counts),
-so a page or API response never degrades into one query per row.
-"""
+Each function answers one question and fetches everything its answer shows in a fixed number of queries
+(tests pin the counts), so a page or API response never degrades into one query per row. Reads on the
+ingest hot path (detection's per-chunk look-ups, the events waiting for an order) use raw SQL or
+`core.bulk` where the ORM's per-row cost shows at import rates."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -117,6 +118,22 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
 
 def shop_by_code(code: str) -> Shop | None:
     return Shop.objects.filter(code=code).first()
+
+
+def waiting_since(moment: datetime) -> QuerySet:
+    """Events that have waited (for their order or parcel) since `moment` or longer: key, time, type, data."""
+    return PendingEvent.objects.filter(occurred_at__lte=moment).only(
+        "waiting_key", "occurred_at", "type", "event_id", "data")
+
+
+def keys_still_waiting(keys: set[str]) -> set[str]:
+    """Which of these waiting keys (`order:<no>`, `tracking:<carrier>:<no>`) still have events waiting."""
+    return set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
+
+
+def shop_platforms(shop_ids) -> dict[int, str]:
+    """shop id -> platform, for these shops."""
+    return dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "platform"))
 
 
 def waiting_events(keys: set[str]) -> list[PendingEvent]:
