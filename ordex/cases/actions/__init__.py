@@ -2,7 +2,8 @@
 rule under the lock, saves with `update_fields` and writes the timeline entry in the same transaction.
 
 `actor` is the `Principal` acting, or None for the system (rules, scans, the periodic worker).
-Refusals raise `DomainError` with a stable code (listed in docs/cases.md); nothing changes then.
+Refusals raise `DomainError` with a stable code (registered in ordex/core/error_codes.py, listed in
+docs/errors.md); nothing changes then.
 
 One module per sub-area; import the verbs from here (`from ordex.cases.actions import transition`):
 - `findings`: `record_finding`, `clear_finding` (detection, inside the ingest transaction and from scans),

@@ -78,14 +78,14 @@ def add_evidence(case_id: int, *, actor: Principal, upload, note: str = "") -> E
     limit = evidence_max_bytes()
     if upload.size > limit:
         raise DomainError("evidence_too_large", f"evidence may be at most {limit} bytes",
-                          field="file", status=413)
+                          field="file")
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     head = upload.read(16)
     upload.seek(0)
     signatures = EVIDENCE_TYPES.get(content_type)
     if signatures is None or not head.startswith(signatures):
         raise DomainError("unsupported_evidence_type",
-                          f"evidence must be one of: {', '.join(sorted(EVIDENCE_TYPES))}", field="file", status=415)
+                          f"evidence must be one of: {', '.join(sorted(EVIDENCE_TYPES))}", field="file")
     case = _lock_case(case_id)
     at = timezone.now()
     evidence = Evidence(case=case, kind=EvidenceKind.UPLOAD, summary=(note or upload.name)[:500], content_type=content_type,
