@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
-from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shipment, Shop, Stock
+from ordex.orders.models import Component, Order, OrderLine, Payment, Shop, Stock
+from ordex.orders.queries import keys_still_waiting, targets_present, waiting_since
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -305,16 +306,6 @@ class PaymentChannelFailure(BaseRule):
                    incident_key=f"channel:{method}", incident_title=f"支付渠道 {method} 故障")
 
 
-def _targets_present(waiting: dict) -> set[str]:
-    """The waiting keys whose order or parcel is in the hub after all."""
-    order_nos = {key.partition(":")[2] for key in waiting if key.startswith("order:")}
-    tracking = {tuple(key.split(":", 2)[1:]) for key in waiting if key.startswith("tracking:")}
-    present = {f"order:{no}" for no in Order.objects.filter(order_no__in=order_nos).values_list("order_no", flat=True)}
-    rows = Shipment.objects.filter(tracking_no__in={no for _, no in tracking}).values_list("carrier", "tracking_no")
-    present |= {f"tracking:{carrier}:{no}" for carrier, no in rows if (carrier, no) in tracking}
-    return present
-
-
 class DataLoss(BaseRule):
     code = "data_loss"
     type_code = "data_loss"
@@ -329,14 +320,13 @@ class DataLoss(BaseRule):
         limit = timedelta(minutes=groups[0].params["minutes"])
         waiting = defaultdict(list)
         announced = set()  # parcels whose shipment.created itself waits for its order: one loss, not two
-        for pending in PendingEvent.objects.filter(occurred_at__lte=as_of - limit).only(
-                "waiting_key", "occurred_at", "type", "event_id", "data"):
+        for pending in waiting_since(as_of - limit):
             waiting[pending.waiting_key].append(pending)
             if pending.type == "shipment.created":
                 announced.add(f"tracking:{pending.data.get('carrier')}:{pending.data.get('tracking_no')}")
         for key in announced:
             waiting.pop(key, None)
-        arrived = _targets_present(waiting)
+        arrived = targets_present(set(waiting))
         hits = []
         for key, events in waiting.items():
             first = min(e.occurred_at for e in events)
@@ -362,7 +352,7 @@ class DataLoss(BaseRule):
 
     def clear_in_scan(self, findings, as_of):
         keys = {f.subject_key for f in findings}
-        still = set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
+        still = keys_still_waiting(keys)
         return [(f, as_of, "数据已补到 the missing data arrived") for f in findings if f.subject_key not in still]
 
 
