@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from ordex.accounts.services import create_user, issue_token
 from ordex.orders.writes import hub_tables, writing_hub
 
 ROOT = Path(__file__).resolve().parent
+
+# Property tests are judged by their examples, not by the wall clock (a loaded machine is not a failure).
+hypothesis_settings.register_profile("ordex", deadline=None)
+hypothesis_settings.load_profile("ordex")
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
