@@ -25,7 +25,7 @@ from ordex.accounts.models import Department, Role, User
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ordex.orders.models import Order
 
-from . import sla
+from . import hooks, sla
 from .choices import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -377,6 +377,8 @@ def record_finding(
                                  found_at)
         entries += _join_incident(case, incident, None, found_at)
     TimelineEntry.objects.bulk_create(entries)
+    if created:
+        hooks.case_opened.fire(hooks.CaseOpened(case=case, at=found_at))
     return FindingResult(case=case, created=created, reopened=reopened, evidence_added=evidence_added)
 
 
@@ -445,6 +447,7 @@ def open_manual_case(
         raise DomainError("case_already_open", "a case is already open for this order and type")
     _entry(case, actor, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
            rule_code=MANUAL_RULE, details=details).save()
+    hooks.case_opened.fire(hooks.CaseOpened(case=case, at=found_at))
     return case
 
 
@@ -539,6 +542,8 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     case.status = to
     _touch(case, actor, at, fields)
     case.save(update_fields=fields)
+    if to == CaseStatus.RESOLVED:
+        hooks.case_resolved.fire(hooks.CaseResolved(case=case, at=at, resolution=resolution))
     data = {"resolution": resolution} if to == CaseStatus.RESOLVED else {}
     if to == CaseStatus.REJECTED:
         data["rule_code"] = case.opened_by_rule
@@ -768,6 +773,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     if case.status != CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_offered.fire(hooks.ChoiceOffered(case=case, choice=choice))
     return choice
 
 
@@ -782,6 +788,7 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
     if case.status == CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at, reason="customer choice settled"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_settled.fire(hooks.ChoiceSettled(case=case, choice=choice))
 
 
 @transaction.atomic
@@ -1024,3 +1031,70 @@ def mark_notification_read(notification_id: int, *, user) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+# --- customer communication (called by notify) --------------------------------------------------------
+
+
+@transaction.atomic
+def record_message(case_id: int, *, kind: str, message: str, at: datetime | None = None, **data) -> TimelineEntry:
+    """A message to or from the customer, or its failure, on the case's timeline (so the agent sees every
+    message where the rest of the case is). `kind` is MESSAGE or MESSAGE_FAILED."""
+    if kind not in (TimelineKind.MESSAGE, TimelineKind.MESSAGE_FAILED):
+        raise InvalidInput("invalid_kind", "a message entry is a message or a failed message", field="kind")
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("case_not_found", f"case {case_id} does not exist")
+    entry = _entry(case, None, kind, message, at=at, **data)
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def open_follow_up_case(original_case_id: int, *, actor: Principal | None, type_code: str, summary: str,
+                        details: str = "", first_step_due_in_working_minutes: int = 8 * 60) -> Case:
+    """Open a case that follows up another one (a low survey score, a complaint about the handling): same
+    order, linked both ways on the timelines, assigned to a supervisor of the new case's department (any
+    supervisor when the department has none), its first playbook step due within the given working time on
+    the type's calendar, the supervisors told. Refused with `case_already_open` when the order already has
+    an open case of that type."""
+    original = _lock_case(original_case_id)
+    exception_type = _exception_type(type_code)
+    at = timezone.now()
+    if original.order_id is not None:
+        existing = _find_case_for(exception_type, original.order, "", at)
+        if existing is not None and existing.status in OPEN_STATUSES:
+            raise DomainError("case_already_open", f"case {existing.pk} is already open for this order and type")
+    try:
+        with transaction.atomic():
+            case = _create_case(
+                exception_type=exception_type, found_at=at, title=summary,
+                facts={"follow_up_of": original.pk, **({"details": details} if details else {})},
+                rule_code=MANUAL_RULE, order=original.order, subject_key="" if original.order_id else f"case:{original.pk}",
+                severity=None, actor=actor,
+            )
+    except IntegrityError:
+        raise DomainError("case_already_open", "a case is already open for this order and type")
+    supervisors = _supervisors_for(case.department_id)
+    fields = []
+    if supervisors:
+        case.assignee = supervisors[0]
+        case.save(update_fields=["assignee", "updated_at"])
+        fields.append("assignee")
+    step = CaseStep.objects.filter(case=case).order_by("position").first()
+    due = None
+    if step is not None:
+        calendar = business_calendar(exception_type.sla_policy.calendar)
+        due = sla.deadline(calendar, at, timedelta(minutes=first_step_due_in_working_minutes))
+        step.due_at = due
+        step.save(update_fields=["due_at"])
+    _notify_supervisors(case, NotificationKind.FOLLOW_UP, f"case #{case.pk} {exception_type.name_zh}: {summary}", at)
+    TimelineEntry.objects.bulk_create([
+        _entry(case, actor, TimelineKind.OPENED, summary, at=at, to_status=CaseStatus.NEW, rule_code=MANUAL_RULE,
+               follow_up_of=original.pk, step_due_at=due.isoformat() if due else None,
+               assignee_to=case.assignee.username if case.assignee_id else None),
+        _entry(original, actor, TimelineKind.NOTE, f"follow-up case #{case.pk} opened: {summary}", at=at,
+               follow_up_case=case.pk),
+    ])
+    hooks.case_opened.fire(hooks.CaseOpened(case=case, at=at))
+    return case
