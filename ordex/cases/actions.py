@@ -378,7 +378,7 @@ def record_finding(
         entries += _join_incident(case, incident, None, found_at)
     TimelineEntry.objects.bulk_create(entries)
     if created:
-        hooks.case_opened.fire(hooks.CaseOpened(case=case, at=found_at))
+        hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
     return FindingResult(case=case, created=created, reopened=reopened, evidence_added=evidence_added)
 
 
@@ -447,7 +447,7 @@ def open_manual_case(
         raise DomainError("case_already_open", "a case is already open for this order and type")
     _entry(case, actor, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
            rule_code=MANUAL_RULE, details=details).save()
-    hooks.case_opened.fire(hooks.CaseOpened(case=case, at=found_at))
+    hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
     return case
 
 
@@ -511,6 +511,7 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
                     f"required step {step.position} '{step.title_en}' ({step.title_zh}) is still open",
                     field=f"steps.{step.position}",
                 )
+            hooks.check_resolve_guards(case)
         case.resolution = resolution
         fields.append("resolution")
     policy = case.type.sla_policy
@@ -543,7 +544,7 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     _touch(case, actor, at, fields)
     case.save(update_fields=fields)
     if to == CaseStatus.RESOLVED:
-        hooks.case_resolved.fire(hooks.CaseResolved(case=case, at=at, resolution=resolution))
+        hooks.case_resolved(hooks.CaseResolved(case=case, at=at, resolution=resolution))
     data = {"resolution": resolution} if to == CaseStatus.RESOLVED else {}
     if to == CaseStatus.REJECTED:
         data["rule_code"] = case.opened_by_rule
@@ -773,7 +774,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     if case.status != CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
     TimelineEntry.objects.bulk_create(entries)
-    hooks.choice_offered.fire(hooks.ChoiceOffered(case=case, choice=choice))
+    hooks.choice_offered(hooks.ChoiceOffered(case=case, choice=choice))
     return choice
 
 
@@ -788,7 +789,8 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
     if case.status == CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at, reason="customer choice settled"))
     TimelineEntry.objects.bulk_create(entries)
-    hooks.choice_settled.fire(hooks.ChoiceSettled(case=case, choice=choice))
+    hooks.choice_settled(hooks.ChoiceSettled(case_id=case.pk, chosen=chosen, source=source, at=at,
+                                             choice_id=choice.pk, actor=actor))
 
 
 @transaction.atomic
@@ -1096,5 +1098,5 @@ def open_follow_up_case(original_case_id: int, *, actor: Principal | None, type_
         _entry(original, actor, TimelineKind.NOTE, f"follow-up case #{case.pk} opened: {summary}", at=at,
                follow_up_case=case.pk),
     ])
-    hooks.case_opened.fire(hooks.CaseOpened(case=case, at=at))
+    hooks.case_opened(hooks.CaseOpened(case=case, at=at))
     return case

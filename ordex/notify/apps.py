@@ -11,7 +11,7 @@ class NotifyConfig(AppConfig):
 
         from . import listeners
 
-        hooks.case_opened.register(listeners.on_case_opened)
-        hooks.choice_offered.register(listeners.on_choice_offered)
-        hooks.choice_settled.register(listeners.on_choice_settled)
-        hooks.case_resolved.register(listeners.on_case_resolved)
+        hooks.register_case_opened_listener("notify", listeners.on_case_opened)
+        hooks.register_choice_offered_listener("notify", listeners.on_choice_offered)
+        hooks.register_choice_listener("notify", listeners.on_choice_settled)
+        hooks.register_case_resolved_listener("notify", listeners.on_case_resolved)

@@ -3,6 +3,7 @@ transaction (registered on `ordex.cases.hooks` in apps.py)."""
 
 from ordex.cases import hooks
 from ordex.cases.choices import ChoiceSource, Resolution
+from ordex.cases.models import Case
 
 from .actions import REFUND_RESOLUTIONS, RESHIP_RESOLUTIONS, enqueue
 from .choices import Moment
@@ -17,8 +18,8 @@ def on_choice_offered(event: hooks.ChoiceOffered) -> None:
 
 
 def on_choice_settled(event: hooks.ChoiceSettled) -> None:
-    if event.choice.source == ChoiceSource.DEFAULT:
-        enqueue(event.case, Moment.DEFAULT_APPLIED, at=event.choice.chosen_at)
+    if event.source == ChoiceSource.DEFAULT:
+        enqueue(Case.objects.select_related("type").get(pk=event.case_id), Moment.DEFAULT_APPLIED, at=event.at)
 
 
 def on_case_resolved(event: hooks.CaseResolved) -> None:
