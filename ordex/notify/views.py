@@ -45,7 +45,8 @@ def _page(request, template, context, status=200):
             context["view"] = context.pop("view_builder")(language)
         response = render_page(request, template, context, status=status)
     response["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; form-action 'self'"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin: the token never leaves in a Referer, yet form posts keep their Origin for the CSRF check
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 
