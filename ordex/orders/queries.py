@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Refund, Shipment, TrackingEvent
+from .models import Customer, Order, OrderLine, Refund, Shipment, Shop, TrackingEvent
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -139,3 +139,7 @@ def customer_contact(order_id: int) -> CustomerContact | None:
         carrier=shipment["carrier"],
         tracking_no=shipment["tracking_no"],
     )
+
+
+def shop_by_code(code: str) -> Shop | None:
+    return Shop.objects.filter(code=code).first()
