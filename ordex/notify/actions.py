@@ -63,11 +63,12 @@ def _kick_after_commit() -> None:
     transaction.on_commit(kick)
 
 
-def enqueue(case: Case, moment: str, *, at: datetime | None = None) -> list[Message]:
+def enqueue(case: Case, moment: str, *, at: datetime | None = None, details: dict | None = None) -> list[Message]:
     """Write the outbox rows of `moment` for `case`: one per channel the customer can be reached on (email
     when the buyer has an address, SMS when a phone, the merchant's webhook when one is configured) plus
     in-app. Nothing when the type's templates of that moment are switched off or the case has no order.
-    Idempotent: a row whose key exists is left alone. Call inside the case change's transaction."""
+    Idempotent: a row whose key exists is left alone. Call inside the case change's transaction.
+    `details` fills variables the case does not know (`refund_amount`, `carrier`, `tracking_no`)."""
     if case.order_id is None:
         return []
     language = customer_language()
@@ -88,7 +89,7 @@ def enqueue(case: Case, moment: str, *, at: datetime | None = None) -> list[Mess
     rows = [
         Message(case=case, moment=moment, channel=channel, language=language, recipient=recipient,
                 idempotency_key=f"{case.pk}:{moment}:{channel}", created_at=at, next_attempt_at=timezone.now(),
-                status_at=at)
+                status_at=at, details=details or {})
         for channel, recipient in wanted
     ]
     Message.objects.bulk_create(rows, ignore_conflicts=True)
@@ -184,7 +185,7 @@ def deliver(message_id: int, at: datetime) -> str:
         return "skipped"
     attempts = message.attempts + 1
     try:
-        context = message_context(case, message.language, at=at)
+        context = message_context(case, message.language, at=at, details=message.details)
         rendered = render.render(template.subject, template.body, context)
         provider_id, segments = _send(message, rendered, context)
     except channels.ChannelUnavailable as exc:
@@ -247,8 +248,11 @@ def _send(message: Message, rendered: render.Rendered, context: dict) -> tuple[s
 # --- what a template sees -----------------------------------------------------------------------------
 
 
-def message_context(case: Case, language: str, *, at: datetime | None = None, link: str | None = None) -> dict:
-    """The variables of `render.VARIABLES` for `case`, as strings in `language`."""
+def message_context(case: Case, language: str, *, at: datetime | None = None, link: str | None = None,
+                    details: dict | None = None) -> dict:
+    """The variables of `render.VARIABLES` for `case`, as strings in `language`; `details` (the message's
+    own facts) override what the case and order say about the refund amount and the parcel."""
+    details = details or {}
     contact = order_queries.customer_contact(case.order_id) if case.order_id else None
     choice = CustomerChoice.objects.filter(case=case).order_by("-offered_at", "-pk").first()
     options = choice.options if choice else list(case.type.allowed_resolutions)
@@ -264,15 +268,15 @@ def message_context(case: Case, language: str, *, at: datetime | None = None, li
         "case_no": f"#{case.pk}",
         "problem": case.type.name_zh if zh else case.type.name_en,
         "amount": render.money(contact.total) if contact else "",
-        "refund_amount": render.money(_refund_amount(case, contact)) if contact else "",
+        "refund_amount": render.money(details.get("refund_amount") or _refund_amount(case, contact)) if contact else "",
         "options": ("、" if zh else ", ").join(words),
         "default_option": render.resolution_words(default, language) if default else "",
         "chosen": render.resolution_words(choice.chosen, language) if choice and choice.chosen else "",
         "deadline": render.local_time(choice.deadline_at, language) if choice else "",
         "respond_by": render.local_time(case.response_due_at, language),
         "resolution": render.resolution_words(case.resolution or case.chosen_resolution, language),
-        "carrier": contact.carrier if contact else "",
-        "tracking_no": contact.tracking_no if contact else "",
+        "carrier": details.get("carrier") or (contact.carrier if contact else ""),
+        "tracking_no": details.get("tracking_no") or (contact.tracking_no if contact else ""),
         "link": link if link is not None else links.url_for(link_for_case(case, at=at)),
     }
 

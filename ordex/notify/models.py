@@ -51,6 +51,8 @@ class Message(models.Model):
     recipient = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True,
+                               help_text="Facts of the moment the case does not hold (refund amount, tracking number)")
     segments = models.PositiveSmallIntegerField(default=0, help_text="SMS segments billed")
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

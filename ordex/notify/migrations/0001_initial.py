@@ -43,6 +43,7 @@ class Migration(migrations.Migration):
                 ('recipient', models.CharField(blank=True, max_length=254)),
                 ('subject', models.CharField(blank=True, max_length=300)),
                 ('body', models.TextField(blank=True)),
+                ('details', models.JSONField(blank=True, default=dict, help_text='Facts of the moment the case does not hold (refund amount, tracking number)')),
                 ('segments', models.PositiveSmallIntegerField(default=0, help_text='SMS segments billed')),
                 ('status', models.CharField(choices=[('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('delivered', 'delivered'), ('failed', 'failed (provider report)'), ('dead', 'dead (gave up)'), ('skipped', 'skipped')], default='queued', max_length=10)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),

@@ -1,23 +1,17 @@
 """Fixtures for notify tests: a case about an order of a buyer with a phone and an email, opened by an agent,
 and the outbox drained as the worker would."""
 
-from datetime import datetime
 from decimal import Decimal
 from itertools import count
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from ordex.accounts.access import Principal
 from ordex.cases import actions as case_actions
+from ordex.cases.tests.conftest import sh
 from ordex.orders.models import Customer, Order, Shop
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = count(1)
-
-
-def sh(*args) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 screen, against a live server: choose, fix the address, send a photo, rate 1 and see the follow-up case
 opened; tampered and expired links refused."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,9 @@ from ordex.cases import actions as case_actions
 from ordex.cases.models import Case, CustomerChoice, Evidence
 from ordex.notify import actions, links
 from ordex.notify.models import CustomerLink, Survey
+
+# Playwright's sync API runs an event loop in the test's thread; the test's own ORM calls stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

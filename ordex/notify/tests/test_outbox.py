@@ -128,3 +128,12 @@ def test_resolving_with_a_refund_tells_the_customer_the_refund_left_and_the_case
 def test_a_case_without_templates_switched_on_sends_nothing(open_case):
     case = open_case("malicious_orders")
     assert not Message.objects.filter(case=case).exists()
+
+
+def test_a_moment_carries_facts_the_case_does_not_hold(open_case):
+    case = open_case("wrong_item")
+    actions.enqueue(case, Moment.REFUND_SENT, details={"refund_amount": "12.50"})
+    actions.enqueue(case, Moment.RESHIP_DISPATCHED, details={"carrier": "SF", "tracking_no": "SF1234567890"})
+    actions.drain()
+    assert "¥12.50" in Message.objects.get(case=case, moment=Moment.REFUND_SENT, channel=Channel.SMS).body
+    assert "SF1234567890" in Message.objects.get(case=case, moment=Moment.RESHIP_DISPATCHED, channel=Channel.EMAIL).body
