@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ordex.accounts.access import mask_phone
 from ordex.cases.access import access_case, require_case_worker
 from ordex.cases.models import Case
-from ordex.core.errors import DomainError
+from ordex.core.errors import DomainError, InvalidInput
 
 from . import actions, links, queries
 
@@ -84,13 +84,13 @@ def sms_reports(request, token: str = ""):
     carries no signature, so the URL carries a secret (`?token=` = ORDEX_SMS_REPORT_TOKEN)."""
     expected = settings.ORDEX_SMS_REPORT_TOKEN
     if not expected or not hmac.compare_digest(expected, token):
-        raise DomainError("bad_token", "unknown SMS report token", status=401)
+        raise DomainError("bad_token", "unknown SMS report token")
     try:
         reports = json.loads(request.body or b"[]")
     except ValueError:
         reports = None
     if not isinstance(reports, list):
-        raise DomainError("invalid", "a JSON list of reports is expected", status=422)
+        raise InvalidInput("invalid", "a JSON list of reports is expected")
     for report in reports:
         at = parse_datetime(str(report.get("report_time", "")).replace(" ", "T")) if report.get("report_time") else None
         if at is not None and timezone.is_naive(at):
