@@ -18,6 +18,8 @@ from ordex.core.errors import DomainError, InvalidInput
 from . import actions, links, queries
 
 router = Router(tags=["notify"])
+# What the SMS provider expects back from a report push, else it pushes again (its "code" is not ours).
+SMS_REPORT_REPLY = dict(code=0, msg="成功")
 
 
 class MessageOut(Schema):
@@ -97,4 +99,4 @@ def sms_reports(request, token: str = ""):
             at = timezone.make_aware(at, timezone.get_fixed_timezone(480))
         actions.record_delivery(str(report.get("biz_id", "")), delivered=bool(report.get("success")),
                                 at=at or timezone.now(), error=str(report.get("err_code", "")))
-    return JsonResponse({"code": 0, "msg": "成功"}, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(SMS_REPORT_REPLY, json_dumps_params={"ensure_ascii": False})
