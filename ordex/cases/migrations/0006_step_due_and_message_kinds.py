@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_assignee_queue_index_covers_department'),
+        ('cases', '0005_queue_indexes_for_every_department'),
     ]
 
     operations = [
