@@ -7,7 +7,7 @@ from ordex.accounts.access import Principal
 from ordex.cases import actions, hooks
 from ordex.cases.models import Case
 
-AGENT = Principal(role="agent", name="alice")
+AGENT = Principal(role="supervisor", name="bob")
 ADMIN = Principal(role="admin", name="carol")
 
 

@@ -34,7 +34,7 @@ def make_order(db):
 
 @pytest.fixture
 def agent(alice):
-    return Principal(role="agent", name="alice", user=alice, department_code="customer_service")
+    return Principal(role="supervisor", name="alice", user=alice, department_code="customer_service")
 
 
 @pytest.fixture
