@@ -25,9 +25,11 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(
+    response = api.create_response(
         request, {"code": "unauthenticated", "error": "missing or invalid credentials"}, status=401
     )
+    response["WWW-Authenticate"] = 'Bearer realm="ordex"'
+    return response
 
 
 @api.exception_handler(ValidationError)
