@@ -4,9 +4,21 @@ from importlib import import_module
 
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
+from ordex.accounts.access import mask_personal_data
 from ordex.accounts.auth import api_auth
 from ordex.core.errors import DomainError
+
+
+class MaskingRenderer(JSONRenderer):
+    """Every JSON response passes here: a caller without the right to personal data (finance, integrations,
+    anyone unauthenticated) gets phones, names, streets, IPs and emails masked wherever they appear."""
+
+    def render(self, request, data, *, response_status):
+        return super().render(request, mask_personal_data(data, getattr(request, "auth", None)),
+                              response_status=response_status)
+
 
 api = NinjaAPI(
     title="Ordex API",
@@ -15,6 +27,7 @@ api = NinjaAPI(
     auth=api_auth,
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
+    renderer=MaskingRenderer(),
 )
 
 
