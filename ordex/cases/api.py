@@ -6,6 +6,8 @@ Every refusal answers with a stable `code` (see docs/cases.md)."""
 
 from datetime import datetime
 
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -13,11 +15,11 @@ from pydantic import Field
 
 from ordex.accounts.access import render_personal, require_role
 from ordex.accounts.models import Role
-from ordex.core.errors import InvalidInput
+from ordex.core.errors import InvalidInput, NotFound
 
 from . import actions, queries
 from .access import MANAGE_ROLES, access_case, access_incident, require_case_worker, require_manager
-from .models import Case, ExceptionType, Notification
+from .models import Case, Evidence, ExceptionType, Notification
 
 router = Router(tags=["cases"])
 
@@ -319,7 +321,7 @@ def _detail(case: Case, principal) -> dict:
             {"id": e.pk, "kind": e.kind, "rule_code": e.rule_code,
              "summary": render_personal(e.summary, e.facts.get("personal"), principal),
              "facts": render_personal(e.facts, e.facts.get("personal"), principal),
-             "content_type": e.content_type, "size": e.size, "url": e.file.url if e.file else None,
+             "content_type": e.content_type, "size": e.size, "url": _evidence_url(e) if e.file else None,
              "found_at": e.found_at}
             for e in case.evidence.all()
         ],
@@ -330,6 +332,10 @@ def _detail(case: Case, principal) -> dict:
             for t in case.timeline.all()
         ],
     }
+
+
+def _evidence_url(evidence: Evidence) -> str:
+    return reverse("api-v1:evidence_file", kwargs={"case_id": evidence.case_id, "evidence_id": evidence.pk})
 
 
 def _reload(request, case_id: int) -> dict:
@@ -440,7 +446,22 @@ def post_evidence(request, case_id: int, file: File[UploadedFile], note: Form[st
     evidence = actions.add_evidence(case_id, actor=request.auth, upload=file, note=note)
     return Status(201, {"id": evidence.pk, "kind": evidence.kind, "rule_code": "", "summary": evidence.summary,
                         "facts": {}, "content_type": evidence.content_type, "size": evidence.size,
-                        "url": evidence.file.url, "found_at": evidence.found_at})
+                        "url": _evidence_url(evidence), "found_at": evidence.found_at})
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}/file", url_name="evidence_file",
+            summary="Download an uploaded evidence file (always as an attachment)")
+def get_evidence_file(request, case_id: int, evidence_id: int):
+    """Anyone who may see the case may download its files; others get 404 `case_not_found`. The file is
+    sent as an attachment under a generated name with `X-Content-Type-Options: nosniff`."""
+    case = access_case(request.auth, case_id)
+    stored = Evidence.objects.filter(case=case, pk=evidence_id).exclude(file="").first()
+    if stored is None:
+        raise NotFound("evidence_not_found", f"case {case_id} has no file {evidence_id}")
+    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.file.name.rsplit("/", 1)[-1],
+                            content_type=stored.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- taxonomy, incidents, notifications -------------------------------------------------------------
