@@ -147,6 +147,8 @@ ORDEX_EVENT_SUBSCRIBERS = (
 ORDEX_INGEST_MAX_BATCH = 1000
 ORDEX_KUAIDI100_SALT = os.environ.get("ORDEX_KUAIDI100_SALT", "")
 ORDEX_AFTERSHIP_SECRET = os.environ.get("ORDEX_AFTERSHIP_SECRET", "")
+# An AfterShip webhook whose `ts` is further than this from now is refused as a replay.
+ORDEX_AFTERSHIP_MAX_AGE_SECONDS = int(os.environ.get("ORDEX_AFTERSHIP_MAX_AGE_SECONDS", str(24 * 3600)))
 
 # Uploaded evidence
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
