@@ -41,6 +41,18 @@ SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("ORDEX_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
+# Served over HTTPS (ORDEX_HTTPS=1): cookies only over HTTPS, HTTP redirected, HSTS for a year. Behind a proxy
+# that ends TLS (ORDEX_BEHIND_PROXY=1), the proxy's X-Forwarded-Proto says whether the request was HTTPS.
+HTTPS = os.environ.get("ORDEX_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("ORDEX_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("ORDEX_HSTS_PRELOAD", "") == "1"
+if os.environ.get("ORDEX_BEHIND_PROXY", "") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
+    "csp",
     "ordex.accounts",
     "ordex.orders",
     "ordex.ingest",
@@ -68,13 +82,48 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ordex.urls"
 WSGI_APPLICATION = "ordex.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/admin/login/"
+
+AUTHENTICATION_BACKENDS = ["ordex.accounts.backends.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login throttling (django-axes): a (username, client IP) pair is locked out after AXES_FAILURE_LIMIT failed
+# logins for AXES_COOLOFF_TIME hours; behind a proxy set ORDEX_TRUSTED_PROXY_COUNT so the client IP is read
+# from X-Forwarded-For.
+AXES_FAILURE_LIMIT = int(os.environ.get("ORDEX_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("ORDEX_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("ORDEX_TRUSTED_PROXY_COUNT", "0")) or None
+AXES_VERBOSE = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Content-Security-Policy on every page: scripts, styles and everything else from Ordex itself only. Inline
+# <script>/<style> and style="" attributes are refused by browsers, so pages must not use them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 TEMPLATES = [
     {

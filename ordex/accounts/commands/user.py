@@ -14,7 +14,7 @@ def configure(parser):
 
 
 def run(args) -> int:
-    from ordex.accounts.services import create_user
+    from ordex.accounts.services import check_new_password, create_user
 
     password = args.password
     generated = False
@@ -28,6 +28,7 @@ def run(args) -> int:
 
             password, generated = secrets.token_urlsafe(12), True
     try:
+        check_new_password(password, username=args.username, email=args.email)
         user = create_user(
             username=args.username, role=args.role, password=password, department=args.department, email=args.email
         )
