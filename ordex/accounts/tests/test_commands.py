@@ -40,7 +40,7 @@ def test_the_demo_password_passes_the_rules_for_every_demo_user():
     import argparse
 
     from ordex.accounts.services import check_new_password
-    from ordex.core.commands.demo import DEMO_USERS, configure
+    from ordex.demo import DEMO_USERS, configure
 
     parser = argparse.ArgumentParser()
     configure(parser)
