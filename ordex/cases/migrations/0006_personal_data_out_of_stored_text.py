@@ -54,6 +54,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0004_assignee_queue_index_covers_department"), ("orders", "0001_initial")]
+    dependencies = [("cases", "0005_queue_indexes_for_every_department"), ("orders", "0001_initial")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
