@@ -1,4 +1,4 @@
-"""Text stored before personal data was kept out of it is rewritten by migration 0006."""
+"""Text stored before personal data was kept out of it is rewritten by migration 0007."""
 
 from importlib import import_module
 
@@ -9,7 +9,7 @@ from ordex.cases import actions
 from ordex.cases.models import Case, Evidence, Incident, TimelineEntry
 
 pytestmark = pytest.mark.django_db
-migration = import_module("ordex.cases.migrations.0006_personal_data_out_of_stored_text")
+migration = import_module("ordex.cases.migrations.0007_personal_data_out_of_stored_text")
 
 
 def test_stored_titles_evidence_timeline_and_incidents_lose_the_phone_and_street(order):

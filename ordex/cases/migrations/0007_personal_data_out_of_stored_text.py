@@ -54,6 +54,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0005_queue_indexes_for_every_department"), ("orders", "0001_initial")]
+    dependencies = [("cases", "0006_step_due_and_message_kinds"), ("orders", "0001_initial")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
