@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ordex.accounts.access import Principal
+from ordex.accounts.access import Principal, personal_template, personal_values
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.orders.models import Order
 
@@ -126,6 +126,10 @@ def record_finding(
     """
     if order is None and not subject_key:
         raise InvalidInput("subject_required", "a finding needs an order or a subject_key", field="subject_key")
+    # The customer's data is kept out of the stored text: placeholders, filled (masked or not) when read.
+    (summary, facts), personal = personal_template(personal_values(order), summary, facts)
+    if personal:
+        facts = {**facts, "personal": personal}
     exception_type = _exception_type(type_code)
     created = reopened = False
     case = None if no_case_yet and order is not None else _find_case_for(exception_type, order, subject_key, found_at)
@@ -159,6 +163,10 @@ def record_finding(
         incident = _incident_for(exception_type, incident_key, incident_title or f"{exception_type.name_zh} {incident_key}",
                                  found_at)
         entries += _join_incident(case, incident, None, found_at)
+    if personal:
+        for entry in entries:
+            if "{{" in entry.message:
+                entry.data = {**entry.data, "personal": personal}
     TimelineEntry.objects.bulk_create(entries)
     if created:
         hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
