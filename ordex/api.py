@@ -2,6 +2,8 @@
 
 from importlib import import_module
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -23,10 +25,19 @@ def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(
+        request, {"code": "body_too_large", "error": f"the request body is larger than {limit} MB", "field": None},
+        status=413,
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(
-        request, {"code": "unauthenticated", "error": "missing or invalid credentials"}, status=401
+        request, {"code": "unauthenticated", "error": "missing or invalid credentials", "field": None}, status=401
     )
 
 

@@ -15,10 +15,7 @@ class DomainError(Exception):
             self.status = status
 
     def as_dict(self) -> dict:
-        body = {"code": self.code, "error": self.message}
-        if self.field:
-            body["field"] = self.field
-        return body
+        return {"code": self.code, "error": self.message, "field": self.field or None}
 
 
 class NotFound(DomainError):

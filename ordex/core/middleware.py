@@ -1,0 +1,67 @@
+"""Every error the HTTP API answers is JSON in one shape, `{"code", "error", "field"}`: the API's own
+handlers write it, and this middleware rewrites the pages Django produces outside them (an unknown path's
+404, a wrong method's 405, a malformed request's 400, an unhandled error's 500) for paths under the API.
+
+It also refuses text holding a NUL character (PostgreSQL cannot store one) in the query string or a JSON or
+form body with a 422 before any view runs — except on the inbound contract's batch endpoint, where such a
+value rejects only the event that carries it."""
+
+from http import HTTPStatus
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+
+API_PREFIX = "/api/"
+PER_EVENT_PATHS = frozenset({"/api/v1/events"})
+_NUL_IN_BODY = {"application/json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
+
+CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    500: "internal_error",
+}
+
+
+def error_body(status: int, message: str | None = None, code: str | None = None, field: str | None = None) -> dict:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "error"
+    return {"code": code or CODES.get(status, phrase.lower().replace(" ", "_")), "error": message or phrase,
+            "field": field}
+
+
+class JsonApiErrors:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            refused = _refuse_nul(request)
+            if refused is not None:
+                return refused
+        response = self.get_response(request)
+        if (response.status_code >= 400 and request.path.startswith(API_PREFIX)
+                and not response.get("Content-Type", "").startswith("application/json")):
+            replacement = JsonResponse(error_body(response.status_code), status=response.status_code)
+            if response.has_header("Allow"):
+                replacement["Allow"] = response["Allow"]
+            return replacement
+        return response
+
+
+def _refuse_nul(request) -> JsonResponse | None:
+    if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+        where = "query"
+    elif request.path in PER_EVENT_PATHS:
+        return None
+    else:
+        marker = _NUL_IN_BODY.get(request.content_type)
+        try:
+            where = "body" if marker is not None and marker in request.body else None
+        except RequestDataTooBig:
+            return None  # the view answers 413
+    if where is None:
+        return None
+    return JsonResponse(error_body(422, "text must not contain NUL characters", code="invalid", field=where),
+                        status=422)
