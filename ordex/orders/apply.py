@@ -27,6 +27,7 @@ from .choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, Track
 from .event_data import DATA_MODELS
 from .events import AppliedEvent
 from .models import (
+    MONEY_MAX,
     Component,
     Customer,
     CustomerReport,
@@ -614,6 +615,10 @@ def _apply_paid(chunk: _Chunk, event: InboundEvent) -> AppliedEvent:
         if data.txn_id in seen:
             # The same transaction told twice is one payment, not a double charge.
             return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
+    if order.paid_amount + data.amount > MONEY_MAX:
+        # Refused here, at the payment that would cause it: stored, the sum would break every read of the order.
+        raise _Refused("data.amount", f"the order's paid amount would exceed {MONEY_MAX}")
+    if data.txn_id:
         seen.add(data.txn_id)
     method = data.method if data.method in _PAYMENT_METHODS else PaymentMethod.OTHER
     chunk.new_payments.append(_PaymentRow(order, PaymentStatus.PAID, method, event.occurred_at, event.event_id,
