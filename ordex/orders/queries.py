@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Refund, Shipment, TrackingEvent
+from .models import Customer, Order, OrderLine, Refund, Shipment, Shop, TrackingEvent
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -98,3 +98,7 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
     since = until - timedelta(days=days)
     orders = list(_order_list().filter(customer=customer, created_at__gte=since, created_at__lte=until))
     return CustomerHistory(customer=customer, since=since, orders=orders)
+
+
+def shop_by_code(code: str) -> Shop | None:
+    return Shop.objects.filter(code=code).first()
