@@ -368,14 +368,17 @@ def list_cases(request, filters: Query[CaseFiltersIn]):
     return {"items": [_item(case, now) for case in page], "count": count}
 
 
-@router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand (a phone call, a chat)")
+@router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut},
+             summary="Open a case by hand (a phone call, a chat), or add to the open one")
 def create_case(request, body: ManualCaseIn):
+    """201 with the new case; 200 with the case the report was added to, when the order (or subject) already
+    has an open case of that type, or had one that ended at most 15 days ago (reopened)."""
     require_role(request.auth, *OPEN_CASE_ROLES)
-    case = actions.open_manual_case(
+    result = actions.open_manual_case(
         actor=request.auth, type_code=body.type, summary=body.summary, order_no=body.order_no,
         subject_key=body.subject_key, severity=body.severity, details=body.details,
     )
-    return Status(201, _reload(request, case.pk))
+    return Status(201 if result.created else 200, _reload(request, result.case.pk))
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with steps, choice, evidence and timeline")
