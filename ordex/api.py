@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from ordex.accounts.auth import api_auth
+from ordex.core.error_codes import http_status
 from ordex.core.errors import DomainError
 
 api = NinjaAPI(
@@ -22,7 +23,7 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return api.create_response(request, exc.as_dict(), status=http_status(exc.code, type(exc)))
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -30,14 +31,15 @@ def body_too_large(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
     return api.create_response(
         request, {"code": "body_too_large", "error": f"the request body is larger than {limit} MB", "field": None},
-        status=413,
+        status=http_status("body_too_large"),
     )
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(
-        request, {"code": "unauthenticated", "error": "missing or invalid credentials", "field": None}, status=401
+        request, {"code": "unauthenticated", "error": "missing or invalid credentials", "field": None},
+        status=http_status("unauthenticated"),
     )
 
 
@@ -49,7 +51,7 @@ def invalid_request(request, exc: ValidationError):
         request,
         {"code": "invalid", "error": first.get("msg", "invalid request"), "field": ".".join(loc) or None,
          "errors": exc.errors},
-        status=422,
+        status=http_status("invalid"),
     )
 
 

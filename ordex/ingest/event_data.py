@@ -1,4 +1,4 @@
-"""The `data` of each inbound event type (EVENTS.md), as pydantic models.
+"""The `data` of each inbound event type (docs/events.md), as pydantic models.
 
 The same models validate HTTP batches, files and streams. Field names are the contract: add optional
 fields freely, never rename one. Money is a decimal string of ASCII digits with at most two places (a JSON
@@ -16,8 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from ordex.core.limits import INT_MAX
-
-from .choices import ReportKind, TrackingStatus
+from ordex.orders.choices import ReportKind, TrackingStatus
 
 # The largest amount one event may carry (order total, line price, payment, refund): 8 digits before the
 # point, so that sums of many events still fit the money columns (10 digits), which the hub checks as well.
