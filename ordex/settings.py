@@ -97,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN so two writers queue on busy_timeout instead of failing with "database is locked".
         # wal_autocheckpoint: copy the write-ahead log back every ~64 MB instead of every 4 MB; each chunk
         # rewrites many of the same index pages, and a checkpoint inside a request's commit was half of the
-        # commit's time (4.4 -> 2.2 ms per batch of 100 events).
+        # commit's time (docs/benchmarks.md, "Figures behind settings and code").
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; "
                         "PRAGMA wal_autocheckpoint=16000;",
         "transaction_mode": "IMMEDIATE",

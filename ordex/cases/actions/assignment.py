@@ -71,7 +71,7 @@ def _set_assignee(case: Case, user: User | None, actor, at: datetime, why: str) 
 def assign(case_id: int, *, actor: Principal, user_id: int | None = None, auto: bool = False) -> Case:
     """Give the case to a member of its department (or nobody), or with `auto` to the next available
     member by round robin, skipping anyone at their cap of open cases."""
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     _require_open(case)
     at = timezone.now()
     if auto:
@@ -96,7 +96,7 @@ def assign(case_id: int, *, actor: Principal, user_id: int | None = None, auto: 
 @transaction.atomic
 def transfer(case_id: int, *, actor: Principal, department_code: str, reason: str = "") -> Case:
     """Hand the case to another department: its clock stops, the new department's clock starts."""
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     _require_open(case)
     department = Department.objects.filter(code=department_code).first()
     if department is None:

@@ -9,6 +9,7 @@ from ordex.accounts.models import Department, Role, User
 from ordex.core.errors import DomainError, NotFound
 
 from .. import sla
+from ..access import require_case_worker
 from ..choices import OPEN_STATUSES
 from ..clocks import business_calendar, case_deadlines, case_pauses
 from ..models import Case, CaseDepartmentClock, DepartmentClock, Notification, TimelineEntry
@@ -42,10 +43,14 @@ def _case_queryset():
     )
 
 
-def _lock_case(case_id: int) -> Case:
+def _lock_case(case_id: int, actor: Principal | None = None) -> Case:
+    """Lock the case row. With a person acting, check under the lock that they may work it: the department
+    holding the case can change (a transfer) until the lock is held. `actor` None: the system acts."""
     case = _case_queryset().select_for_update(of=("self",)).filter(pk=case_id).first()
     if case is None:
         raise NotFound("case_not_found", f"case {case_id} does not exist")
+    if actor is not None:
+        require_case_worker(actor, case)
     return case
 
 

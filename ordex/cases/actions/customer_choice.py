@@ -20,7 +20,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
                  at: datetime | None = None) -> CustomerChoice:
     """Offer the customer resolutions (default: all the type allows) with a deadline (default: the type's,
     48 h). The case moves to waiting_customer (so it must be triaged first), which stops its SLA clock."""
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     _require_open(case)
     allowed = case.type.allowed_resolutions
     options = list(options) or list(allowed)
@@ -57,7 +57,7 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
 @transaction.atomic
 def record_choice(case_id: int, *, actor: Principal | None, chosen: str, source: str = ChoiceSource.AGENT) -> CustomerChoice:
     """Record the customer's choice among the offered options (by the agent, or the customer's link)."""
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     choice = CustomerChoice.objects.select_for_update().filter(case=case, status=ChoiceStatus.OPEN).first()
     if choice is None:
         raise DomainError("no_open_choice", f"case {case.pk} has no choice waiting for the customer")

@@ -78,11 +78,12 @@ def update_incident(incident_id: int, *, actor: Principal, owner_id: int | None 
 BULK_ACTIONS = ("assign", "transition", "note")
 
 
-def bulk_on_incident(incident_id: int, *, actor: Principal, action: str, can_work, to: str = "", reason: str = "",
+def bulk_on_incident(incident_id: int, *, actor: Principal, action: str, to: str = "", reason: str = "",
                      resolution: str = "", user_id: int | None = None, auto: bool = False, text: str = "") -> list[dict]:
     """Apply one action to every case of the incident, each case in its own transaction and with its own
     timeline entry. One refused case does not stop the others; the result lists each case's outcome
-    (`{"case_id", "ok", "code"?, "error"?}`). `can_work(case)` raises when the actor may not touch a case."""
+    (`{"case_id", "ok", "code"?, "error"?}`). Each action checks under the case's lock that the actor may
+    work that case (`forbidden` otherwise)."""
     if action not in BULK_ACTIONS:
         raise InvalidInput("invalid_action", f"action must be one of {', '.join(BULK_ACTIONS)}", field="action")
     if not Incident.objects.filter(pk=incident_id).exists():
@@ -91,7 +92,6 @@ def bulk_on_incident(incident_id: int, *, actor: Principal, action: str, can_wor
     cases = Case.objects.select_related("department").filter(incident_id=incident_id).order_by("pk")
     for case in cases:
         try:
-            can_work(case)
             if action == "assign":
                 assign(case.pk, actor=actor, user_id=user_id, auto=auto)
             elif action == "transition":

@@ -123,7 +123,7 @@ def transition(case_id: int, *, to: str, actor: Principal | None, reason: str = 
     Resolving needs an allowed resolution (or the customer's recorded choice) and no open required step;
     rejecting needs a reason and counts as a false positive of `opened_by_rule`. Entering a pausing
     status stops the SLA clocks; leaving it moves the due times by the paused working time."""
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     _apply_transition(case, to, actor, at=at or timezone.now(), reason=reason, resolution=resolution).save()
     return case
 
@@ -133,7 +133,7 @@ def change_severity(case_id: int, *, severity: str, actor: Principal, reason: st
     """Re-grade an open case; its due times follow the policy's target for the new severity."""
     if severity not in Severity.values:
         raise InvalidInput("invalid_severity", f"severity must be one of {', '.join(Severity.values)}", field="severity")
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     _require_open(case)
     at = timezone.now()
     before = case.severity

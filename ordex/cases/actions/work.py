@@ -31,7 +31,7 @@ def evidence_max_bytes() -> int:
 def add_note(case_id: int, *, actor: Principal, text: str) -> TimelineEntry:
     if not text.strip():
         raise InvalidInput("text_required", "a note needs text", field="text")
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     at = timezone.now()
     fields = []
     _touch(case, actor, at, fields)
@@ -48,7 +48,7 @@ def complete_step(case_id: int, position: int, *, actor: Principal, status: str 
     """Mark a playbook step done (or skipped, for optional steps) by someone of the step's role."""
     if status not in (StepStatus.DONE, StepStatus.SKIPPED):
         raise InvalidInput("invalid_step_status", "a step can be marked done or skipped", field="status")
-    case = _lock_case(case_id)
+    case = _lock_case(case_id)  # the step's role decides who may do it (below)
     _require_open(case)
     step = CaseStep.objects.filter(case=case, position=position).first()
     if step is None:
@@ -86,7 +86,7 @@ def add_evidence(case_id: int, *, actor: Principal, upload, note: str = "") -> E
     if signatures is None or not head.startswith(signatures):
         raise DomainError("unsupported_evidence_type",
                           f"evidence must be one of: {', '.join(sorted(EVIDENCE_TYPES))}", field="file")
-    case = _lock_case(case_id)
+    case = _lock_case(case_id, actor)
     at = timezone.now()
     evidence = Evidence(case=case, kind=EvidenceKind.UPLOAD, summary=(note or upload.name)[:500], content_type=content_type,
                         size=upload.size, found_at=at, added_by=_actor_user(actor))

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ..models import PendingEvent
+from ..writes import hub_write
 from .cache import HUB_CACHE, forget_cached_rows
 from .chunk import ApplyOutcome, Chunk, HubEvent, Refused, Waiting, order_key, tracking_key
 from .handlers import HANDLERS, RELEASES
@@ -41,10 +42,12 @@ def apply_events(events: Sequence[HubEvent]) -> ApplyOutcome:
     outcome = ApplyOutcome()
     HUB_CACHE.begin()
     try:
-        _apply(list(events), outcome)
+        with hub_write() as write:
+            _apply(list(events), outcome)
     except BaseException:
         HUB_CACHE.clear()
         raise
+    HUB_CACHE.commit(write.token)
     return outcome
 
 
@@ -94,4 +97,3 @@ def _apply(events: list[HubEvent], outcome: ApplyOutcome) -> None:
     if outcome.released:
         PendingEvent.objects.filter(event_id__in=outcome.released).delete()
     chunk.remember()
-    HUB_CACHE.commit()

@@ -3,7 +3,7 @@ while this process is the hub's last writer (checked with the `HubVersion` token
 
 from collections import OrderedDict
 
-from ordex.core.versions import read_token, stamp
+from ordex.core.versions import read_token
 
 from .. import hooks
 from ..models import (
@@ -92,8 +92,9 @@ class HubCache:
         if current is None or current != self.token:
             self.clear()
 
-    def commit(self):
-        self.token = stamp(HubVersion)
+    def commit(self, token: str):
+        """The chunk's write ended stamped with `token`: what this process holds is current as of it."""
+        self.token = token
 
 
 HUB_CACHE = HubCache()
