@@ -119,6 +119,8 @@ class TimelineKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "已超时 SLA breach"
     RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
     DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
+    MESSAGE = "message", "客户消息 customer message"
+    MESSAGE_FAILED = "message_failed", "消息发送失败 message failed"
 
 
 class IncidentStatus(models.TextChoices):
@@ -149,3 +151,4 @@ class NotificationKind(models.TextChoices):
     BREACH = "breach", "已超时 breach"
     DEPARTMENT_BREACH = "department_breach", "部门超时 department breach"
     ASSIGNED = "assigned", "新指派 assigned"
+    FOLLOW_UP = "follow_up", "回访 follow-up"

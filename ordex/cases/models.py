@@ -372,6 +372,7 @@ class CaseStep(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     required = models.BooleanField(default=True)
     status = models.CharField(max_length=8, choices=StepStatus.choices, default=StepStatus.OPEN)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When the step must be done, if it has its own deadline")
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)

@@ -43,6 +43,7 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     # --- cases --------------------------------------------------------------------------------------------
     ("case_not_found", 404, "No case with this id (or you may not see it).", "没有该编号的工单（或你无权查看）。"),
     ("case_not_open", 409, "The case is resolved, rejected, withdrawn or closed: reopen it first.", "工单已解决、驳回、撤回或关闭：请先重新打开。"),
+    ("case_already_open", 409, "The order already has an open case of this type.", "该订单已有同类型的未结工单。"),
     ("unknown_type", 422, "No exception type with this code.", "没有该编码的异常类型。"),
     ("subject_required", 422, "A finding or case needs an order or a subject key.", "发现或工单需要关联订单或主体标识。"),
     ("invalid_severity", 422, "Severity must be p1, p2, p3 or p4.", "严重程度须为 p1、p2、p3 或 p4。"),
@@ -75,6 +76,21 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("invalid_status", 422, "No incident status of this name.", "没有该名称的事件状态。"),
     ("invalid_action", 422, "A bulk action must be assign, transition or note.", "批量操作须为分派、流转或备注。"),
     ("notification_not_found", 404, "No notification of yours with this id.", "没有属于你的该编号通知。"),
+    ("invalid_kind", 422, "A message entry on the timeline is a message or a failed message.", "时间线上的消息记录须为消息或发送失败。"),
+    # --- notify -------------------------------------------------------------------------------------------
+    ("template_syntax", 422, "The message template does not parse, or uses a tag templates may not use.", "消息模板无法解析，或使用了模板不允许的标签。"),
+    ("template_missing_variable", 422, "The message template uses a variable templates cannot see.", "消息模板使用了模板不可访问的变量。"),
+    ("case_closed", 409, "The self-service link's case is closed.", "自助链接对应的工单已关闭。"),
+    ("no_order", 409, "The case has no order whose address could change.", "工单没有可修改地址的订单。"),
+    ("already_shipped", 409, "The parcel has left: the address can no longer change.", "包裹已发出，地址无法再修改。"),
+    ("address_unresolved", 422, "The address does not resolve to province, city, district and street.", "地址无法识别到省、市、区和街道。"),
+    ("photos_not_needed", 409, "This case does not ask the customer for photos.", "该工单不需要客户上传照片。"),
+    ("case_not_resolved", 409, "The case can be rated once it is resolved.", "工单解决后才能评价。"),
+    ("invalid_score", 422, "A rating is from 1 to 5.", "评分须在 1 到 5 之间。"),
+    ("survey_already_answered", 409, "The case has already been rated.", "该工单已评价过。"),
+    ("message_not_found", 404, "No message with this id.", "没有该编号的消息。"),
+    ("message_not_dead", 409, "Only a dead message can be sent again.", "只有已放弃的消息才能重新发送。"),
+    ("bad_token", 401, "An SMS delivery report with a wrong token.", "短信回执的令牌不正确。"),
 ))}
 
 # When a code is not in the table yet: the status its error kind implies (class name -> status).

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput
 
+from .. import hooks
 from ..choices import CaseStatus, ChoiceSource, ChoiceStatus, TimelineKind
 from ..models import Case, CustomerChoice, TimelineEntry
 from .common import _entry, _lock_case, _require_open
@@ -38,6 +39,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     if case.status != CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_offered(hooks.ChoiceOffered(case=case, choice=choice))
     return choice
 
 
@@ -52,6 +54,8 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
     if case.status == CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at, reason="customer choice settled"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_settled(hooks.ChoiceSettled(case_id=case.pk, chosen=chosen, source=source, at=at,
+                                             choice_id=choice.pk, actor=actor))
 
 
 @transaction.atomic

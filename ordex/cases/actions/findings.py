@@ -12,6 +12,7 @@ from ordex.accounts.access import Principal
 from ordex.core.errors import InvalidInput, NotFound
 from ordex.orders.models import Order
 
+from .. import hooks
 from ..choices import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -137,6 +138,8 @@ def record_finding(
                                  found_at)
         entries += _join_incident(case, incident, None, found_at)
     TimelineEntry.objects.bulk_create(entries)
+    if result.created:
+        hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
     return result
 
 
@@ -240,4 +243,6 @@ def open_manual_case(
         no_case_yet=order is None and not subject_key,
     )
     TimelineEntry.objects.bulk_create(entries)
+    if result.created:
+        hooks.case_opened(hooks.CaseOpened(case=result.case, at=found_at))
     return result

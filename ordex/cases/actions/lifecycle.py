@@ -8,6 +8,7 @@ from django.utils import timezone
 from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput
 
+from .. import hooks
 from ..choices import ENDED_STATUSES, TRANSITIONS, CaseStatus, Resolution, Severity, StepStatus, TimelineKind
 from ..clocks import pauses_status
 from ..models import Case, CasePause, CaseStep, TimelineEntry
@@ -79,6 +80,7 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
                     f"required step {step.position} '{step.title_en}' ({step.title_zh}) is still open",
                     field=f"steps.{step.position}",
                 )
+            hooks.check_resolve_guards(case)
         case.resolution = resolution
         fields.append("resolution")
     policy = case.type.sla_policy
@@ -110,6 +112,8 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     case.status = to
     _touch(case, actor, at, fields)
     case.save(update_fields=fields)
+    if to == CaseStatus.RESOLVED:
+        hooks.case_resolved(hooks.CaseResolved(case=case, at=at, resolution=resolution))
     data = {"resolution": resolution} if to == CaseStatus.RESOLVED else {}
     if to == CaseStatus.REJECTED:
         data["rule_code"] = case.opened_by_rule
