@@ -27,10 +27,12 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("not_found", 404, "No such path in the API.", "API 中没有该路径。"),
     ("method_not_allowed", 405, "The path does not take this HTTP method (the Allow header lists those it does).", "该路径不接受此 HTTP 方法（Allow 响应头列出可用的方法）。"),
     ("body_too_large", 413, "The request body is larger than allowed (20 MB).", "请求体超过大小限制（20 MB）。"),
+    ("csrf_failed", 403, "A write from a logged-in browser session without its CSRF token.", "已登录的浏览器会话提交写操作时缺少 CSRF 令牌。"),
     # --- ingest -------------------------------------------------------------------------------------------
     ("batch_too_large", 413, "Too many events in one request (at most 1000).", "单次请求的事件过多（最多 1000 个）。"),
     ("bad_signature", 401, "A carrier push whose signature does not verify.", "快递推送的签名校验失败。"),
     ("invalid_push", 422, "A carrier push not shaped as the carrier documents it.", "快递推送的格式不符合该快递公司的文档。"),
+    ("stale_push", 422, "An AfterShip webhook without its timestamp, or sent longer ago than the replay window.", "AfterShip 推送缺少时间戳，或发送时间超出防重放时限。"),
     # --- orders -------------------------------------------------------------------------------------------
     ("order_not_found", 404, "No order with this order number.", "没有该订单号的订单。"),
     ("customer_not_found", 404, "No customer with this id.", "没有该编号的客户。"),
@@ -66,6 +68,7 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("department_not_found", 404, "No department with this code.", "没有该编码的部门。"),
     ("same_department", 409, "The case is already held by this department.", "工单已在该部门处理。"),
     ("evidence_too_large", 413, "The uploaded evidence is larger than allowed.", "上传的凭证超过大小限制。"),
+    ("evidence_not_found", 404, "The case has no uploaded file with this id.", "该工单没有此编号的上传文件。"),
     ("unsupported_evidence_type", 415, "Evidence must be an image (JPEG, PNG, GIF, WebP) or a PDF.", "凭证须为图片（JPEG、PNG、GIF、WebP）或 PDF。"),
     ("choice_already_open", 409, "The case already waits for the customer's choice.", "工单已在等待客户选择。"),
     ("no_open_choice", 409, "The case has no choice waiting for the customer.", "工单没有等待客户选择的方案。"),

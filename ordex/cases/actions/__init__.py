@@ -38,7 +38,6 @@ from .notifications import mark_notification_read
 from .sla import SlaScanResult, evaluate_sla
 from .work import (
     DEFAULT_EVIDENCE_MAX_BYTES,
-    EVIDENCE_TYPES,
     add_evidence,
     add_note,
     complete_step,
@@ -49,7 +48,6 @@ __all__ = [
     "ASSIGNABLE_ROLES",
     "BULK_ACTIONS",
     "DEFAULT_EVIDENCE_MAX_BYTES",
-    "EVIDENCE_TYPES",
     "MANUAL_RULE",
     "REOPEN_WINDOW",
     "FindingResult",

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ordex.accounts.access import Principal
+from ordex.accounts.access import Principal, personal_template, personal_values
 from ordex.core.errors import InvalidInput, NotFound
 from ordex.orders.models import Order
 
@@ -126,6 +126,10 @@ def record_finding(
     """
     if order is None and not subject_key:
         raise InvalidInput("subject_required", "a finding needs an order or a subject_key", field="subject_key")
+    # The customer's data is kept out of the stored text: placeholders, filled (masked or not) when read.
+    (summary, facts), personal = personal_template(personal_values(order), summary, facts)
+    if personal:
+        facts = {**facts, "personal": personal}
     exception_type = _exception_type(type_code)
     result, entries = _open_or_add_finding(
         exception_type=exception_type, found_at=found_at, summary=summary, facts=facts, rule_code=rule_code,
@@ -137,6 +141,10 @@ def record_finding(
         incident = _incident_for(exception_type, incident_key, incident_title or f"{exception_type.name_zh} {incident_key}",
                                  found_at)
         entries += _join_incident(case, incident, None, found_at)
+    if personal:
+        for entry in entries:
+            if "{{" in entry.message:
+                entry.data = {**entry.data, "personal": personal}
     TimelineEntry.objects.bulk_create(entries)
     if result.created:
         hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
