@@ -42,5 +42,6 @@ def invalid_request(request, exc: ValidationError):
     )
 
 
-for module_path in ("ordex.ingest.api", "ordex.orders.api", "ordex.cases.api", "ordex.detection.api"):
+for module_path in ("ordex.ingest.api", "ordex.orders.api", "ordex.cases.api", "ordex.detection.api",
+                    "ordex.resolutions.api"):
     api.add_router("/", import_module(module_path).router)

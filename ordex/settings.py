@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ordex.ingest",
     "ordex.cases",
     "ordex.detection",
+    "ordex.resolutions",
 ]
 
 MIDDLEWARE = [

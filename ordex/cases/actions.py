@@ -25,7 +25,7 @@ from ordex.accounts.models import Department, Role, User
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ordex.orders.models import Order
 
-from . import sla
+from . import hooks, sla
 from .choices import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -508,6 +508,7 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
                     f"required step {step.position} '{step.title_en}' ({step.title_zh}) is still open",
                     field=f"steps.{step.position}",
                 )
+            hooks.check_resolve_guards(case)
         case.resolution = resolution
         fields.append("resolution")
     policy = case.type.sla_policy
@@ -782,6 +783,8 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
     if case.status == CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at, reason="customer choice settled"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_settled(hooks.ChoiceSettled(case_id=case.pk, chosen=chosen, source=source, at=at,
+                                             choice_id=choice.pk, actor=actor))
 
 
 @transaction.atomic

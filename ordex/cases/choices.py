@@ -119,6 +119,7 @@ class TimelineKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "已超时 SLA breach"
     RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
     DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
+    ACTION = "action", "处理动作 resolution action"
 
 
 class IncidentStatus(models.TextChoices):
