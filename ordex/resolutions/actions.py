@@ -222,7 +222,7 @@ def case_exposure(case_id: int) -> Decimal:
     """Money (cash out and coupons) the live actions of a case commit: what approval limits weigh."""
     total = Action.objects.filter(case_id=case_id, status__in=sorted(LIVE_STATUSES), kind__in=sorted(MONEY_KINDS)) \
         .aggregate(total=Sum("amount"))["total"]
-    return total or ZERO
+    return to_money(total or ZERO)
 
 
 def kinds_for_case(case: Case) -> list[str]:
@@ -534,7 +534,7 @@ def ledger_cash_out(order_id: int) -> Decimal:
     total = LedgerLine.objects.filter(order_id=order_id, direction=Direction.OUT,
                                       kind__in=[LedgerKind.REFUND, LedgerKind.COMPENSATION,
                                                 LedgerKind.PRICE_DIFFERENCE]).aggregate(total=Sum("amount"))["total"]
-    return total or ZERO
+    return to_money(total or ZERO)
 
 
 def finish(action: Action, case: Case, actor, at: datetime, *, confirmed_by: str, reference: str = "") -> None:

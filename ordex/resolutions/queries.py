@@ -15,7 +15,7 @@ from . import config
 from .actions import case_exposure, commitments, kinds_for_case
 from .choices import CASH_OUT_KINDS, ActionKind, Direction, LedgerKind
 from .models import Action, LedgerLine
-from .money import ZERO
+from .money import ZERO, to_money
 
 
 def actions_of_case(case_id: int) -> list[Action]:
@@ -93,7 +93,7 @@ class NetCost:
 
 def net_cost(case_id: int) -> NetCost:
     """What the case cost, from its ledger lines: money out minus money recovered."""
-    sums = {(kind, direction): total for kind, direction, total in
+    sums = {(kind, direction): to_money(total) for kind, direction, total in
             LedgerLine.objects.filter(case_id=case_id).values_list("kind", "direction").annotate(total=Sum("amount"))
             .values_list("kind", "direction", "total")}
 
