@@ -360,10 +360,12 @@ def request_action(case_id: int, *, actor: Principal | None, request: ActionRequ
     settings_row = config.commerce_settings(order.shop_id)
     order_lines = hub.lines_of(order.pk)
     lines = _resolve_lines(order_lines, request.lines)
-    if kind == K.CANCEL:
-        lines = [{"line_no": line.line_no, "sku": line.sku, "qty": line.qty, "unit_price": str(line.unit_price)}
-                 for line in order_lines]
     held = commitments(order.pk)
+    if kind == K.CANCEL:  # every unit not refunded or sent again already
+        lines = [{"line_no": line.line_no, "sku": line.sku, "unit_price": str(line.unit_price),
+                  "qty": line.qty - held.refunded_units.get(line.line_no, 0) - held.reshipped_units.get(line.line_no, 0)}
+                 for line in order_lines]
+        lines = [line for line in lines if line["qty"] > 0]
     capacity = held.cash_capacity(order.paid_amount, settings_row.postage_allowance)
     amount = _amount_for(kind, request, order, order_lines, lines, capacity)
     overridden = []

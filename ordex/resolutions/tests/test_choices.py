@@ -4,7 +4,6 @@ action (through the choice listener registered with cases)."""
 from datetime import timedelta
 from decimal import Decimal
 
-
 from ordex.cases import actions as case_actions
 from ordex.cases.choices import CaseStatus, TimelineKind
 from ordex.resolutions.choices import ActionStatus

@@ -360,3 +360,13 @@ def test_late_shipment_compensation_suggested_by_platform_rule(platform, paid, e
     offers = {offer.kind: offer for offer in panel(open_case(order, "ship_delay"), as_supervisor).offers}
     assert offers["compensation"].suggested_amount == D(expected)
     assert ("淘宝" if platform == "taobao" else "天猫") in offers["compensation"].source
+
+
+def test_cancel_after_a_line_refund_covers_only_the_units_left(as_supervisor):
+    case = open_case(paid_order(shop_code="s10"), "duplicate_order")
+    actions.request_action(case.pk, actor=as_supervisor, idempotency_key="r", request=ActionRequest(
+        kind="refund", lines=(LineRequest("LID", 1),)))
+    cancel = actions.request_action(case.pk, actor=as_supervisor, idempotency_key="c",
+                                    request=ActionRequest(kind="cancel")).action
+    assert [(line["sku"], line["qty"]) for line in cancel.lines] == [("CUP", 2)]
+    assert cancel.amount == D("200.00")
