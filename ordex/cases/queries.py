@@ -9,8 +9,8 @@ from django.utils import timezone
 from ordex.accounts.access import Principal
 
 from .access import access_case, department_id, visible_cases
-from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus
-from .models import Case, CaseOrder, CustomerChoice, Evidence, Incident, TimelineEntry
+from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus, IncidentStatus
+from .models import Case, CaseOrder, CustomerChoice, Evidence, Incident, Notification, TimelineEntry
 
 OPEN_ALIAS = "open"
 MAX_LIMIT = 200
@@ -141,10 +141,15 @@ def open_choice(case: Case) -> CustomerChoice | None:
     return next((choice for choice in choices if choice.status == ChoiceStatus.OPEN), choices[0] if choices else None)
 
 
-def incidents(*, status: str | None = None, type_code: str | None = None, limit: int = 50, offset: int = 0):
+def incidents(*, status: str | None = None, type_code: str | None = None, unresolved: bool = False,
+              limit: int = 50, offset: int = 0):
+    """A page of incidents, newest first, each with `case_count` and `open_case_count`, and the total.
+    `unresolved` keeps those still open or monitored. Three queries."""
     queryset = Incident.objects.select_related("exception_type", "owner").order_by("-opened_at", "-pk")
     if status:
         queryset = queryset.filter(status=status)
+    if unresolved:
+        queryset = queryset.exclude(status=IncidentStatus.RESOLVED)
     if type_code:
         queryset = queryset.filter(exception_type__code=type_code)
     count = queryset.count()
@@ -172,3 +177,18 @@ def rule_outcomes(rule_code: str) -> dict:
         false_positives=Count("id", filter=Q(status=CaseStatus.REJECTED)),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
     )
+
+
+def notifications_of(user_id: int, *, unread_only: bool = False, limit: int = 20) -> tuple[list[Notification], int]:
+    """The user's latest in-app notifications, newest first (with their case and its type), and how many of
+    all theirs are unread. Two queries; the count reads the (user, read_at) index alone."""
+    rows = Notification.objects.filter(user_id=user_id).select_related("case__type")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    return list(rows[: max(1, min(limit, MAX_LIMIT))]), unread
+
+
+def unread_notification_count(user_id: int) -> int:
+    """What the bell shows on every page: one indexed count."""
+    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()

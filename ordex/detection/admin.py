@@ -1,18 +1,24 @@
-"""Rules are editable in the admin (parameters as JSON, checked against the rule's declared parameters);
-the dry-run action shows what selected periodic rules would find now, opening no cases."""
+"""Rules are editable in the admin (parameters as JSON, checked against the rule's declared parameters, saved
+through `actions.change_rule` so the change is recorded with its reason; overrides are shown, and edited on
+the rules page or the API); the dry-run action shows what selected periodic rules would find now, opening
+no cases."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from ordex.accounts.access import principal_for_user
 from ordex.core.errors import DomainError
 
-from .models import Finding, Rule, RuleOverride
+from .actions import change_rule
+from .models import Finding, Rule, RuleChange, RuleOverride
 from .queries import rule_records
 from .rules import REGISTRY
 
 
 class RuleForm(forms.ModelForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Why the rule changes (recorded)")
+
     class Meta:
         model = Rule
         fields = ["enabled", "params", "description"]
@@ -32,8 +38,21 @@ class RuleForm(forms.ModelForm):
 class OverrideInline(admin.TabularInline):
     model = RuleOverride
     extra = 0
-    autocomplete_fields = ()
-    raw_id_fields = ("shop",)
+    fields = readonly_fields = ("shop", "platform", "params")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeInline(admin.TabularInline):
+    model = RuleChange
+    extra = 0
+    fields = readonly_fields = ("changed_at", "actor_name", "shop_code", "platform", "old", "new", "reason")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Rule)
@@ -43,8 +62,17 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("trigger", "enabled", "type_code")
     search_fields = ("code", "type_code")
     readonly_fields = ("code", "type_code", "trigger", "updated_at")
-    inlines = [OverrideInline]
+    inlines = [OverrideInline, ChangeInline]
     actions = ["dry_run"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Parameters and the switch go through the recorded change; the description is plain text."""
+        change_rule(obj.code, actor=principal_for_user(request.user), reason=form.cleaned_data["reason"],
+                    params=form.cleaned_data["params"], enabled=form.cleaned_data["enabled"])
+        Rule.objects.filter(pk=obj.pk).update(description=form.cleaned_data["description"])
 
     def get_queryset(self, request):
         self._records = rule_records()

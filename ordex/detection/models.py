@@ -6,8 +6,10 @@ de-duplication key (the same firing seen again — replayed events, a second sca
 list of conditions that are still true (`active`), which is what clearing re-checks.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Trigger(models.TextChoices):
@@ -59,6 +61,33 @@ class RuleOverride(models.Model):
 
     def __str__(self):
         return f"{self.rule_id} @ {self.shop or self.platform}"
+
+
+class RuleChange(models.Model):
+    """One edit of a rule: who, when, which scope (the rule itself, one shop or one platform), each changed
+    key's old and new value, and why. Written only by `actions.change_rule`, never changed afterwards."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="changes")
+    shop_code = models.CharField(max_length=64, blank=True, help_text="The shop whose override changed")
+    platform = models.CharField(max_length=20, blank=True, help_text="The platform whose override changed")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    actor_name = models.CharField(max_length=150, help_text="User or API token name")
+    old = models.JSONField(default=dict, help_text="Changed keys before the edit (null: not set in this scope)")
+    new = models.JSONField(default=dict, help_text="Changed keys after the edit")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["rule", "changed_at"], name="rule_change_rule_at")]
+
+    def __str__(self):
+        return f"{self.rule_id} {self.changed_at:%Y-%m-%d %H:%M} {self.actor_name}"
+
+    @property
+    def scope(self) -> str:
+        return f"shop:{self.shop_code}" if self.shop_code else f"platform:{self.platform}" if self.platform else ""
 
 
 class RulesVersion(models.Model):

@@ -1,11 +1,18 @@
-"""Read paths: each rule with its effective parameters and its record."""
+"""Read paths: each rule with its effective parameters, overrides, record and changes."""
 
-from django.db.models import Count, Q
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
 
 from ordex.cases.models import Case
 
-from .models import Finding, Rule
+from .models import Finding, Rule, RuleChange, RuleOverride
 from .rules import REGISTRY
+
+# How many recent changes the rules page shows under each rule.
+CHANGES_SHOWN = 3
 
 
 def rule_records(codes=None) -> dict[str, dict]:
@@ -32,8 +39,15 @@ def rule_records(codes=None) -> dict[str, dict]:
     return records
 
 
+def _stored_rules(codes=None) -> dict[str, Rule]:
+    rules = Rule.objects.all() if codes is None else Rule.objects.filter(code__in=codes)
+    overrides = RuleOverride.objects.select_related("shop").order_by("shop__code", "platform")
+    return {r.code: r for r in rules.prefetch_related(Prefetch("overrides", queryset=overrides))}
+
+
 def rule_rows(codes=None) -> list[dict]:
-    rows = {r.code: r for r in (Rule.objects.all() if codes is None else Rule.objects.filter(code__in=codes))}
+    """Every rule (or the given ones) as the API shows it. Four queries whatever the number of rules."""
+    rows = _stored_rules(codes)
     records = rule_records(codes)
     out = []
     for code, rule in REGISTRY.items():
@@ -48,7 +62,78 @@ def rule_rows(codes=None) -> list[dict]:
             "param_help": {p.name: {"default": p.to_json(p.default), "help": p.help, "kind": p.kind.__name__}
                            for p in rule.params},
             "overrides": [{"shop": o.shop.code if o.shop_id else None, "platform": o.platform or None,
-                           "params": o.params} for o in row.overrides.select_related("shop")] if row else [],
+                           "params": o.params} for o in row.overrides.all()] if row else [],
             "record": records.get(code, {}),
         })
     return out
+
+
+def rule_changes(code: str, *, limit: int = 50) -> list[dict]:
+    """The rule's recorded changes, newest first."""
+    changes = RuleChange.objects.filter(rule__code=code).order_by("-changed_at", "-pk")[:limit]
+    return [_change(change) for change in changes]
+
+
+def _change(change: RuleChange) -> dict:
+    return {"changed_at": change.changed_at, "actor_name": change.actor_name, "shop": change.shop_code or None,
+            "platform": change.platform or None, "old": change.old, "new": change.new, "reason": change.reason}
+
+
+@dataclass
+class ParamLine:
+    name: str
+    value: Any
+    default: Any
+    help: str
+    kind: str
+
+    @property
+    def is_default(self) -> bool:
+        return self.value == self.default
+
+
+@dataclass
+class RuleLine:
+    """One rule as the rules page shows it."""
+
+    code: str
+    title: str
+    type_code: str
+    trigger: str
+    enabled: bool
+    params: list[ParamLine]
+    overrides: list[dict]
+    hits: int
+    cases_opened: int
+    rejected: int
+    changes: list[dict] = field(default_factory=list)
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        """Share of the cases this rule opened that people rejected as false positives (None: no case yet)."""
+        return self.rejected / self.cases_opened if self.cases_opened else None
+
+
+def rules_page() -> list[RuleLine]:
+    """Every rule with its effective parameters, its per-shop/per-platform overrides, hit count (findings),
+    cases opened, rejected as false positive, and its latest changes. Five queries whatever the number of
+    rules (rules, overrides, findings record, rejected cases, changes)."""
+    lines = []
+    for row in rule_rows():
+        help_by_name = row["param_help"]
+        lines.append(RuleLine(
+            code=row["code"], title=row["title"], type_code=row["type"], trigger=row["trigger"],
+            enabled=row["enabled"],
+            params=[ParamLine(name=name, value=value, default=help_by_name[name]["default"],
+                              help=help_by_name[name]["help"], kind=help_by_name[name]["kind"])
+                    for name, value in row["params"].items()],
+            overrides=row["overrides"], hits=row["record"].get("findings", 0),
+            cases_opened=row["record"].get("cases_opened", 0), rejected=row["record"].get("rejected", 0),
+        ))
+    recent = defaultdict(list)
+    for change in RuleChange.objects.select_related("rule").order_by("-changed_at", "-pk")[:CHANGES_SHOWN * 100]:
+        if len(recent[change.rule.code]) < CHANGES_SHOWN:
+            recent[change.rule.code].append(_change(change))
+    for line in lines:
+        line.changes = recent.get(line.code, [])
+    return lines

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Refund, Shipment, TrackingEvent
+from .models import Customer, Order, OrderLine, Refund, Shipment, Shop, TrackingEvent
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -133,3 +133,7 @@ def shipments_of(order_id: int, since: datetime) -> list[Shipment]:
     """Parcels of the order created at or after `since`, with their lines."""
     return list(Shipment.objects.filter(order_id=order_id, created_at__gte=since).prefetch_related("lines")
                 .order_by("created_at", "pk"))
+
+
+def shop_by_code(code: str) -> Shop | None:
+    return Shop.objects.filter(code=code).first()

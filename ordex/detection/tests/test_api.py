@@ -34,7 +34,7 @@ def test_rejected_cases_count_as_false_positives_in_the_record(db, api_as, bob):
 
 
 def test_admin_changes_a_parameter_and_the_next_scan_uses_it(db, api_as):
-    response = api_as("admin").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 45}})
+    response = api_as("admin").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 45}, "reason": "buyers pay by bank transfer"})
     assert response.status_code == 200, response.json()
     assert response.json()["params"]["minutes"] == 45
     ingest(order_created("P1", at="2026-11-01T10:00:00+08:00"))
@@ -46,17 +46,17 @@ def test_admin_changes_a_parameter_and_the_next_scan_uses_it(db, api_as):
 
 def test_bad_parameter_is_refused_naming_the_field(db, api_as):
     client = api_as("admin")
-    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"minutes": "soon"}})
+    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"minutes": "soon"}, "reason": "r"})
     assert response.status_code == 422 and response.json()["field"] == "params.minutes"
-    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"hours": 1}})
+    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"hours": 1}, "reason": "r"})
     assert response.status_code == 422 and response.json()["field"] == "params.hours"
-    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"minutes": -5}})
+    response = client.patch("/api/v1/rules/payment_timeout", {"params": {"minutes": -5}, "reason": "r"})
     assert response.status_code == 422 and response.json()["field"] == "params.minutes"
     assert Rule.objects.get(code="payment_timeout").params == {"minutes": 30}
 
 
 def test_only_admins_change_rules(db, api_as):
-    response = api_as("supervisor").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 45}})
+    response = api_as("supervisor").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 45}, "reason": "buyers pay by bank transfer"})
     assert response.status_code == 403
     assert api_as("agent").patch("/api/v1/rules/nope", {"params": {}}).status_code in (403, 404)
 
@@ -64,7 +64,8 @@ def test_only_admins_change_rules(db, api_as):
 def test_shop_override_applies_to_that_shops_orders_only(db, api_as):
     ingest(order_created("P1", at="2026-11-01T10:00:00+08:00", shop="slow-shop"),
            order_created("P2", at="2026-11-01T10:00:00+08:00", shop="tb-main", phone="13900000000"))
-    response = api_as("admin").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 120}, "shop": "slow-shop"})
+    response = api_as("admin").patch("/api/v1/rules/payment_timeout", {"params": {"minutes": 120}, "shop": "slow-shop",
+                                                                            "reason": "pays on delivery"})
     assert response.status_code == 200
     assert RuleOverride.objects.get().params == {"minutes": 120}
     scan("2026-11-01T11:00:00+08:00")
