@@ -14,7 +14,8 @@ from pydantic import Field
 from ordex.cases.access import access_case
 from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
-from ordex.orders.models import Order, Shop
+from ordex.orders import queries as hub
+from ordex.orders.models import Order
 
 from . import actions, config, queries
 from .access import access_action, require_requester
@@ -318,7 +319,7 @@ def post_callback(request, shop_code: str,
     """Signed like Ordex's own requests: `X-Ordex-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`
     with the shop's secret and `X-Ordex-Timestamp` in Unix seconds. 401 `bad_signature` / `stale_signature`
     (older than 5 minutes), 409 `replayed` (this signature was accepted before)."""
-    shop = Shop.objects.filter(code=shop_code).first()
+    shop = hub.shop_by_code(shop_code)
     settings_row = config.commerce_settings(shop.pk if shop else None)
     raw = request.body
     try:
