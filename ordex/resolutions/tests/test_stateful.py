@@ -57,7 +57,9 @@ class MoneyMachine(RuleBasedStateMachine):
             result = actions.request_action(case.pk, actor=self.people[who], request=request, idempotency_key=key)
         except DomainError:
             return
-        if key in self.requests:
+        if key is None:
+            assert result.created
+        elif key in self.requests:
             assert not result.created and result.action.pk == self.requests[key][3]
         else:
             assert result.created
