@@ -106,7 +106,7 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
 def order_for_update(order_id: int) -> Order:
     """The order row, locked until the end of the caller's transaction: whoever decides money for an
     order holds this lock, so two decisions on one order happen one after the other."""
-    return Order.objects.select_for_update().select_related("shop").get(pk=order_id)
+    return Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order_id)
 
 
 def lines_of(order_id: int) -> list[OrderLine]:
