@@ -38,6 +38,10 @@ def register_action_listener(name: str, listener: ActionListener) -> None:
     _action_listeners[name] = listener
 
 
+def unregister_action_listener(name: str) -> None:
+    _action_listeners.pop(name, None)
+
+
 def action_changed(event: ActionChanged) -> None:
     for listener in _action_listeners.values():
         listener(event)
