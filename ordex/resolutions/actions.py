@@ -270,10 +270,11 @@ def _check_lines(kind: str, lines: list[dict], order_lines, held: Commitments, o
                           "refunded": refunded, "reshipped": reshipped})
     if conflicts and not override:
         first = conflicts[0]
-        what = "refunded" if first["code"] == "line_already_refunded" else "sent again"
-        raise DomainError(first["code"], f"SKU '{first['sku']}' was already {what} "
-                          f"({first['refunded']} refunded, {first['reshipped']} sent again); "
-                          "a supervisor may override with a reason", field="lines")
+        detail = (f"SKU '{first['sku']}': {first['refunded']} refunded, {first['reshipped']} sent again; "
+                  "a supervisor may override with a reason")
+        if first["code"] == "line_already_refunded":
+            raise DomainError("line_already_refunded", f"already refunded: {detail}", field="lines")
+        raise DomainError("line_already_reshipped", f"already sent again: {detail}", field="lines")
     return conflicts
 
 

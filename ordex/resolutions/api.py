@@ -340,7 +340,7 @@ def post_callback(request, shop_code: str,
     if action is None:
         raise NotFound("action_not_found", f"no action '{body.idempotency_key}' on order {body.order_no}")
     if body.status not in ("done", "failed"):
-        raise InvalidInput("invalid_status", "status is done or failed", field="status")
+        raise InvalidInput("invalid_callback_status", "status is done or failed", field="status")
     try:
         with transaction.atomic():
             CallbackReceipt.objects.create(shop_code=shop_code, signature=signature.removeprefix("sha256=")[:64])
