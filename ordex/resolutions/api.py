@@ -325,12 +325,12 @@ def post_callback(request, shop_code: str,
     try:
         signed_at = int(timestamp)
     except ValueError:
-        raise DomainError("bad_signature", "X-Ordex-Timestamp must be Unix seconds", status=401)
+        raise DomainError("bad_signature", "X-Ordex-Timestamp must be Unix seconds")
     if shop is None or not settings_row.secret_salt or not signature_matches(
             config.shop_secret_for(settings_row), signed_at, raw, signature):
-        raise DomainError("bad_signature", "the signature does not match", status=401)
+        raise DomainError("bad_signature", "the signature does not match")
     if abs(time.time() - signed_at) > CALLBACK_MAX_AGE_SECONDS:
-        raise DomainError("stale_signature", "the timestamp is more than 5 minutes away", status=401)
+        raise DomainError("stale_signature", "the timestamp is more than 5 minutes away")
     try:
         body = CallbackIn.model_validate(json.loads(raw))
     except ValueError as exc:
