@@ -39,11 +39,15 @@ def run(args) -> int:
         start = timezone.localtime() - timedelta(days=14)
         _load_simulated(args.orders, args.seed, start)
     _scan_now()
+    link = _customer_messages()
     print("Ordex demo is ready.")
     print("  web + admin: http://127.0.0.1:8000/admin/")
     print(f"  log in as:   admin / {args.password}   (also supervisor, agent, warehouse, logistics, finance)")
     print(f"  API token (integration role): {token}")
     print("  try: curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/v1/openapi.json")
+    if link:
+        print(f"  a customer's self-service link (choose an option, rate when resolved): {link}")
+    print(f"  messages sent to customers: case timelines, and .eml files under {_mail_dir()}")
     return 0
 
 
@@ -75,6 +79,41 @@ def _load_simulated(orders: int, seed: int, start: datetime):
 def _scan_now():
     """Run the periodic rules and the SLA clocks as of now, as the minute job would."""
     _ordex("scan")
+
+
+def _customer_messages() -> str:
+    """Offer the customer a choice on one open out-of-stock case (as an agent would), then send everything
+    the outbox holds, as the worker would. Returns that case's self-service link."""
+    from ordex.accounts.access import Principal
+    from ordex.cases import actions as case_actions
+    from ordex.cases.models import Case
+    from ordex.core.errors import DomainError
+    from ordex.notify import actions as notify_actions
+    from ordex.notify import links
+
+    open_cases = Case.objects.filter(status__in=["new", "triaged"], order__isnull=False,
+                                     type__message_templates__moment="choice_offered",
+                                     type__message_templates__active=True).distinct().order_by("pk")
+    case = open_cases.filter(type__code="out_of_stock").first() or open_cases.exclude(type__allowed_resolutions=[]).first()
+    link = ""
+    if case is not None:
+        agent = Principal(role="agent", name="agent")
+        try:
+            if case.status == "new":
+                case_actions.transition(case.pk, to="triaged", actor=agent)
+            case_actions.offer_choice(case.pk, actor=agent)
+        except DomainError:
+            pass
+        link = links.url_for(notify_actions.link_for_case(case))
+    while notify_actions.drain():
+        pass
+    return link
+
+
+def _mail_dir():
+    from ordex.notify.mail import mail_dir
+
+    return mail_dir()
 
 
 def _ordex(*arguments: str) -> None:

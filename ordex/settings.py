@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ordex.cases",
     "ordex.detection",
     "ordex.resolutions",
+    "ordex.notify",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,38 @@ ORDEX_DETECTION_ON_IMPORT = os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") != 
 ORDEX_INGEST_MAX_BATCH = 1000
 ORDEX_KUAIDI100_SALT = os.environ.get("ORDEX_KUAIDI100_SALT", "")
 ORDEX_AFTERSHIP_SECRET = os.environ.get("ORDEX_AFTERSHIP_SECRET", "")
+
+# Customer communication (docs/notify.md). The address customers reach in the messages' links.
+ORDEX_PUBLIC_URL = os.environ.get("ORDEX_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ORDEX_PORT', '8000')}")
+ORDEX_CUSTOMER_LANGUAGE = os.environ.get("ORDEX_CUSTOMER_LANGUAGE", "zh-hans")
+ORDEX_LINK_DAYS = int(os.environ.get("ORDEX_LINK_DAYS", "30"))
+ORDEX_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("ORDEX_NOTIFY_MAX_ATTEMPTS", "6"))
+ORDEX_NOTIFY_BACKOFF_SECONDS = int(os.environ.get("ORDEX_NOTIFY_BACKOFF_SECONDS", "60"))
+ORDEX_CHOICE_REMINDER_HOURS = int(os.environ.get("ORDEX_CHOICE_REMINDER_HOURS", "12"))
+ORDEX_SURVEY_DELAY_HOURS = int(os.environ.get("ORDEX_SURVEY_DELAY_HOURS", "24"))
+ORDEX_SURVEY_ANSWER_DAYS = int(os.environ.get("ORDEX_SURVEY_ANSWER_DAYS", "7"))
+ORDEX_SURVEY_LOW_SCORE = int(os.environ.get("ORDEX_SURVEY_LOW_SCORE", "2"))
+# Email: SMTP when EMAIL_HOST is set, else one .eml file per message under <data dir>/mail/.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "ordex.notify.mail.EmlFileBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("ORDEX_EMAIL_FROM", "service@ordex.localhost")
+# SMS: Alibaba Cloud SMS when an AccessKey is set, else appended to <data dir>/sms/outbox.jsonl.
+ORDEX_SMS_ENDPOINT = os.environ.get("ORDEX_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ORDEX_SMS_ACCESS_KEY_ID = os.environ.get("ORDEX_SMS_ACCESS_KEY_ID", "")
+ORDEX_SMS_ACCESS_KEY_SECRET = os.environ.get("ORDEX_SMS_ACCESS_KEY_SECRET", "")
+ORDEX_SMS_SIGN_NAME = os.environ.get("ORDEX_SMS_SIGN_NAME", "")
+ORDEX_SMS_TEMPLATE_CODE = os.environ.get("ORDEX_SMS_TEMPLATE_CODE", "")
+ORDEX_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("ORDEX_SMS_PER_PHONE_PER_HOUR", "5"))
+ORDEX_SMS_REPORT_TOKEN = os.environ.get("ORDEX_SMS_REPORT_TOKEN", "")
+ORDEX_MERCHANT_WEBHOOK_URL = os.environ.get("ORDEX_MERCHANT_WEBHOOK_URL", "")
+ORDEX_MERCHANT_WEBHOOK_SECRET = os.environ.get("ORDEX_MERCHANT_WEBHOOK_SECRET", "")
+ORDEX_LINK_RATE_PER_10_MIN = int(os.environ.get("ORDEX_LINK_RATE_PER_10_MIN", "60"))
 
 # Uploaded evidence
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

@@ -120,7 +120,7 @@ class CaseStepInline(admin.TabularInline):
     model = CaseStep
     extra = 0
     can_delete = False
-    fields = ("position", "title_zh", "role", "required", "status", "done_at", "done_by")
+    fields = ("position", "title_zh", "role", "required", "status", "due_at", "done_at", "done_by")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -68,6 +68,7 @@ class StepOut(Schema):
     role: str
     required: bool
     status: str
+    due_at: datetime | None = None
     done_at: datetime | None
     done_by: str | None
     note: str
@@ -314,7 +315,7 @@ def _detail(case: Case, principal) -> dict:
         "order": _order_brief(case, can_see_personal_data(principal)),
         "steps": [
             {"position": s.position, "title_zh": s.title_zh, "title_en": s.title_en, "role": s.role,
-             "required": s.required, "status": s.status, "done_at": s.done_at,
+             "required": s.required, "status": s.status, "due_at": s.due_at, "done_at": s.done_at,
              "done_by": s.done_by.username if s.done_by_id else None, "note": s.note}
             for s in case.steps.all()
         ],

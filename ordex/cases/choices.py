@@ -120,6 +120,8 @@ class TimelineKind(models.TextChoices):
     RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
     DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
     ACTION = "action", "处理动作 resolution action"
+    MESSAGE = "message", "客户消息 customer message"
+    MESSAGE_FAILED = "message_failed", "消息发送失败 message failed"
 
 
 class IncidentStatus(models.TextChoices):
@@ -150,3 +152,4 @@ class NotificationKind(models.TextChoices):
     BREACH = "breach", "已超时 breach"
     DEPARTMENT_BREACH = "department_breach", "部门超时 department breach"
     ASSIGNED = "assigned", "新指派 assigned"
+    FOLLOW_UP = "follow_up", "回访 follow-up"

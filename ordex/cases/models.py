@@ -305,6 +305,20 @@ class Case(models.Model):
                 name="case_breached_department_due",
             ),
             models.Index(fields=["status", "resolve_due_at", "id"], name="case_status_due"),
+            # The queue of those who see every department (supervisors, admins), with its saved views and
+            # filters, each read in deadline order from an index instead of sorting every open case.
+            models.Index(fields=["resolve_due_at", "id"], condition=UNENDED, name="case_open_due"),
+            models.Index(
+                fields=["resolve_due_at", "id"], condition=UNENDED & Q(breached_at__isnull=False),
+                name="case_open_breached_due",
+            ),
+            models.Index(
+                fields=["resolve_due_at", "id"],
+                condition=UNENDED & Q(near_breach_at__isnull=False, breached_at__isnull=True),
+                name="case_open_near_breach_due",
+            ),
+            models.Index(fields=["severity", "resolve_due_at", "id"], condition=UNENDED, name="case_open_severity_due"),
+            models.Index(fields=["type", "resolve_due_at", "id"], condition=UNENDED, name="case_open_type_due"),
             models.Index(
                 fields=["near_breach_due_at"],
                 condition=UNENDED & Q(near_breach_at__isnull=True),
@@ -358,6 +372,7 @@ class CaseStep(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     required = models.BooleanField(default=True)
     status = models.CharField(max_length=8, choices=StepStatus.choices, default=StepStatus.OPEN)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When the step must be done, if it has its own deadline")
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True)

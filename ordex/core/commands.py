@@ -28,6 +28,9 @@ def run_serve(args) -> int:
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
+    if not os.environ.get("ORDEX_PUBLIC_URL"):
+        # Links in customer messages point at this server unless the deployment names its public address.
+        settings.ORDEX_PUBLIC_URL = f"http://{args.host}:{args.port}"
     # Before the WSGI app loads: WhiteNoise indexes the static files when its middleware starts.
     call_command("collectstatic", interactive=False, verbosity=0)
     from ordex.wsgi import application

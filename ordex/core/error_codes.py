@@ -109,6 +109,21 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("stale_signature", 401, "The callback's timestamp is more than 5 minutes away.", "回调的时间戳与当前时间相差超过 5 分钟。"),
     ("replayed", 409, "This callback was received before.", "该回调此前已收到。"),
     ("invalid_callback_status", 422, "A callback's status is done or failed.", "回调状态须为 done 或 failed。"),
+    ("invalid_kind", 422, "A message entry on the timeline is a message or a failed message.", "时间线上的消息记录须为消息或发送失败。"),
+    # --- notify -------------------------------------------------------------------------------------------
+    ("template_syntax", 422, "The message template does not parse, or uses a tag templates may not use.", "消息模板无法解析，或使用了模板不允许的标签。"),
+    ("template_missing_variable", 422, "The message template uses a variable templates cannot see.", "消息模板使用了模板不可访问的变量。"),
+    ("case_closed", 409, "The self-service link's case is closed.", "自助链接对应的工单已关闭。"),
+    ("no_order", 409, "The case has no order whose address could change.", "工单没有可修改地址的订单。"),
+    ("already_shipped", 409, "The parcel has left: the address can no longer change.", "包裹已发出，地址无法再修改。"),
+    ("address_unresolved", 422, "The address does not resolve to province, city, district and street.", "地址无法识别到省、市、区和街道。"),
+    ("photos_not_needed", 409, "This case does not ask the customer for photos.", "该工单不需要客户上传照片。"),
+    ("case_not_resolved", 409, "The case can be rated once it is resolved.", "工单解决后才能评价。"),
+    ("invalid_score", 422, "A rating is from 1 to 5.", "评分须在 1 到 5 之间。"),
+    ("survey_already_answered", 409, "The case has already been rated.", "该工单已评价过。"),
+    ("message_not_found", 404, "No message with this id.", "没有该编号的消息。"),
+    ("message_not_dead", 409, "Only a dead message can be sent again.", "只有已放弃的消息才能重新发送。"),
+    ("bad_token", 401, "An SMS delivery report with a wrong token.", "短信回执的令牌不正确。"),
 ))}
 
 # When a code is not in the table yet: the status its error kind implies (class name -> status).

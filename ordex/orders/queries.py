@@ -151,6 +151,47 @@ def shipments_of(order_id: int, since: datetime) -> list[Shipment]:
                 .order_by("created_at", "pk"))
 
 
+@dataclass(frozen=True)
+class CustomerContact:
+    """What a message to the buyer of an order needs: who, where, and the latest parcel. Read by notify."""
+
+    order_no: str
+    shop_name: str
+    customer_name: str
+    phone: str
+    email: str
+    total: Decimal
+    paid_amount: Decimal
+    address: str
+    shipped: bool
+    carrier: str
+    tracking_no: str
+
+
+def customer_contact(order_id: int) -> CustomerContact | None:
+    """Two queries: the order with its shop and customer, and its latest shipment."""
+    order = Order.objects.select_related("shop", "customer").filter(pk=order_id).first()
+    if order is None:
+        return None
+    shipment = (
+        Shipment.objects.filter(order_id=order_id).order_by("-created_at", "-pk").values("carrier", "tracking_no").first()
+        or {"carrier": "", "tracking_no": ""}
+    )
+    return CustomerContact(
+        order_no=order.order_no,
+        shop_name=order.shop.name or order.shop.code,
+        customer_name=order.receiver_name or order.customer.name,
+        phone=order.phone or order.customer.phone,
+        email=order.customer.email,
+        total=order.total,
+        paid_amount=order.paid_amount,
+        address=order.address_display,
+        shipped=order.shipped_at is not None,
+        carrier=shipment["carrier"],
+        tracking_no=shipment["tracking_no"],
+    )
+
+
 def shop_by_code(code: str) -> Shop | None:
     return Shop.objects.filter(code=code).first()
 

@@ -12,6 +12,7 @@ One module per sub-area; import the verbs from here (`from ordex.cases.actions i
 - `assignment`: `assign`, `transfer`;
 - `work`: `add_note`, `complete_step`, `add_evidence`;
 - `customer_choice`: `offer_choice`, `record_choice`, `apply_expired_choices`;
+- `customer`: `record_message` (a message to or from the customer on the timeline), `open_follow_up_case`;
 - `sla`: `evaluate_sla(as_of)` (from `ordex scan --as-of` and the worker);
 - `incidents`: `create_incident`, `update_incident`, `bulk_on_incident`;
 - `notifications`: `mark_notification_read`;
@@ -21,6 +22,7 @@ One module per sub-area; import the verbs from here (`from ordex.cases.actions i
 
 from .assignment import ASSIGNABLE_ROLES, assign, transfer
 from .batch import batch_of_findings
+from .customer import open_follow_up_case, record_message
 from .customer_choice import apply_expired_choices, offer_choice, record_choice
 from .findings import (
     MANUAL_RULE,
@@ -66,8 +68,10 @@ __all__ = [
     "evidence_max_bytes",
     "mark_notification_read",
     "offer_choice",
+    "open_follow_up_case",
     "open_manual_case",
     "record_choice",
+    "record_message",
     "record_finding",
     "transfer",
     "transition",

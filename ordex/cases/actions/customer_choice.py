@@ -39,6 +39,7 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     if case.status != CaseStatus.WAITING_CUSTOMER:
         entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
     TimelineEntry.objects.bulk_create(entries)
+    hooks.choice_offered(hooks.ChoiceOffered(case=case, choice=choice))
     return choice
 
 

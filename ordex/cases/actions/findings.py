@@ -12,6 +12,7 @@ from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.orders.models import Order
 
+from .. import hooks
 from ..choices import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -159,6 +160,8 @@ def record_finding(
                                  found_at)
         entries += _join_incident(case, incident, None, found_at)
     TimelineEntry.objects.bulk_create(entries)
+    if created:
+        hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
     return FindingResult(case=case, created=created, reopened=reopened, evidence_added=evidence_added)
 
 
@@ -227,4 +230,5 @@ def open_manual_case(
         raise DomainError("case_already_open", "a case is already open for this order and type")
     _entry(case, actor, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
            rule_code=MANUAL_RULE, details=details).save()
+    hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
     return case

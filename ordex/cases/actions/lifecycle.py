@@ -112,6 +112,8 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     case.status = to
     _touch(case, actor, at, fields)
     case.save(update_fields=fields)
+    if to == CaseStatus.RESOLVED:
+        hooks.case_resolved(hooks.CaseResolved(case=case, at=at, resolution=resolution))
     data = {"resolution": resolution} if to == CaseStatus.RESOLVED else {}
     if to == CaseStatus.REJECTED:
         data["rule_code"] = case.opened_by_rule

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    name = "ordex.notify"
+    label = "notify"
+    verbose_name = "Customer communication"
+
+    def ready(self):
+        from ordex.cases import hooks
+
+        from . import listeners
+
+        hooks.register_case_opened_listener("notify", listeners.on_case_opened)
+        hooks.register_choice_offered_listener("notify", listeners.on_choice_offered)
+        hooks.register_choice_listener("notify", listeners.on_choice_settled)
+        hooks.register_case_resolved_listener("notify", listeners.on_case_resolved)

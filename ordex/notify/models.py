@@ -1,0 +1,130 @@
+"""Tables of the notify app: message templates (data), the outbox of messages, the customer's self-service
+links and the satisfaction survey of each case.
+
+Rows change only through `ordex.notify.actions` (templates also through the admin)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ordex.cases.models import Case, ExceptionType
+
+from .choices import Channel, Language, MessageStatus, Moment, SurveyStatus
+
+
+class MessageTemplate(models.Model):
+    """What the customer reads at one moment of one exception type, in one language, on one channel.
+    Written with Django template syntax over a fixed set of variables (docs/notify.md); nothing else is
+    reachable from a template."""
+
+    exception_type = models.ForeignKey(ExceptionType, on_delete=models.CASCADE, related_name="message_templates")
+    moment = models.CharField(max_length=20, choices=Moment.choices)
+    language = models.CharField(max_length=8, choices=Language.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=200, blank=True, help_text="Email only")
+    body = models.TextField()
+    active = models.BooleanField(default=True, help_text="Off: this moment is not sent for this type")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["exception_type", "moment", "language", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["exception_type", "moment", "language", "channel"],
+                                    name="message_template_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.exception_type.code} · {self.moment} · {self.language} · {self.channel}"
+
+
+class Message(models.Model):
+    """One message to one recipient on one channel: the transactional outbox. Written in the transaction of
+    the case change that causes it; sent by the worker after commit. `idempotency_key` is
+    `<case>:<moment>:<channel>`, so a moment reaches a channel at most once whatever retries or crashes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    moment = models.CharField(max_length=20, choices=Moment.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True,
+                               help_text="Facts of the moment the case does not hold (refund amount, tracking number)")
+    segments = models.PositiveSmallIntegerField(default=0, help_text="SMS segments billed")
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="A worker holds the message until then")
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=120, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True, help_text="When the status last changed")
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status__in=["queued", "sending"]),
+                         name="message_due"),
+            models.Index(fields=["recipient", "channel", "sent_at"], name="message_recipient_sent"),
+        ]
+
+    def __str__(self):
+        return self.idempotency_key
+
+
+class CustomerLink(models.Model):
+    """A self-service link to one case. The URL carries this row's id and nonce, signed; revoking or
+    expiring the row kills every copy of the link."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="customer_links")
+    nonce = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-created_at"]
+
+    def __str__(self):
+        return f"link {self.pk} to case {self.case_id}"
+
+    def usable(self, at) -> bool:
+        return self.revoked_at is None and at < self.expires_at
+
+
+class Survey(models.Model):
+    """The satisfaction survey of one resolved case, and its answer: the CSAT row reports read, with the
+    case's type, resolution, department and agent as they were when it resolved."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="survey")
+    status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.SENT)
+    sent_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    no_answer_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    type_code = models.CharField(max_length=60)
+    resolution = models.CharField(max_length=40, blank=True)
+    department_code = models.CharField(max_length=40, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    follow_up_case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                                   name="survey_score_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["sent_at"], condition=Q(status="sent"), name="survey_waiting")]
+
+    def __str__(self):
+        return f"survey of case {self.case_id}: {self.score or self.status}"
