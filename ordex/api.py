@@ -4,10 +4,22 @@ from importlib import import_module
 
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
+from ordex.accounts.access import mask_personal_data
 from ordex.accounts.auth import api_auth
 from ordex.core.error_codes import http_status
 from ordex.core.errors import DomainError
+
+
+class MaskingRenderer(JSONRenderer):
+    """Every JSON response passes here: a caller without the right to personal data (finance, integrations,
+    anyone unauthenticated) gets phones, names, streets, IPs and emails masked wherever they appear."""
+
+    def render(self, request, data, *, response_status):
+        return super().render(request, mask_personal_data(data, getattr(request, "auth", None)),
+                              response_status=response_status)
+
 
 api = NinjaAPI(
     title="Ordex API",
@@ -16,6 +28,7 @@ api = NinjaAPI(
     auth=api_auth,
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
+    renderer=MaskingRenderer(),
 )
 
 
@@ -26,10 +39,12 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(
+    response = api.create_response(
         request, {"code": "unauthenticated", "error": "missing or invalid credentials"},
         status=http_status("unauthenticated"),
     )
+    response["WWW-Authenticate"] = 'Bearer realm="ordex"'
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -24,10 +24,11 @@ def run(args) -> int:
     from django.utils import timezone
 
     from ordex.accounts.models import ApiToken, User
-    from ordex.accounts.services import create_user, issue_token
+    from ordex.accounts.services import check_new_password, create_user, issue_token
 
     for username, role in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
+            check_new_password(args.password, username=username)
             create_user(username=username, role=role, password=args.password)
     ApiToken.objects.filter(name="demo-integration").delete()
     _, token = issue_token(name="demo-integration", role="integration")

@@ -14,7 +14,17 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ORDEX_DATA_DIR", BASE_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data dir holds the database, the secret key and uploaded evidence: created readable by its owner only.
+if not DATA_DIR.exists():
+    DATA_DIR.mkdir(parents=True, mode=0o700)
+    DATA_DIR.chmod(0o700)
+
+
+def _private_file(path: Path) -> str:
+    """Create `path` empty with mode 0600 if it does not exist yet (SQLite keeps the mode for -wal/-shm)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return str(path)
 
 
 def _secret_key() -> str:
@@ -31,6 +41,18 @@ SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("ORDEX_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
+# Served over HTTPS (ORDEX_HTTPS=1): cookies only over HTTPS, HTTP redirected, HSTS for a year. Behind a proxy
+# that ends TLS (ORDEX_BEHIND_PROXY=1), the proxy's X-Forwarded-Proto says whether the request was HTTPS.
+HTTPS = os.environ.get("ORDEX_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("ORDEX_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("ORDEX_HSTS_PRELOAD", "") == "1"
+if os.environ.get("ORDEX_BEHIND_PROXY", "") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
+    "csp",
     "ordex.accounts",
     "ordex.orders",
     "ordex.ingest",
@@ -60,13 +84,48 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ordex.urls"
 WSGI_APPLICATION = "ordex.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/admin/login/"
+
+AUTHENTICATION_BACKENDS = ["ordex.accounts.backends.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login throttling (django-axes): a (username, client IP) pair is locked out after AXES_FAILURE_LIMIT failed
+# logins for AXES_COOLOFF_TIME hours; behind a proxy set ORDEX_TRUSTED_PROXY_COUNT so the client IP is read
+# from X-Forwarded-For.
+AXES_FAILURE_LIMIT = int(os.environ.get("ORDEX_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("ORDEX_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("ORDEX_TRUSTED_PROXY_COUNT", "0")) or None
+AXES_VERBOSE = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Content-Security-Policy on every page: scripts, styles and everything else from Ordex itself only. Inline
+# <script>/<style> and style="" attributes are refused by browsers, so pages must not use them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 TEMPLATES = [
     {
@@ -85,7 +144,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'ordex.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{_private_file(DATA_DIR / 'ordex.sqlite3')}",
         # Kept open between requests (each web thread has its own): a new connection costs a PostgreSQL
         # login, or on SQLite re-reading the schema and a cold page cache (single-event p50 9.4 -> 6.7 ms).
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
@@ -139,7 +198,7 @@ HUEY = {
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": _private_file(DATA_DIR / "huey.sqlite3")})
 
 # Detection registers its on-event rules with the hub's `applied_events` hook (docs/architecture.md).
 # ORDEX_DETECTION_ON_IMPORT=0 leaves them out (benchmarks measure import without them).
@@ -147,6 +206,8 @@ ORDEX_DETECTION_ON_IMPORT = os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") != 
 ORDEX_INGEST_MAX_BATCH = 1000
 ORDEX_KUAIDI100_SALT = os.environ.get("ORDEX_KUAIDI100_SALT", "")
 ORDEX_AFTERSHIP_SECRET = os.environ.get("ORDEX_AFTERSHIP_SECRET", "")
+# An AfterShip webhook whose `ts` is further than this from now is refused as a replay.
+ORDEX_AFTERSHIP_MAX_AGE_SECONDS = int(os.environ.get("ORDEX_AFTERSHIP_MAX_AGE_SECONDS", str(24 * 3600)))
 
 # Customer communication (docs/notify.md). The address customers reach in the messages' links.
 ORDEX_PUBLIC_URL = os.environ.get("ORDEX_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('ORDEX_PORT', '8000')}")

@@ -5,8 +5,10 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from ordex.core.bulk import from_rows, load_columns, set_related
+from ordex.core.errors import Forbidden
 
 from .access import Principal, principal_for_user
 from .models import ApiToken, Department, User, hash_token
@@ -68,7 +70,19 @@ class TokenAuth(HttpBearer):
 
 
 class UserSessionAuth(SessionAuth):
+    """The workbench's logged-in user. CSRF is checked only for a request that carries a logged-in session:
+    a request with neither a valid token nor a session is simply unauthenticated (401), not a CSRF failure."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise Forbidden("csrf_failed", "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie")
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request, key):
+        if key is None:
+            return None
         user = super().authenticate(request, key)
         if user is None:
             return None

@@ -18,7 +18,7 @@ def configure_user(parser):
 
 
 def run_user(args) -> int:
-    from .services import create_user
+    from .services import check_new_password, create_user
 
     password = args.password
     generated = False
@@ -30,6 +30,7 @@ def run_user(args) -> int:
         if not password:
             password, generated = secrets.token_urlsafe(12), True
     try:
+        check_new_password(password, username=args.username, email=args.email)
         user = create_user(
             username=args.username, role=args.role, password=password, department=args.department, email=args.email
         )

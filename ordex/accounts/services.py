@@ -1,5 +1,7 @@
 """Creating users and tokens: the only writers of accounts rows outside the admin."""
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +22,15 @@ def _department(code: str | None, role: str) -> Department | None:
     if department is None:
         raise ValueError(f"unknown department '{code}'")
     return department
+
+
+def check_new_password(password: str, *, username: str, email: str = "") -> None:
+    """Django's password validators (length, common passwords, all digits, close to the username or email);
+    ValueError naming every rule the password breaks."""
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise ValueError("password refused: " + " ".join(exc.messages))
 
 
 @transaction.atomic

@@ -6,18 +6,21 @@ Every refusal answers with a stable `code` (see docs/cases.md)."""
 
 from datetime import datetime
 
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from ordex.accounts.access import can_see_personal_data, mask_detail, mask_phone, require_role
+from ordex.accounts.access import render_personal, require_role
 from ordex.accounts.models import Role
-from ordex.core.errors import InvalidInput
+from ordex.core.errors import InvalidInput, NotFound
 
 from . import actions, queries
 from .access import MANAGE_ROLES, access_case, access_incident, require_case_worker, require_manager
-from .models import Case, ExceptionType, Notification
+from .choices import CaseStatus
+from .models import Case, Evidence, ExceptionType, Notification
 
 router = Router(tags=["cases"])
 
@@ -46,6 +49,7 @@ class CaseItemOut(Schema):
     order_nos: list[str]
     subject_key: str
     status: str
+    withdrawn: bool = Field(description="Late data showed the condition never held: not an exception")
     severity: str
     department: str
     assignee: str | None
@@ -129,7 +133,8 @@ class CaseDetailOut(CaseItemOut):
 
 
 class CaseFiltersIn(Schema):
-    status: str | None = Field(None, description="Comma list of statuses; `open` = every open status")
+    status: str | None = Field(None, description="Comma list of statuses; `open` = every open status; `-withdrawn` "
+                                              "excludes a status (e.g. `-withdrawn` = every case that was not withdrawn)")
     type: str | None = Field(None, description="Exception type code")
     severity: str | None = None
     department: str | None = Field(None, description="Department code")
@@ -265,17 +270,18 @@ class ExceptionTypeOut(Schema):
 # --- shaping ----------------------------------------------------------------------------------------
 
 
-def _item(case: Case, now: datetime) -> dict:
+def _item(case: Case, now: datetime, principal) -> dict:
     order_nos = [link.order_no for link in case.case_orders.all()]
     return {
         "id": case.pk,
         "type": case.type.code,
         "type_name": case.type.name_zh,
-        "title": case.title,
+        "title": render_personal(case.title, case.facts.get("personal"), principal),
         "order_no": case.order_no or None,
         "order_nos": order_nos,
         "subject_key": case.subject_key,
         "status": case.status,
+        "withdrawn": case.status == CaseStatus.WITHDRAWN,
         "severity": case.severity,
         "department": case.department.code,
         "assignee": case.assignee.username if case.assignee_id else None,
@@ -287,32 +293,25 @@ def _item(case: Case, now: datetime) -> dict:
     }
 
 
-def _order_brief(case: Case, personal: bool) -> dict | None:
+def _order_brief(case: Case) -> dict | None:
+    """The order as it is; the API's edge masks its name, phone and street for callers without the right."""
     order = case.order
     if order is None:
         return None
-    return {
-        "order_no": order.order_no,
-        "status": order.status,
-        "receiver_name": order.receiver_name if personal else (order.receiver_name[:1] + "**" if order.receiver_name else ""),
-        "phone": order.phone if personal else (mask_phone(order.phone) or ""),
-        "address": order.address_display if personal else "".join(
-            (order.province, order.city, order.district, mask_detail(order.address_detail) or "")
-        ),
-        "total": str(order.total),
-    }
+    return {"order_no": order.order_no, "status": order.status, "receiver_name": order.receiver_name,
+            "phone": order.phone, "address": order.address_display, "total": str(order.total)}
 
 
 def _detail(case: Case, principal) -> dict:
     choice = queries.open_choice(case)
     return {
-        **_item(case, timezone.now()),
-        "facts": case.facts,
+        **_item(case, timezone.now(), principal),
+        "facts": render_personal(case.facts, case.facts.get("personal"), principal),
         "resolution": case.resolution,
         "chosen_resolution": case.chosen_resolution,
         "outcome_reason": case.outcome_reason,
         "allowed_resolutions": case.type.allowed_resolutions,
-        "order": _order_brief(case, can_see_personal_data(principal)),
+        "order": _order_brief(case),
         "steps": [
             {"position": s.position, "title_zh": s.title_zh, "title_en": s.title_en, "role": s.role,
              "required": s.required, "status": s.status, "due_at": s.due_at, "done_at": s.done_at,
@@ -324,17 +323,24 @@ def _detail(case: Case, principal) -> dict:
             "status": choice.status, "chosen": choice.chosen, "chosen_at": choice.chosen_at, "source": choice.source,
         },
         "evidence": [
-            {"id": e.pk, "kind": e.kind, "rule_code": e.rule_code, "summary": e.summary, "facts": e.facts,
-             "content_type": e.content_type, "size": e.size, "url": e.file.url if e.file else None,
+            {"id": e.pk, "kind": e.kind, "rule_code": e.rule_code,
+             "summary": render_personal(e.summary, e.facts.get("personal"), principal),
+             "facts": render_personal(e.facts, e.facts.get("personal"), principal),
+             "content_type": e.content_type, "size": e.size, "url": _evidence_url(e) if e.file else None,
              "found_at": e.found_at}
             for e in case.evidence.all()
         ],
         "timeline": [
             {"at": t.at, "actor": t.actor_name, "kind": t.kind, "from_status": t.from_status,
-             "to_status": t.to_status, "message": t.message, "data": t.data}
+             "to_status": t.to_status, "message": render_personal(t.message, t.data.get("personal"), principal),
+             "data": t.data}
             for t in case.timeline.all()
         ],
     }
+
+
+def _evidence_url(evidence: Evidence) -> str:
+    return reverse("api-v1:evidence_file", kwargs={"case_id": evidence.case_id, "evidence_id": evidence.pk})
 
 
 def _reload(request, case_id: int) -> dict:
@@ -365,7 +371,7 @@ def list_cases(request, filters: Query[CaseFiltersIn]):
     limit, offset = data.pop("limit"), data.pop("offset")
     page, count = queries.case_queue(request.auth, queries.CaseFilters(**data), limit=limit, offset=offset)
     now = timezone.now()
-    return {"items": [_item(case, now) for case in page], "count": count}
+    return {"items": [_item(case, now, request.auth) for case in page], "count": count}
 
 
 @router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand (a phone call, a chat)")
@@ -445,7 +451,22 @@ def post_evidence(request, case_id: int, file: File[UploadedFile], note: Form[st
     evidence = actions.add_evidence(case_id, actor=request.auth, upload=file, note=note)
     return Status(201, {"id": evidence.pk, "kind": evidence.kind, "rule_code": "", "summary": evidence.summary,
                         "facts": {}, "content_type": evidence.content_type, "size": evidence.size,
-                        "url": evidence.file.url, "found_at": evidence.found_at})
+                        "url": _evidence_url(evidence), "found_at": evidence.found_at})
+
+
+@router.get("/cases/{case_id}/evidence/{evidence_id}/file", url_name="evidence_file",
+            summary="Download an uploaded evidence file (always as an attachment)")
+def get_evidence_file(request, case_id: int, evidence_id: int):
+    """Anyone who may see the case may download its files; others get 404 `case_not_found`. The file is
+    sent as an attachment under a generated name with `X-Content-Type-Options: nosniff`."""
+    case = access_case(request.auth, case_id)
+    stored = Evidence.objects.filter(case=case, pk=evidence_id).exclude(file="").first()
+    if stored is None:
+        raise NotFound("evidence_not_found", f"case {case_id} has no file {evidence_id}")
+    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.file.name.rsplit("/", 1)[-1],
+                            content_type=stored.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- taxonomy, incidents, notifications -------------------------------------------------------------

@@ -23,10 +23,12 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("unauthenticated", 401, "Missing or invalid credentials (bearer token or session).", "缺少或无效的登录凭据（令牌或会话）。"),
     ("forbidden", 403, "Your role may not do this, or may not see this object.", "你的角色无权执行此操作或查看此对象。"),
     ("invalid", 422, "The request is malformed (the field says where).", "请求格式不正确（field 指出位置）。"),
+    ("csrf_failed", 403, "A write from a logged-in browser session without its CSRF token.", "已登录的浏览器会话提交写操作时缺少 CSRF 令牌。"),
     # --- ingest -------------------------------------------------------------------------------------------
     ("batch_too_large", 413, "Too many events in one request (at most 1000).", "单次请求的事件过多（最多 1000 个）。"),
     ("bad_signature", 401, "A carrier push or a merchant callback whose signature does not verify.", "快递推送或商家回调的签名校验失败。"),
     ("invalid_push", 422, "A carrier push not shaped as the carrier documents it.", "快递推送的格式不符合该快递公司的文档。"),
+    ("stale_push", 422, "An AfterShip webhook without its timestamp, or sent longer ago than the replay window.", "AfterShip 推送缺少时间戳，或发送时间超出防重放时限。"),
     # --- orders -------------------------------------------------------------------------------------------
     ("order_not_found", 404, "No order with this order number.", "没有该订单号的订单。"),
     ("customer_not_found", 404, "No customer with this id.", "没有该编号的客户。"),
@@ -45,6 +47,7 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("invalid_severity", 422, "Severity must be p1, p2, p3 or p4.", "严重程度须为 p1、p2、p3 或 p4。"),
     ("unknown_status", 422, "No case status of this name.", "没有该名称的工单状态。"),
     ("illegal_transition", 409, "The transitions table does not allow this move from the case's status.", "状态流转表不允许从当前状态转到该状态。"),
+    ("system_only_status", 409, "Only the system moves a case to this status (withdrawn: late data showed the condition never held).", "只有系统可以把案例转到该状态（已撤回：迟到的数据表明条件从未成立）。"),
     ("reason_required", 422, "This change needs a reason (rejecting a case, changing a rule).", "此变更需要填写原因（驳回工单、修改规则）。"),
     ("resolution_required", 422, "Resolving a case needs a resolution.", "解决工单需要选择处理方案。"),
     ("resolution_not_allowed", 422, "The case's type does not allow this resolution.", "该异常类型不允许此处理方案。"),
@@ -62,6 +65,7 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("department_not_found", 404, "No department with this code.", "没有该编码的部门。"),
     ("same_department", 409, "The case is already held by this department.", "工单已在该部门处理。"),
     ("evidence_too_large", 413, "The uploaded evidence is larger than allowed.", "上传的凭证超过大小限制。"),
+    ("evidence_not_found", 404, "The case has no uploaded file with this id.", "该工单没有此编号的上传文件。"),
     ("unsupported_evidence_type", 415, "Evidence must be an image (JPEG, PNG, GIF, WebP) or a PDF.", "凭证须为图片（JPEG、PNG、GIF、WebP）或 PDF。"),
     ("choice_already_open", 409, "The case already waits for the customer's choice.", "工单已在等待客户选择。"),
     ("no_open_choice", 409, "The case has no choice waiting for the customer.", "工单没有等待客户选择的方案。"),

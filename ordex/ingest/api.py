@@ -1,15 +1,17 @@
 """POST /api/v1/events — the inbound contract over HTTP — and the carrier pushes mapped onto it."""
 
 import logging
+from datetime import timedelta
 
 import orjson
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Form, Router, Schema
 
 from ordex.accounts.access import require_role
 from ordex.accounts.models import Role
-from ordex.core.errors import DomainError
+from ordex.core.errors import DomainError, InvalidInput
 
 from . import carriers
 from .pipeline import ingest_events, summarise
@@ -87,8 +89,14 @@ def kuaidi100_push(request, param: Form[str] = "", sign: Form[str] = ""):
              summary="AfterShip tracking webhook (HMAC-SHA256 signed)")
 def aftership_push(request):
     """Authenticated by `aftership-hmac-sha256`, the base64 HMAC-SHA256 of the raw body with the webhook
-    secret; a bad one gets 401 and stores nothing."""
+    secret; a bad one gets 401 and stores nothing. A webhook whose `ts` is further than
+    ORDEX_AFTERSHIP_MAX_AGE_SECONDS (default 24 h) from now is refused with 422 `stale_push` (a replay)."""
     signature = request.headers.get(carriers.AFTERSHIP_SIGNATURE_HEADER)
     if not carriers.verify_aftership(request.body, signature, carriers.carrier_secret("aftership")):
         raise _bad_signature("aftership")
+    # A captured webhook stays validly signed forever: only one sent within the window is taken.
+    sent_at = carriers.aftership_sent_at(request.body)
+    max_age = timedelta(seconds=settings.ORDEX_AFTERSHIP_MAX_AGE_SECONDS)
+    if sent_at is None or abs(timezone.now() - sent_at) > max_age:
+        raise InvalidInput("stale_push", f"AfterShip webhook `ts` missing or more than {max_age} from now", field="ts")
     return _ingest_push(carriers.aftership_events(request.body), "aftership")

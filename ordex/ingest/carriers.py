@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 
@@ -245,6 +245,15 @@ def verify_aftership(body: bytes, signature: str | None, secret: str) -> bool:
     if not secret or not signature:
         return False
     return hmac.compare_digest(aftership_signature(body, secret), signature.strip())
+
+
+def aftership_sent_at(body: bytes):
+    """When AfterShip sent the webhook (its `ts`, Unix seconds), or None when the body does not say."""
+    try:
+        ts = json.loads(body).get("ts")
+        return datetime.fromtimestamp(int(ts), UTC) if isinstance(ts, int | str) and str(ts).isdigit() else None
+    except (TypeError, ValueError, AttributeError, OverflowError, OSError):
+        return None
 
 
 def aftership_status(tag: str, subtag: str = "") -> str | None:

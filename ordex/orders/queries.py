@@ -207,6 +207,15 @@ def keys_still_waiting(keys: set[str]) -> set[str]:
     return set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
 
 
+def targets_present(keys: set[str]) -> set[str]:
+    """Which of these waiting keys name an order or parcel that is in the hub after all."""
+    order_nos = {key.partition(":")[2] for key in keys if key.startswith("order:")}
+    tracking = {tuple(key.split(":", 2)[1:]) for key in keys if key.startswith("tracking:")}
+    present = {f"order:{no}" for no in Order.objects.filter(order_no__in=order_nos).values_list("order_no", flat=True)}
+    rows = Shipment.objects.filter(tracking_no__in={no for _, no in tracking}).values_list("carrier", "tracking_no")
+    return present | {f"tracking:{carrier}:{no}" for carrier, no in rows if (carrier, no) in tracking}
+
+
 def shop_platforms(shop_ids) -> dict[int, str]:
     """shop id -> platform, for these shops."""
     return dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "platform"))

@@ -1,9 +1,9 @@
 """What the order lookups return. Money is a decimal string ("99.00"); times are ISO-8601 in the
 server's zone (Asia/Shanghai by default) with their offset.
 
-Phone numbers and street detail are masked unless the caller may see personal data
-(`ordex.accounts.access.can_see_personal_data`). The decision is taken here, once, from the request
-that ninja passes in the validation context, so no endpoint can forget it.
+Names, phones and streets are masked for callers without the right to personal data by the API's edge
+(`ordex.accounts.access.mask_personal_data`, applied to every response), not here. Email and buyer IP are
+left out altogether for those callers (`ordex.accounts.access.can_see_personal_data`).
 """
 
 from datetime import datetime
@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import PlainSerializer
 
-from ordex.accounts.access import can_see_personal_data, mask_detail, mask_phone
+from ordex.accounts.access import can_see_personal_data
 
 Money = Annotated[Decimal, PlainSerializer(lambda value: f"{value:.2f}", return_type=str)]
 LocalTime = Annotated[datetime, PlainSerializer(lambda value: timezone.localtime(value).isoformat(), return_type=str)]
@@ -24,14 +24,6 @@ def shows_personal_data(context: Any) -> bool:
     """True only for a request whose caller may see phones and streets; no request means masked."""
     request = (context or {}).get("request")
     return request is not None and can_see_personal_data(request.auth)
-
-
-def _phone(value: str, context: Any) -> str:
-    return value if shows_personal_data(context) else (mask_phone(value) or "")
-
-
-def _detail(value: str, context: Any) -> str:
-    return value if shows_personal_data(context) else (mask_detail(value) or "")
 
 
 class AddressOut(Schema):
@@ -44,13 +36,13 @@ class AddressOut(Schema):
     quality: str
 
 
-def _address(order, context) -> AddressOut:
+def _address(order) -> AddressOut:
     return AddressOut(
-        raw=_detail(order.address_raw, context),
+        raw=order.address_raw,
         province=order.province,
         city=order.city,
         district=order.district,
-        detail=_detail(order.address_detail, context),
+        detail=order.address_detail,
         postcode=order.postcode,
         quality=order.address_quality,
     )
@@ -90,12 +82,8 @@ class OrderSummaryOut(Schema):
         return order.shop.code
 
     @staticmethod
-    def resolve_phone(order, context) -> str:
-        return _phone(order.phone, context)
-
-    @staticmethod
-    def resolve_address(order, context) -> AddressOut:
-        return _address(order, context)
+    def resolve_address(order) -> AddressOut:
+        return _address(order)
 
 
 class OrderPageOut(Schema):
@@ -115,10 +103,6 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_shop(customer) -> str:
         return customer.shop.code
-
-    @staticmethod
-    def resolve_phone(customer, context) -> str:
-        return _phone(customer.phone, context)
 
     @staticmethod
     def resolve_email(customer, context) -> str | None:
@@ -190,26 +174,6 @@ class ChangeRequestOut(Schema):
     changes: dict
     reason: str
     requested_at: LocalTime
-
-    @staticmethod
-    def resolve_changes(change, context) -> dict:
-        """A requested new address or phone is personal data like the current one."""
-        if shows_personal_data(context):
-            return change.changes
-        changes = dict(change.changes)
-        if isinstance(changes.get("address"), dict):
-            address = dict(changes["address"])
-            for key in ("detail", "raw"):
-                if address.get(key):
-                    address[key] = mask_detail(address[key])
-            changes["address"] = address
-        if isinstance(changes.get("customer"), dict):
-            customer = dict(changes["customer"])
-            if customer.get("phone"):
-                customer["phone"] = mask_phone(str(customer["phone"]))
-            customer.pop("email", None)
-            changes["customer"] = customer
-        return changes
 
 
 class CustomerReportOut(Schema):

@@ -9,17 +9,11 @@ from ordex.accounts.access import Principal
 from ordex.accounts.models import Role
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
+from .. import evidence
 from ..choices import EvidenceKind, StepStatus, TimelineKind
 from ..models import CaseStep, Evidence, TimelineEntry
 from .common import _actor_user, _entry, _lock_case, _require_open, _touch
 
-EVIDENCE_TYPES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-    "application/pdf": (b"%PDF-",),
-}
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -73,29 +67,29 @@ def complete_step(case_id: int, position: int, *, actor: Principal, status: str 
 
 @transaction.atomic
 def add_evidence(case_id: int, *, actor: Principal, upload, note: str = "") -> Evidence:
-    """Attach an image or PDF. Too large: 413 `evidence_too_large`; other types: 415 `unsupported_evidence_type`
-    (the declared content type and the file's first bytes must both say image or PDF)."""
+    """Attach an image or PDF. Too large: 413 `evidence_too_large`; anything else: 415 `unsupported_evidence_type`.
+    The type is read from the file's content (its name and declared type are not trusted); the file is stored
+    under a generated name and served only through the case's download endpoint."""
     limit = evidence_max_bytes()
     if upload.size > limit:
         raise DomainError("evidence_too_large", f"evidence may be at most {limit} bytes",
                           field="file")
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    head = upload.read(16)
+    head = upload.read(evidence.HEAD_BYTES)
     upload.seek(0)
-    signatures = EVIDENCE_TYPES.get(content_type)
-    if signatures is None or not head.startswith(signatures):
+    content_type = evidence.sniff(head)
+    if content_type is None:
         raise DomainError("unsupported_evidence_type",
-                          f"evidence must be one of: {', '.join(sorted(EVIDENCE_TYPES))}", field="file")
+                          f"evidence must be one of: {', '.join(sorted(evidence.EVIDENCE_TYPES))}", field="file")
     case = _lock_case(case_id, actor)
     at = timezone.now()
-    evidence = Evidence(case=case, kind=EvidenceKind.UPLOAD, summary=(note or upload.name)[:500], content_type=content_type,
-                        size=upload.size, found_at=at, added_by=_actor_user(actor))
-    evidence.file.save(upload.name, upload, save=False)
-    evidence.save()
+    stored = Evidence(case=case, kind=EvidenceKind.UPLOAD, summary=(note or upload.name)[:500], content_type=content_type,
+                      size=upload.size, found_at=at, added_by=_actor_user(actor))
+    stored.file.save(evidence.stored_name(content_type), upload, save=False)
+    stored.save()
     fields = []
     _touch(case, actor, at, fields)
     if fields:
         case.save(update_fields=fields)
-    _entry(case, actor, TimelineKind.EVIDENCE, note or f"uploaded {upload.name}", at=at, evidence_id=evidence.pk,
+    _entry(case, actor, TimelineKind.EVIDENCE, note or f"uploaded {upload.name}", at=at, evidence_id=stored.pk,
            content_type=content_type, size=upload.size).save()
-    return evidence
+    return stored

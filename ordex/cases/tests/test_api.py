@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import MULTIPART_CONTENT
 
+from conftest import ApiClient
 from ordex.accounts.access import principal_for_user
 from ordex.cases import actions
 from ordex.cases.choices import CaseStatus
@@ -13,7 +14,7 @@ from ordex.cases.models import Case, Evidence, Incident, TimelineEntry
 from .conftest import sh
 
 FOUND = sh(2026, 11, 23, 10)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
@@ -210,6 +211,37 @@ def test_evidence_of_another_type_is_415(warehouse_api, order, media):
         response = upload(warehouse_api, case, name, content, content_type)
         assert (response.status_code, response.json()["code"]) == (415, "unsupported_evidence_type")
     assert not Evidence.objects.filter(kind="upload").exists()
+
+
+def test_evidence_is_judged_by_its_content_not_its_name_or_declared_type(warehouse_api, order, media):
+    case = finding(order)
+    polyglot = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"<html><script>alert(1)</script></html>"
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
+    for name, content, content_type in (("evil.html", polyglot, "image/png"), ("sound.webp", wav, "image/webp"),
+                                        ("bare.png", b"\x89PNG\r\n\x1a\n" + b"<html>", "image/png")):
+        response = upload(warehouse_api, case, name, content, content_type)
+        assert (response.status_code, response.json()["code"]) == (415, "unsupported_evidence_type"), name
+    webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
+    response = upload(warehouse_api, case, "photo.bin", webp, "application/octet-stream")
+    assert response.status_code == 201 and response.json()["content_type"] == "image/webp"
+
+
+def test_evidence_is_stored_under_a_generated_name_and_downloaded_as_an_attachment(warehouse_api, order, media,
+                                                                                    api_as):
+    case = finding(order)
+    created = upload(warehouse_api, case, "../../收据 evil.png.html", PNG, "image/png").json()
+    stored = Evidence.objects.get(pk=created["id"])
+    assert "evil" not in stored.file.name and stored.file.name.endswith(".png")
+    response = warehouse_api.get(created["url"])
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    assert api_as("integration").get(created["url"]).status_code == 200  # integrations read every case
+    other = api_as("agent", department="finance").get(created["url"])
+    assert (other.status_code, other.json()["code"]) == (404, "case_not_found")
+    assert ApiClient(None).get(created["url"]).status_code == 401
 
 
 def test_incidents_list_create_update_and_bulk(supervisor_api, make_order, bob, dave):

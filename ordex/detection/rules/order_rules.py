@@ -1,5 +1,6 @@
 """Order audit before shipping: customer info, duplicates, malicious bursts, quantity, price, stock, changes."""
 
+import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -8,6 +9,7 @@ from typing import NamedTuple
 
 from django.db.models import F, Q
 
+from ordex.accounts.access import mask
 from ordex.orders.choices import AddressQuality, PhoneKind
 from ordex.orders.models import Order
 
@@ -137,6 +139,7 @@ class MaliciousOrders(BaseRule):
               Param("unpaid_minutes", int, 30, "视为未付款的时限（分钟） unpaid after (minutes)", minimum=1),)
 
     KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
+    MASK_KIND = {"phone": "phone", "buyer_ip": "ip"}
     late_events = frozenset({"order.created"})
 
     def late_due(self, event, params):
@@ -189,14 +192,16 @@ class MaliciousOrders(BaseRule):
         orders = Order.objects.in_bulk({r["pk"] for *_, burst in bursts for r in burst})
         hits = []
         for field, label, value, found_at, burst in bursts:
-            key = f"malicious:{field}:{value}"
+            # An incident has no order to mask against: its key and title never hold the phone or IP itself.
+            key = f"malicious:{field}:{hashlib.sha256(str(value).encode()).hexdigest()[:16]}"
+            shown = mask(self.MASK_KIND[field], str(value)) if field in self.MASK_KIND else value
             numbers = [r["order_no"] for r in burst]
             for row in burst:
                 hits.append(Hit(
                     self.code, self.type_code, f"order:{row['order_no']}", found_at,
                     f"{label} {value} 在 {p['window_minutes']} 分钟内下了 {len(burst)} 笔订单，均未付款",
                     {"key": field, "value": str(value), "orders": numbers, "window_minutes": p["window_minutes"]},
-                    order=orders[row["pk"]], incident_key=key, incident_title=f"疑似恶意下单：{label} {value}"))
+                    order=orders[row["pk"]], incident_key=key, incident_title=f"疑似恶意下单：{label} {shown}"))
         return hits
 
 

@@ -2,9 +2,11 @@
 ones are refused with 401 and store nothing."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.test import Client, override_settings
 
 from ordex.ingest.carriers import aftership_signature, kuaidi100_sign
@@ -60,16 +62,38 @@ def post_kuaidi100(param, sign=None):
     return Client().post("/api/v1/integrations/kuaidi100", {"param": param, "sign": sign})
 
 
-def post_aftership(body: bytes, signature=None):
+def post_aftership(body: bytes, signature=None, *, delay=timedelta(0)):
+    """Post the webhook as AfterShip would, `delay` after it was sent (its `ts`)."""
     signature = aftership_signature(body, SECRET) if signature is None else signature
-    return Client().post(
-        "/api/v1/integrations/aftership", body, content_type="application/json",
-        headers={"aftership-hmac-sha256": signature},
-    )
+    sent = datetime.fromtimestamp(json.loads(body)["ts"], UTC) if b'"ts"' in body else datetime.now(UTC)
+    with time_machine.travel(sent + delay, tick=False):
+        return Client().post(
+            "/api/v1/integrations/aftership", body, content_type="application/json",
+            headers={"aftership-hmac-sha256": signature},
+        )
 
 
 def kuaidi100_param(name):
     return (PAYLOADS / name).read_text(encoding="utf-8")
+
+
+class TestAfterShipReplayWindow:
+    BODY = (PAYLOADS / "aftership_in_transit.json").read_bytes()
+
+    def test_a_webhook_sent_within_the_window_is_applied(self, parcels):
+        response = post_aftership(self.BODY, delay=timedelta(minutes=4))
+        assert response.status_code == 200, response.content
+
+    def test_a_webhook_older_than_the_window_is_refused_and_changes_nothing(self, parcels):
+        response = post_aftership(self.BODY, delay=timedelta(hours=25))
+        assert (response.status_code, response.json()["code"]) == (422, "stale_push")
+        assert response.json()["field"] == "ts"
+        assert not TrackingEvent.objects.filter(shipment=shipment("SF1400000000011")).exists()
+
+    def test_a_webhook_without_its_timestamp_is_refused(self, parcels):
+        body = json.dumps({k: v for k, v in json.loads(self.BODY).items() if k != "ts"}).encode()
+        response = post_aftership(body)
+        assert (response.status_code, response.json()["code"]) == (422, "stale_push")
 
 
 class TestKuaidi100:

@@ -30,7 +30,7 @@ def endpoints(case_id):
     case that exists; 1 or a code for the rest: the credentials are refused before anything is looked up)."""
     from ordex.api import api
 
-    values = {"case_id": case_id, "incident_id": 1, "notification_id": 1, "customer_id": 1, "position": 1,
+    values = {"case_id": case_id, "incident_id": 1, "notification_id": 1, "customer_id": 1, "position": 1, "evidence_id": 1,
               "order_no": "SEC-1", "code": "payment_timeout"}
     found, unsigned = [], set()
     for path, operations in api.get_openapi_schema()["paths"].items():

@@ -1,0 +1,69 @@
+"""The API's doors: a missing or wrong bearer token is a 401 that names the scheme, whatever the method; a
+browser session keeps its CSRF protection. The clients here enforce CSRF as a browser's server would."""
+
+import pytest
+from django.test import Client
+
+from ordex.accounts.services import create_user
+
+pytestmark = pytest.mark.django_db
+
+WRITES = [("post", "/api/v1/cases", {"type": "complaint", "summary": "phone call"}),
+          ("post", "/api/v1/events", {"events": []}),
+          ("patch", "/api/v1/incidents/1", {"title": "x"})]
+
+
+@pytest.fixture
+def browser():
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_write_without_a_token_is_401_with_the_bearer_challenge(browser, method, path, body):
+    resp = getattr(browser, method)(path, body, content_type="application/json")
+    assert resp.status_code == 401, resp.content
+    assert resp["WWW-Authenticate"].startswith("Bearer")
+    assert resp.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_write_with_a_wrong_token_is_401_with_the_bearer_challenge(browser, method, path, body):
+    resp = getattr(browser, method)(path, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer forged")
+    assert resp.status_code == 401, resp.content
+    assert resp["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_read_without_a_token_is_401_with_the_bearer_challenge(browser):
+    resp = browser.get("/api/v1/cases")
+    assert resp.status_code == 401
+    assert resp["WWW-Authenticate"].startswith("Bearer")
+
+
+def _logged_in(browser):
+    create_user(username="alice", role="agent", password="Ordex-agent-2026")
+    assert browser.login(username="alice", password="Ordex-agent-2026")
+    browser.get("/api/v1/cases")  # a page view would hand out the CSRF cookie; the API read works either way
+    return browser
+
+
+def test_a_session_post_without_the_csrf_token_is_refused(browser):
+    _logged_in(browser)
+    resp = browser.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"}, content_type="application/json")
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "csrf_failed"
+
+
+def test_a_session_post_with_the_csrf_token_is_accepted(browser):
+    from django.middleware.csrf import _get_new_csrf_string
+
+    _logged_in(browser)
+    secret = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = secret
+    resp = browser.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"},
+                        content_type="application/json", HTTP_X_CSRFTOKEN=secret)
+    assert resp.status_code == 201, resp.content
+
+
+def test_a_session_read_needs_no_csrf_token(browser):
+    _logged_in(browser)
+    assert browser.get("/api/v1/cases").status_code == 200
