@@ -1,12 +1,20 @@
 """Detection benchmark: quality (precision/recall per exception type against the simulator's labels)
-and speed (bulk import with vs without detection, one periodic scan pass).
+in each arrival mode, and speed (bulk import with vs without detection, one periodic scan pass).
 
-    .venv/bin/python bench/bench_detection.py [--orders 100000] [--seed 1]
+    .venv/bin/python bench/bench_detection.py [--orders 100000] [--seed 1] [--modes in_order,reordered,http]
+                                              [--late 0.3,6h] [--replays 0.05]
 
 Quality: `ordex simulate --labels` → `ordex import` → `ordex scan --as-of <stream_end>` → the cases are
 compared with the labels by (order_no, type), or (sku | shop | component | method, type) for incident
 types. A label's `implies` lists types whose literal definition the same order also meets (a parcel
 that never moves is also overdue): a case of such a type is not a false positive, nor required.
+Withdrawn cases (late data showed the condition never held) are not counted: they are not exceptions.
+
+Arrival modes (the same events, the same labels):
+- `in_order`: the simulator's stream as written (a small share a few minutes late, as before);
+- `reordered`: `ordex simulate --late P,MAX --replays P` (default 30 % of events up to 6 h late, 5 % replayed),
+  imported from the file;
+- `http`: the reordered stream pushed to `ordex serve` by 4 parallel clients in batches of 100 (a backfill).
 """
 
 import argparse
@@ -169,6 +177,136 @@ def scan_at_scale(rows: int = 1_000_000) -> dict:
     return {"orders": rows, "fill_s": round(fill, 1), "first_full_pass_s": round(first, 2), "minute_passes": passes}
 
 
+HTTP_PORT = 8117
+
+
+def _delivered_stream(orders: int, seed: int, late: str, replays: str) -> Path:
+    """The same stream delivered late and with replays (generated once, kept in bench/out)."""
+    path = OUT / f"stream-{orders}-{seed}-late{late.replace(',', '-')}-replays{replays}.jsonl"
+    if not path.exists():
+        with open(path, "wb") as out:
+            subprocess.run([ORDEX, "simulate", "--orders", str(orders), "--seed", str(seed), "--late", late,
+                            "--replays", replays], stdout=out, check=True)
+    return path
+
+
+def _wait_up(seconds: float = 180):
+    """Until the server answers (a loaded machine takes a while to start gunicorn and Django)."""
+    import http.client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("server did not start")
+
+
+def _post_batches(bodies, token, errors):
+    import http.client
+
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=300)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for body in bodies:
+            conn.request("POST", "/api/v1/events", body=body.encode(), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(response.status)
+    except Exception as exc:  # noqa: BLE001 - reported by the caller, which fails the run
+        errors.append(repr(exc))
+
+
+def _push_http(env, path, clients: int = 4, batch: int = 100) -> float:
+    """Push the file's events to `ordex serve` from `clients` threads, batches of `batch` dealt round-robin."""
+    import threading
+
+    token = subprocess.run([ORDEX, "token", "create", "--name", "bench", "--role", "integration"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    with open(path, encoding="utf-8") as f:
+        lines = [line.strip() for line in f if line.strip()]
+    bodies = ['{"events":[' + ",".join(lines[i:i + batch]) + "]}" for i in range(0, len(lines), batch)]
+    server = subprocess.Popen([ORDEX, "serve", "--port", str(HTTP_PORT), "--no-worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_up()
+        errors = []
+        started = time.perf_counter()
+        threads = [threading.Thread(target=_post_batches, args=(bodies[i::clients], token, errors))
+                   for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise RuntimeError(f"{len(errors)} batches refused: {errors[:5]}")
+        return time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(60)
+
+
+def _cases(env) -> list[tuple]:
+    dumped = subprocess.run([sys.executable, "-c", _DUMP_CASES], env={**env, "DJANGO_SETTINGS_MODULE": "ordex.settings"},
+                            check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return [tuple(json.loads(line)) for line in dumped.splitlines() if line.strip()]
+
+
+def quality(labels, stream_end, path, *, http: bool = False) -> dict:
+    """Load `path` into a fresh instance (file import, or 4 parallel HTTP clients), scan as of the stream's
+    end, and score the cases that were not withdrawn."""
+    env = fresh_env()
+    migrate(env)
+    seconds = _push_http(env, path) if http else _import(env, path)
+    _scan(env, stream_end)
+    cases = _cases(env)
+    kept = [case for case in cases if case[3] != "withdrawn"]
+    report = score(labels, kept)
+    return {"load_s": round(seconds, 2), "cases": len(kept), "withdrawn": len(cases) - len(kept), "quality": report,
+            "min_precision": min((r["precision"] for r in report.values() if r["precision"] is not None), default=None),
+            "min_recall": min((r["recall"] for r in report.values() if r["recall"] is not None), default=None)}
+
+
+def side_by_side(modes: dict[str, dict]) -> str:
+    """Per type: precision / recall in each arrival mode."""
+    names = list(modes)
+    codes = sorted({code for result in modes.values() for code in result["quality"]})
+    head = f"{'type':<26}" + "".join(f"{name + ' P / R':>22}" for name in names)
+    lines = [head]
+    for code in codes:
+        cells = []
+        for name in names:
+            row = modes[name]["quality"].get(code)
+            if row is None:
+                cells.append(f"{'—':>22}")
+                continue
+            p = "—" if row["precision"] is None else f"{row['precision']:.3f}"
+            r = "—" if row["recall"] is None else f"{row['recall']:.3f}"
+            cells.append(f"{p + ' / ' + r:>22}")
+        lines.append(f"{code:<26}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def run_modes(orders: int, seed: int, modes: list[str], late: str, replays: str) -> dict:
+    """Quality in every arrival mode, side by side."""
+    labels_path = OUT / f"labels-{orders}-{seed}.jsonl"
+    in_order = stream(orders, seed)
+    with open(labels_path) as f:
+        header, *labels = [json.loads(line) for line in f if line.strip()]
+    reordered = _delivered_stream(orders, seed, late, replays) if {"reordered", "http"} & set(modes) else None
+    results = {}
+    for mode in modes:
+        path = in_order if mode == "in_order" else reordered
+        results[mode] = quality(labels, header["stream_end"], path, http=mode == "http")
+    print(side_by_side(results), file=sys.stderr)
+    return {"orders": orders, "seed": seed, "late": late, "replays": replays, "modes": results}
+
+
 def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
     path = stream(orders, seed)
     labels_path = OUT / f"labels-{orders}-{seed}.jsonl"
@@ -186,9 +324,7 @@ def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
     migrate(env)
     with_detection = _import(env, path)
     scan_seconds, scan_summary = _scan(env, stream_end)
-    dumped = subprocess.run([sys.executable, "-c", _DUMP_CASES], env={**env, "DJANGO_SETTINGS_MODULE": "ordex.settings"},
-                            check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    cases = [tuple(json.loads(line)) for line in dumped.splitlines() if line.strip()]
+    cases = [case for case in _cases(env) if case[3] != "withdrawn"]
     report = score(labels, cases)
 
     # One ordinary periodic pass a minute later (what the task queue runs every minute).
@@ -211,6 +347,19 @@ def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
     }
     print(table(report), file=sys.stderr)
     del scan_summary
+    # The same events delivered late, with replays, from a file and by 4 parallel HTTP clients.
+    late, replays = "0.3,6h", "0.05"
+    reordered = _delivered_stream(orders, seed, late, replays)
+    modes = {"in_order": {"cases": len(cases), "quality": report, "min_precision": result["min_precision"],
+                          "min_recall": result["min_recall"]}}
+    modes["reordered"] = quality(labels, stream_end, reordered)
+    modes["http"] = quality(labels, stream_end, reordered, http=True)
+    print(side_by_side(modes), file=sys.stderr)
+    result["arrival"] = {"late": late, "replays": replays, "modes": {
+        name: {key: value for key, value in mode.items() if key != "quality"} for name, mode in modes.items()},
+        "per_type": {code: {name: [modes[name]["quality"].get(code, {}).get("precision"),
+                                   modes[name]["quality"].get(code, {}).get("recall")] for name in modes}
+                     for code in sorted({c for m in modes.values() for c in m["quality"]})}}
     return result
 
 
@@ -220,9 +369,18 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=int, metavar="ORDERS",
                         help="only time periodic passes over a hub of this many orders (e.g. 1000000)")
+    parser.add_argument("--modes", metavar="MODE[,MODE]",
+                        help="only quality, in these arrival modes: in_order, reordered, http")
+    parser.add_argument("--late", default="0.3,6h", help="reordered modes: share and maximum delay (P,MAX)")
+    parser.add_argument("--replays", default="0.05", help="reordered modes: share of events delivered twice")
     args = parser.parse_args()
     if args.scale:
         print(json.dumps(scan_at_scale(args.scale), ensure_ascii=False, indent=2))
+        return
+    if args.modes:
+        modes = args.modes.split(",")
+        print(json.dumps(run_modes(args.orders, args.seed, modes, args.late, args.replays), ensure_ascii=False,
+                         indent=2))
         return
     print(json.dumps(run(args.orders, seed=args.seed), ensure_ascii=False, indent=2))
 

@@ -71,5 +71,5 @@ def invalid_request(request, exc: ValidationError):
 
 
 for module_path in ("ordex.ingest.api", "ordex.orders.api", "ordex.cases.api", "ordex.detection.api",
-                    "ordex.notify.api"):
+                    "ordex.resolutions.api", "ordex.notify.api"):
     api.add_router("/", import_module(module_path).router)

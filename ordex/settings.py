@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ordex.ingest",
     "ordex.cases",
     "ordex.detection",
+    "ordex.resolutions",
     "ordex.notify",
 ]
 

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from ordex.core.errors import Forbidden
+from ordex.core.phones import normalise_phone
 
 from .models import Role
 
@@ -53,9 +54,10 @@ def can_see_personal_data(principal: Principal | None) -> bool:
 
 
 def mask_phone(phone: str | None) -> str | None:
+    """The number's first 3 and last 4 digits, whatever way it was written (a relay number's extension dropped)."""
     if not phone:
         return phone
-    number = phone.split("-", 1)[0]
+    number = normalise_phone(phone).split("-", 1)[0]
     if len(number) >= 7:
         return number[:3] + "****" + number[-4:]
     return "*" * len(number)

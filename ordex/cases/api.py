@@ -20,6 +20,7 @@ from ordex.core.limits import INT_MAX, Count, Offset, RowId
 
 from . import actions, queries
 from .access import MANAGE_ROLES, access_case, access_incident, require_case_worker, require_manager
+from .choices import CaseStatus
 from .models import Case, Evidence, ExceptionType, Notification
 
 router = Router(tags=["cases"])
@@ -49,6 +50,7 @@ class CaseItemOut(Schema):
     order_nos: list[str]
     subject_key: str
     status: str
+    withdrawn: bool = Field(description="Late data showed the condition never held: not an exception")
     severity: str
     department: str
     assignee: str | None
@@ -132,7 +134,8 @@ class CaseDetailOut(CaseItemOut):
 
 
 class CaseFiltersIn(Schema):
-    status: str | None = Field(None, description="Comma list of statuses; `open` = every open status")
+    status: str | None = Field(None, description="Comma list of statuses; `open` = every open status; `-withdrawn` "
+                                              "excludes a status (e.g. `-withdrawn` = every case that was not withdrawn)")
     type: str | None = Field(None, description="Exception type code")
     severity: str | None = None
     department: str | None = Field(None, description="Department code")
@@ -279,6 +282,7 @@ def _item(case: Case, now: datetime, principal) -> dict:
         "order_nos": order_nos,
         "subject_key": case.subject_key,
         "status": case.status,
+        "withdrawn": case.status == CaseStatus.WITHDRAWN,
         "severity": case.severity,
         "department": case.department.code,
         "assignee": case.assignee.username if case.assignee_id else None,

@@ -13,6 +13,9 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "已关闭 closed"
     REJECTED = "rejected", "误报驳回 rejected"
     REOPENED = "reopened", "重新打开 reopened"
+    # Set only by the system: late data showed, by `occurred_at`, that the condition never held. Not an
+    # exception (reports skip it), not a false positive of the rule, no SLA, no customer message.
+    WITHDRAWN = "withdrawn", "已撤回 withdrawn"
 
 
 S = CaseStatus
@@ -20,22 +23,30 @@ S = CaseStatus
 # From -> the statuses a case may move to. The only place the lifecycle is written down;
 # `actions.transition` checks it again under the case's row lock.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.NEW: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REJECTED, S.RESOLVED}),
-    S.TRIAGED: frozenset({S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.REJECTED, S.RESOLVED}),
-    S.IN_PROGRESS: frozenset({S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.REJECTED}),
-    S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED}),
-    S.WAITING_THIRD_PARTY: frozenset({S.IN_PROGRESS, S.RESOLVED}),
-    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.NEW: frozenset({S.TRIAGED, S.IN_PROGRESS, S.REJECTED, S.RESOLVED, S.WITHDRAWN}),
+    S.TRIAGED: frozenset({S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.REJECTED, S.RESOLVED,
+                          S.WITHDRAWN}),
+    S.IN_PROGRESS: frozenset({S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.REJECTED, S.WITHDRAWN}),
+    S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.WITHDRAWN}),
+    S.WAITING_THIRD_PARTY: frozenset({S.IN_PROGRESS, S.RESOLVED, S.WITHDRAWN}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED, S.WITHDRAWN}),
     S.CLOSED: frozenset({S.REOPENED}),
     S.REJECTED: frozenset({S.REOPENED}),
-    S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.REJECTED}),
+    S.REOPENED: frozenset({S.TRIAGED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.RESOLVED, S.REJECTED,
+                           S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset({S.REOPENED}),
 }
+# Only the system moves a case here (`actions.withdraw_finding`), never a person.
+SYSTEM_ONLY_STATUSES = frozenset({S.WITHDRAWN})
 
 # A case in one of these is "open": it holds the (order, type) slot and its SLA clock runs.
 OPEN_STATUSES = frozenset(
     {S.NEW, S.TRIAGED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.WAITING_THIRD_PARTY, S.REOPENED}
 )
-ENDED_STATUSES = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED})
+ENDED_STATUSES = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED, S.WITHDRAWN})
+# Ended cases a new finding of the same (order, type) may land on (within REOPEN_WINDOW of `ended_at`): a
+# withdrawn case is not one, since the condition it claimed never held; a real one later is a new case.
+FINDING_TARGET_STATUSES = frozenset({S.RESOLVED, S.CLOSED, S.REJECTED})
 # Statuses after which a new finding reopens the case (within REOPEN_WINDOW of `ended_at`).
 REOPENABLE_STATUSES = frozenset({S.RESOLVED, S.CLOSED})
 # Always stops the SLA clock; WAITING_THIRD_PARTY stops it only when the SLA policy says so.
@@ -103,6 +114,7 @@ class TimelineKind(models.TextChoices):
     OPENED = "opened", "创建 opened"
     FINDING = "finding", "新发现 finding"
     CLEARED = "cleared", "条件消除 condition cleared"
+    WITHDRAWN = "withdrawn", "撤回 withdrawn"
     TRANSITION = "transition", "状态变更 status change"
     NOTE = "note", "备注 note"
     STEP = "step", "步骤 step"
@@ -119,6 +131,7 @@ class TimelineKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "已超时 SLA breach"
     RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
     DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
+    ACTION = "action", "处理动作 resolution action"
     MESSAGE = "message", "客户消息 customer message"
     MESSAGE_FAILED = "message_failed", "消息发送失败 message failed"
 

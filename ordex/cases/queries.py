@@ -18,7 +18,8 @@ MAX_LIMIT = 200
 
 @dataclass
 class CaseFilters:
-    """Filters of the case queue. `status` is a comma list; `open` stands for every open status.
+    """Filters of the case queue. `status` is a comma list; `open` stands for every open status; a status
+    written `-withdrawn` (or `-rejected,-withdrawn`) excludes it instead.
     `assignee` is a username, a user id, `me` or `none`."""
 
     status: str | None = None
@@ -44,8 +45,13 @@ def _statuses(value: str) -> set[str]:
 
 
 def filter_cases(queryset, filters: CaseFilters, principal: Principal):
-    if filters.status:
-        statuses = _statuses(filters.status)
+    status = filters.status or ""
+    excluded = {part.strip()[1:] for part in status.split(",") if part.strip().startswith("-")}
+    if excluded:
+        queryset = queryset.exclude(status__in=sorted(excluded))
+        status = ",".join(part for part in status.split(",") if part.strip() and not part.strip().startswith("-"))
+    if status:
+        statuses = _statuses(status)
         # "Every open status" is asked as ended_at IS NULL, the condition of the queue's partial indexes.
         queryset = (
             queryset.filter(ended_at__isnull=True)
@@ -171,10 +177,12 @@ def incident_case_counts(incident_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 def rule_outcomes(rule_code: str) -> dict:
-    """How a rule's cases ended: total opened, rejected as false positives, still open."""
+    """How a rule's cases ended: total opened, rejected as false positives, withdrawn (late data showed the
+    condition never held: not a false positive), still open."""
     return Case.objects.filter(opened_by_rule=rule_code).aggregate(
         total=Count("id"),
         false_positives=Count("id", filter=Q(status=CaseStatus.REJECTED)),
+        withdrawn=Count("id", filter=Q(status=CaseStatus.WITHDRAWN)),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
     )
 

@@ -363,7 +363,8 @@ class EventContext(BaseContext):
             picked_up_at, in_chunk = shipment.picked_up_at, chunk_times[pk]
             values.sort()
             for prev, nxt in zip(values, values[1:], strict=False):
-                if nxt - prev > shortest and prev >= picked_up_at and nxt in in_chunk:
+                # A gap this chunk ends, or (a late scan) the gap it starts before the next stored scan.
+                if nxt - prev > shortest and prev >= picked_up_at and (nxt in in_chunk or prev in in_chunk):
                     gaps.append((shipment, prev, nxt))
         return gaps
 

@@ -12,6 +12,7 @@ from ordex.cases import actions
 from ordex.cases.models import Case
 from ordex.core.versions import read_token, stamp
 
+from . import withdraw
 from .models import Finding, FindingLevel, Rule, RuleOverride, RulesVersion
 from .rules import REGISTRY
 from .rules.base import BaseRule, Hit, ParamGroup
@@ -227,9 +228,13 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
 
 
 def clear(items: list[tuple], *, dry_run: bool = False) -> int:
-    """End findings whose condition went away: the case's timeline says so, an untouched case resolves."""
+    """End findings whose condition went away: the case's timeline says so, an untouched case resolves.
+    A condition that ended before its finding's limit passed never held (late history): withdrawn instead."""
     if dry_run or not items:
         return len(items)
+    never_held = [(f, at, summary) for f, at, summary in items if f.active and at < f.found_at]
+    if never_held:
+        withdraw.withdraw([(f, at, f"迟到的事件表明条件从未成立：{summary}") for f, at, summary in never_held])
     done, seen = [], set()
     for finding, cleared_at, summary in items:
         if not finding.active or finding.pk in seen:

@@ -131,6 +131,9 @@ class Finding(models.Model):
     active = models.BooleanField(default=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     clear_summary = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When (by occurred_at) a late event showed the condition never held")
+    withdraw_summary = models.TextField(blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     case_created = models.BooleanField(default=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -150,6 +153,20 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.rule_code} {self.subject_key} {self.found_at:%Y-%m-%d %H:%M}"
+
+
+class Heartbeat(models.Model):
+    """Every heartbeat detection has seen, by component: a late beat is judged against its neighbours in
+    `occurred_at` order (the gap it splits), not against the newest beat seen so far."""
+
+    component = models.CharField(max_length=100)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["component", "at"], name="heartbeat_unique_beat")]
+
+    def __str__(self):
+        return f"{self.component} {self.at}"
 
 
 class HeartbeatMark(models.Model):

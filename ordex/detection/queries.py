@@ -18,16 +18,19 @@ CHANGES_SHOWN = 3
 
 def rule_records(codes=None) -> dict[str, dict]:
     """Per rule: findings, cases opened, rejected as false positive (cases it opened that ended `rejected`),
-    cleared (conditions that went away), warnings."""
+    cleared (conditions that went away), withdrawn (findings late data showed never held: not false
+    positives), warnings."""
     findings = Finding.objects.all() if codes is None else Finding.objects.filter(rule_code__in=codes)
     rows = findings.values("rule_code").annotate(
         findings=Count("id", filter=Q(level="finding")),
         warnings=Count("id", filter=Q(level="warning")),
         cases_opened=Count("id", filter=Q(case_created=True)),
-        cleared=Count("id", filter=Q(cleared_at__isnull=False)),
+        cleared=Count("id", filter=Q(cleared_at__isnull=False, withdrawn_at__isnull=True)),
+        withdrawn=Count("id", filter=Q(withdrawn_at__isnull=False)),
         open=Count("id", filter=Q(active=True)),
     )
-    records = {code: {"findings": 0, "warnings": 0, "cases_opened": 0, "cleared": 0, "open": 0, "rejected": 0}
+    records = {code: {"findings": 0, "warnings": 0, "cases_opened": 0, "cleared": 0, "withdrawn": 0, "open": 0,
+                      "rejected": 0}
                for code in (codes or REGISTRY)}
     for row in rows:
         records.setdefault(row.pop("rule_code"), {"rejected": 0}).update(row)

@@ -3,11 +3,12 @@
 
 Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
 findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
-before a rule's last pass (late history) are queued for that rule's next pass (`late.py`)."""
+before a rule's last pass (late history) are queued for that rule's next pass (`late.py`); findings whose
+premise a late event disproves are withdrawn (`withdraw.py`)."""
 
 from ordex.cases.actions import batch_of_findings
 
-from . import engine
+from . import engine, withdraw
 from .context import EventContext
 from .late import queue_late_history
 from .queries import touched_findings
@@ -29,6 +30,9 @@ def on_events(applied) -> None:
     ctx.record_quantities()
     queue_late_history(ctx, PERIODIC)
     with batch_of_findings():
+        # First what late events disprove, so a new finding on the same subject does not land on a case
+        # whose premise this chunk has just shown never held.
+        withdraw.withdraw(withdraw.disproved(applied))
         outcome = engine.record(hits)
         clears = list(outcome.cleared)
         for finding in touched_findings(ctx):

@@ -210,9 +210,17 @@ def _apply_isolating(events: list[InboundEvent]) -> ApplyOutcome:
 
 
 def _waiting_for(events: list[InboundEvent]) -> list[InboundEvent]:
-    """The events that waited in the hub for an order or parcel these events bring, validated again."""
-    earlier = (parse_waiting(pending) for pending in waiting_events(released_keys(events)))
-    return [event for event in earlier if event is not None]
+    """The events that waited in the hub for an order or parcel these events bring, validated again, along
+    the whole chain: a parcel that waited for its order releases, once the order comes, the scans that
+    waited for the parcel (one read per level, usually none)."""
+    found, asked = [], set()
+    keys = released_keys(events)
+    while keys:
+        asked |= keys
+        earlier = [event for event in map(parse_waiting, waiting_events(keys)) if event is not None]
+        found += earlier
+        keys = released_keys(earlier) - asked
+    return found
 
 
 def _notify(applied):

@@ -50,6 +50,8 @@ class TrackingStatus(models.TextChoices):
 
 # Statuses after which the parcel has left the carrier's normal flow (no further movement expected).
 FINAL_TRACKING = frozenset({TrackingStatus.DELIVERED, TrackingStatus.RETURNED, TrackingStatus.LOST})
+# Tracking statuses that prove the carrier has the parcel in hand (a pickup, or anything after one).
+CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
 
 
 class RefundStatus(models.TextChoices):

@@ -5,21 +5,15 @@ from functools import lru_cache
 
 import phonenumbers
 
+from ordex.core.phones import normalise_phone
+
 from .choices import PhoneKind
+
+__all__ = ["classify_phone", "is_usable", "normalise_phone"]
 
 _MASKED = re.compile(r"^1\d{2}\*{4}\d{4}$")
 # Platforms hide the buyer's number behind a relay number with an extension: 13800001234-5678.
 _VIRTUAL = re.compile(r"^(1\d{10})[-_转#](\d{1,6})$")
-_NOISE = re.compile(r"[\s()（）]")
-
-
-def normalise_phone(raw: str | None) -> str:
-    """The form phones are stored and compared in: no spaces or brackets, no +86 / 0086 country prefix."""
-    text = _NOISE.sub("", raw or "")
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            return text[len(prefix):]
-    return text
 
 
 @lru_cache(maxsize=65536)

@@ -44,6 +44,38 @@ def _positive(text: str) -> int:
     return value
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> int:
+    """Seconds of `90s`, `30m`, `6h`, `1d` (a bare number is seconds)."""
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in _UNITS else (text, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90s, 30m, 6h, 1d)") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("the maximum delay must be at least 1 second")
+    return int(seconds)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a share must be between 0 and 1")
+    return value
+
+
+def _late(text: str) -> tuple[float, int]:
+    share, sep, maximum = text.partition(",")
+    if not sep:
+        raise argparse.ArgumentTypeError("expected P,MAX, e.g. 0.3,6h (30% of events up to 6 hours late)")
+    return _share(share), _duration(maximum)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders", type=_positive, required=True, help="number of orders to generate")
     parser.add_argument(
@@ -66,11 +98,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "incidents per order); repeatable; 0 disables",
     )
     parser.add_argument("--shops", type=_positive, default=6, help="number of shops (platforms cycle)")
+    parser.add_argument("--late", type=_late, metavar="P,MAX",
+                        help="deliver a share P of the events late, each by up to MAX (e.g. 0.3,6h); "
+                        "occurred_at is unchanged, only the order of the lines")
+    parser.add_argument("--replays", type=_share, default=0.0, metavar="P",
+                        help="deliver a share P of the events a second time (same id), later")
 
 
 def run(args) -> int:
     simulator = Simulator(
-        args.orders, seed=args.seed, start=args.start, rates=dict(args.rate), shops=args.shops
+        args.orders, seed=args.seed, start=args.start, rates=dict(args.rate), shops=args.shops,
+        late=args.late, replays=args.replays,
     )
     # the engine already writes in blocks of lines; wrapping stdout's buffer would close it when collected
     target = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else _TextSink(sys.stdout)

@@ -77,6 +77,8 @@ class Simulator(FlowsMixin, InjectionsMixin):
         start: datetime = DEFAULT_START,
         rates: dict[str, float] | None = None,
         shops: int = 6,
+        late: tuple[float, int] | None = None,
+        replays: float = 0.0,
     ):
         if orders < 1:
             raise ValueError("orders must be at least 1")
@@ -85,6 +87,12 @@ class Simulator(FlowsMixin, InjectionsMixin):
         self.n = orders
         self.seed = seed
         self.rng = Random(seed)
+        # Delivery as integrations deliver: a share of events late by up to a maximum (seconds), and replays
+        # (the same event, same id, delivered again later). Drawn from their own generator, so the events
+        # themselves are the same bytes with or without these options; only the order of the lines changes.
+        self.late_share, self.late_max = late or (0.0, 0)
+        self.replay_share = replays
+        self.delivery_rng = Random(f"delivery-{seed}")
         self.start = start.astimezone(CST).replace(microsecond=0)
         self.rates = {**DEFAULT_RATES, **(rates or {})}
         self.days = max(orders / 3000, min(10.0, 1 + orders / 500))
@@ -192,7 +200,21 @@ class Simulator(FlowsMixin, InjectionsMixin):
             }
         )
         self.seq += 1
+        if self.late_share or self.replay_share:
+            key = self._deliver(key, line)
         heapq.heappush(self.heap, (key, self.seq, line))
+
+    def _deliver(self, key: int, line: str) -> int:
+        """The arrival time of an event (late or not), after pushing its replay if it has one."""
+        rng = self.delivery_rng
+        arrival = key
+        if self.late_share and rng.random() < self.late_share:
+            arrival += rng.randrange(1, self.late_max + 1)
+        if self.replay_share and rng.random() < self.replay_share:
+            # As late as a late event at most (an hour when nothing else is late): lateness stays bounded.
+            self.seq += 1
+            heapq.heappush(self.heap, (key + rng.randrange(1, max(self.late_max, HOUR) + 1), self.seq, line))
+        return arrival
 
     def schedule(self, t: int, fn, arg=None) -> None:
         if t < self.horizon:

@@ -6,7 +6,7 @@ Refusals raise `DomainError` with a stable code (registered in ordex/core/error_
 docs/errors.md); nothing changes then.
 
 One module per sub-area; import the verbs from here (`from ordex.cases.actions import transition`):
-- `findings`: `record_finding`, `clear_finding` (detection, inside the ingest transaction and from scans),
+- `findings`: `record_finding`, `clear_finding`, `withdraw_finding` (detection, inside the ingest transaction and from scans),
   `open_manual_case` (a person reports one);
 - `lifecycle`: `transition`, `change_severity`;
 - `assignment`: `assign`, `transfer`;
@@ -31,6 +31,7 @@ from .findings import (
     clear_finding,
     open_manual_case,
     record_finding,
+    withdraw_finding,
 )
 from .incidents import BULK_ACTIONS, bulk_on_incident, create_incident, update_incident
 from .lifecycle import change_severity, transition
@@ -60,6 +61,7 @@ __all__ = [
     "bulk_on_incident",
     "change_severity",
     "clear_finding",
+    "withdraw_finding",
     "complete_step",
     "create_incident",
     "evaluate_sla",

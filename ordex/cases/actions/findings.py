@@ -14,7 +14,7 @@ from ordex.orders.models import Order
 
 from .. import hooks
 from ..choices import (
-    ENDED_STATUSES,
+    FINDING_TARGET_STATUSES,
     OPEN_STATUSES,
     REOPENABLE_STATUSES,
     CaseStatus,
@@ -50,7 +50,7 @@ def _find_case_for(exception_type: ExceptionType, order: Order | None, subject_k
         candidates.filter(order=order) if order is not None else candidates.filter(order__isnull=True, subject_key=subject_key)
     )
     candidates = candidates.filter(
-        Q(status__in=OPEN_STATUSES) | Q(status__in=ENDED_STATUSES, ended_at__gte=found_at - REOPEN_WINDOW)
+        Q(status__in=OPEN_STATUSES) | Q(status__in=FINDING_TARGET_STATUSES, ended_at__gte=found_at - REOPEN_WINDOW)
     ).order_by("-pk")[:2]
     rows = list(candidates.select_related("department"))
     for row in rows:
@@ -225,6 +225,26 @@ def clear_finding(
     TimelineEntry.objects.bulk_create(entries)
     return case
 
+
+
+@transaction.atomic
+def withdraw_finding(case_id: int, *, withdrawn_at: datetime, summary: str, rule_code: str,
+                     whole_case: bool) -> Case | None:
+    """Late data showed, by `occurred_at`, that a finding's condition never held. The timeline says so; when
+    it was the case's last standing finding (`whole_case`) the case ends as `withdrawn` — not an exception,
+    not a false positive of the rule, no SLA — from any open status, or from `resolved` when the system
+    itself resolved it as cleared. A case a person resolved, closed or rejected keeps its status."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("type", "department").filter(
+        pk=case_id).first()
+    if case is None:
+        return None
+    entries = [_entry(case, None, TimelineKind.WITHDRAWN, summary, at=withdrawn_at, rule_code=rule_code)]
+    system_cleared = case.status == CaseStatus.RESOLVED and case.resolution == Resolution.CLEARED
+    if whole_case and (case.status in OPEN_STATUSES or system_cleared):
+        entries.append(_apply_transition(case, CaseStatus.WITHDRAWN, None, at=max(withdrawn_at, case.found_at),
+                                         reason=f"withdrawn: {summary}"))
+    TimelineEntry.objects.bulk_create(entries)
+    return case
 
 @transaction.atomic
 def open_manual_case(

@@ -9,7 +9,16 @@ from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput
 
 from .. import hooks
-from ..choices import ENDED_STATUSES, TRANSITIONS, CaseStatus, Resolution, Severity, StepStatus, TimelineKind
+from ..choices import (
+    ENDED_STATUSES,
+    SYSTEM_ONLY_STATUSES,
+    TRANSITIONS,
+    CaseStatus,
+    Resolution,
+    Severity,
+    StepStatus,
+    TimelineKind,
+)
 from ..clocks import pauses_status
 from ..models import Case, CasePause, CaseStep, TimelineEntry
 from .common import (
@@ -56,6 +65,8 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     if to not in TRANSITIONS[from_status]:
         allowed = ", ".join(sorted(TRANSITIONS[from_status])) or "none"
         raise DomainError("illegal_transition", f"a case in '{from_status}' cannot move to '{to}' (allowed: {allowed})")
+    if to in SYSTEM_ONLY_STATUSES and actor is not None:
+        raise DomainError("system_only_status", f"only the system moves a case to '{to}'")
     if to == CaseStatus.REOPENED:
         return _reopen(case, actor, reason or "reopened", at)
     if to == CaseStatus.REJECTED and not reason.strip():
@@ -103,6 +114,10 @@ def _apply_transition(case: Case, to: str, actor, *, at: datetime, reason: str =
     if to == CaseStatus.CLOSED:
         case.closed_at = at
         fields.append("closed_at")
+    if to == CaseStatus.WITHDRAWN:
+        # Whatever the system had recorded as its outcome (a `cleared` resolution) did not happen either.
+        case.outcome_reason, case.resolution = reason, ""
+        fields += ["outcome_reason", "resolution"]
     if actor is not None and case.responded_at is None and from_status in (CaseStatus.NEW, CaseStatus.REOPENED):
         case.responded_at = at
         fields.append("responded_at")

@@ -69,7 +69,7 @@ def test_rejecting_needs_a_reason_and_counts_as_a_false_positive_of_the_rule(ord
     actions.transition(case.pk, to=CaseStatus.REJECTED, actor=principal_for_user(dave), reason="stock was there")
     from ordex.cases.queries import rule_outcomes
 
-    assert rule_outcomes("stock.short") == {"total": 1, "false_positives": 1, "open": 0}
+    assert rule_outcomes("stock.short") == {"total": 1, "false_positives": 1, "withdrawn": 0, "open": 0}
 
 
 def test_resolving_with_a_required_step_open_is_refused_naming_the_step(order, dave):

@@ -384,7 +384,7 @@ class TrackingStalled(PeriodicRule):
             hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
                             since_at + hours(p["escalate_hours"]), f"升级：已 {fmt_hours(hours(p['escalate_hours']))} 无更新",
                             {**facts, "escalate": True}, order=shipment.order, shipment=shipment, level="escalation",
-                            occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}:escalate"))
+                            occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}:escalate", basis_at=since_at))
         return hits
 
     def evaluate(self, ctx):

@@ -2,7 +2,7 @@
 channels, events waiting for an order that never came. Subjects are SKUs, components, shops, methods."""
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils import timezone
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
 from ordex.orders.models import Component, Order, OrderLine, Payment, Shop, Stock
-from ordex.orders.queries import keys_still_waiting, waiting_since
+from ordex.orders.queries import keys_still_waiting, targets_present, waiting_since
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -80,31 +80,43 @@ class HeartbeatMissing(BaseRule):
         return [self.hit(c.name, c.last_heartbeat_at, None, limit) for c in rows]
 
     def evaluate(self, ctx):
-        """Gaps between heartbeats seen on import (history replayed after the fact)."""
-        from ..models import HeartbeatMark
+        """Gaps between heartbeats seen on import (history replayed after the fact), judged between neighbours
+        in `occurred_at` order: a beat that overtakes earlier ones is compared with the beat just before it,
+        not with the newest seen, and a late beat splits the gap it falls in (that gap's finding is withdrawn
+        by `withdraw.py`; the silence after the late beat, if still long enough, is a finding of its own)."""
+        from ..models import Heartbeat, HeartbeatMark
 
-        beats = defaultdict(list)
+        beats = defaultdict(set)
         for event in ctx.by_type.get("system.heartbeat", ()):
-            beats[event.data.component].append(event.occurred_at)
+            # In UTC, as read back from the database: the time is part of the finding's occurrence key.
+            beats[event.data.component].add(event.occurred_at.astimezone(UTC))
         if not beats:
             return []
         limit = timedelta(minutes=ctx.params.base(self)["minutes"])
         marks = {m.component: m for m in HeartbeatMark.objects.filter(component__in=list(beats))}
-        hits, changed, new = [], [], []
+        hits, changed, new_marks, rows = [], [], [], []
         for component, times in beats.items():
-            times.sort()
             mark = marks.get(component)
-            previous = mark.last_at if mark else None
-            for at in times:
-                if previous is not None and at - previous > limit:
-                    hits.append(self.hit(component, previous, at, limit))
-                previous = max(previous, at) if previous else at
+            newest = mark.last_at if mark else None
+            if newest is None or min(times) > newest:
+                # In time order (the usual case): the only neighbour not in this chunk is the newest beat seen.
+                known = {newest} if newest else set()
+            else:
+                known = _stored_neighbours(Heartbeat, component, min(times), max(times))
+            fresh = times - known
+            merged = sorted(known | times)
+            for before, after in zip(merged, merged[1:], strict=False):
+                if (before in fresh or after in fresh) and after - before > limit:
+                    hits.append(self.hit(component, before, after, limit))
+            rows += [Heartbeat(component=component, at=at) for at in fresh]
+            latest = max(times)
             if mark is None:
-                new.append(HeartbeatMark(component=component, last_at=previous))
-            elif previous > mark.last_at:
-                mark.last_at = previous
+                new_marks.append(HeartbeatMark(component=component, last_at=latest))
+            elif latest > mark.last_at:
+                mark.last_at = latest
                 changed.append(mark)
-        HeartbeatMark.objects.bulk_create(new)
+        Heartbeat.objects.bulk_create(rows, ignore_conflicts=True)
+        HeartbeatMark.objects.bulk_create(new_marks)
         fast_update(HeartbeatMark, changed, ["last_at"])
         return hits
 
@@ -113,6 +125,15 @@ class HeartbeatMissing(BaseRule):
         if last and finding.basis_at and last > finding.basis_at:
             return last, f"心跳已恢复 {fmt_time(last)}"
         return None
+
+
+def _stored_neighbours(model, component: str, first, last) -> set:
+    """The stored beats from the one before `first` to the one after `last`."""
+    rows = model.objects.filter(component=component)
+    around = set(rows.filter(at__gte=first, at__lte=last).values_list("at", flat=True))
+    before = rows.filter(at__lt=first).order_by("-at").values_list("at", flat=True).first()
+    after = rows.filter(at__gt=last).order_by("at").values_list("at", flat=True).first()
+    return around | {at for at in (before, after) if at is not None}
 
 
 def _parse_hhmm(text: str) -> time:
@@ -305,16 +326,23 @@ class DataLoss(BaseRule):
                 announced.add(f"tracking:{pending.data.get('carrier')}:{pending.data.get('tracking_no')}")
         for key in announced:
             waiting.pop(key, None)
+        arrived = targets_present(set(waiting))
         hits = []
         for key, events in waiting.items():
             first = min(e.occurred_at for e in events)
             kind, _, ident = key.partition(":")
             what = f"订单 {ident}" if kind == "order" else f"运单 {ident.replace(':', ' ')}"
-            hits.append(Hit(self.code, self.type_code, key, first + limit,
-                            f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
-                            f"{fmt_hours(limit)} 未收到",
+            if key in arrived:
+                # The target is in the hub but these events were never applied: stuck, which is lost data too.
+                summary = (f"{what} 已收到，但它的 {len(events)} 个事件（最早 {fmt_time(first)}）超过 "
+                           f"{fmt_hours(limit)} 仍在等待、未被应用")
+            else:
+                summary = (f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
+                           f"{fmt_hours(limit)} 未收到")
+            hits.append(Hit(self.code, self.type_code, key, first + limit, summary,
                             {"waiting_for": key, "events": sorted({e.type for e in events}),
-                             "first_event_at": first.isoformat()}))
+                             "event_ids": sorted(e.event_id for e in events)[:20],
+                             "first_event_at": first.isoformat(), "stuck": key in arrived}))
         return hits
 
     def check_clear(self, finding, as_of, ctx):

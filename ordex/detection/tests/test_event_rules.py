@@ -273,3 +273,21 @@ def test_shop_quiet_for_50_minutes_is_not_an_outage(db):
     ingest(*_busy_shop([1, 2, 3, 4], start, end))
     scan("2026-11-04T23:00:00+08:00")
     assert findings("shop_silent") == []
+
+
+def test_an_event_stuck_waiting_for_an_order_that_is_there_is_data_loss_naming_what_it_waits_for(db):
+    from datetime import datetime
+
+    from ordex.orders.models import PendingEvent
+
+    ingest(order_created("STUCK1", at="2026-11-02T09:55:00+08:00"))
+    # A row left waiting by an older release path: its order is in the hub, the payment never applied.
+    PendingEvent.objects.create(event_id="stuck-pay", type="order.paid", waiting_key="order:STUCK1",
+                                occurred_at=datetime.fromisoformat("2026-11-02T10:00:00+08:00"),
+                                order_no="STUCK1", data={"order_no": "STUCK1", "amount": "99.00"})
+    scan("2026-11-02T11:00:00+08:00")
+
+    [finding] = findings("data_loss")
+    assert finding.subject_key == "order:STUCK1"
+    assert finding.facts["stuck"] is True and finding.facts["event_ids"] == ["stuck-pay"]
+    assert "仍在等待" in finding.summary

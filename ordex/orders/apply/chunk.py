@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from ordex.core.bulk import fast_insert, fast_load, fast_new, fast_update, rows_where_in
 
-from ..choices import PaymentMethod, PaymentStatus, Platform, TrackingStatus
+from ..choices import PaymentMethod, PaymentStatus, Platform
 from ..events import AppliedEvent
 from ..models import (
     Component,
@@ -46,8 +46,6 @@ from .rows import (
 # Plain sets: TextChoices.values builds a new list on every access, which shows at import rates.
 PLATFORMS = frozenset(Platform.values)
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
-# Tracking statuses that prove the carrier has the parcel in hand.
-CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVED, TrackingStatus.EXCEPTION}
 
 
 class HubEvent(Protocol):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from ordex.core.bulk import fast_new, set_related
 
 from ..address import address_key, parse_address, structure_address
-from ..choices import PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
+from ..choices import CARRIER_HAS_IT, PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
 from ..events import AppliedEvent
 from ..models import (
     MONEY_MAX,
@@ -20,7 +20,6 @@ from ..models import (
 )
 from ..phones import classify_phone, normalise_phone
 from .chunk import (
-    CARRIER_HAS_IT,
     PAYMENT_METHODS,
     PLATFORMS,
     Chunk,

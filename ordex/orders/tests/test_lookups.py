@@ -10,7 +10,7 @@ import time_machine
 
 from ordex.ingest.pipeline import ingest_events
 from ordex.ingest.tests.events import order_created, shipment_created, tracking
-from ordex.orders.models import Product
+from ordex.orders.models import Order, Product
 from ordex.orders.queries import normalise_phone
 
 from .factories import (
@@ -153,7 +153,8 @@ class TestOrderDetail:
 
 @pytest.mark.django_db
 class TestFindByPhone:
-    @pytest.mark.parametrize("typed", ["13812345678", "+86 138 1234 5678", "+8613812345678", "0086 13812345678"])
+    @pytest.mark.parametrize("typed", ["13812345678", "+86 138 1234 5678", "+8613812345678", "0086 13812345678",
+                                       "138-1234-5678", "(138)1234-5678", "１３８１２３４５６７８"])
     def test_phone_is_matched_exactly_after_normalising(self, agent, typed):
         OrderFactory(order_no="MINE", phone="13812345678")
         OrderFactory(order_no="OTHER", phone="13812345679")
@@ -396,3 +397,10 @@ class TestLookupOfIngestedOrders:
         self.ingest(("order", ("E2",), {"phone": "+86 138 1234 5678"}))
 
         assert agent.get("/api/v1/orders", {"phone": "13812345678"}).json()["count"] == 1
+
+    def test_order_sent_with_a_dashed_phone_is_found_by_any_spelling(self, agent):
+        self.ingest(("order", ("E3",), {"phone": "138-0013-8000"}))
+
+        for typed in ("13800138000", "138-0013-8000", "+86 138 0013 8000", "１３８００１３８０００"):
+            assert agent.get("/api/v1/orders", {"phone": typed}).json()["count"] == 1, typed
+        assert Order.objects.get(order_no="E3").phone == "13800138000"

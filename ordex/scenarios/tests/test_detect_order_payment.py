@@ -236,3 +236,20 @@ def test_a_paid_price_error_order_is_not_cancelled_automatically(desk):
     detail = desk.detail(case["id"])
     assert detail["order"]["status"] != "cancelled"
     assert case["status"] not in ("resolved", "closed")
+
+
+# --- phones written the way people write them ------------------------------------------------------
+
+def test_one_buyer_writing_the_phone_two_ways_within_10_minutes_opens_duplicate_order(desk):
+    home = addr(detail="古墩路701号紫金庭园5幢2单元902")
+    desk.push_ok(order("DUP-PH-A", t(), phone_no="150-3377-2500", address=home),
+                 order("DUP-PH-B", t(minutes=9), phone_no="15033772500", address=home))
+    assert "duplicate_order" in desk.types("DUP-PH-A") | desk.types("DUP-PH-B")
+
+
+def test_a_burst_with_the_phone_written_five_ways_counts_five_orders(desk):
+    spellings = ["13766661234", "137-6666-1234", "+86 137 6666 1234", "(137)66661234", "１３７６６６６１２３４"]
+    desk.push_ok(*[order(f"MAL-PH-{i}", t(minutes=i * 10), phone_no=spelling, lines=((f"SKU-P{i}", 1, "59.00"),))
+                   for i, spelling in enumerate(spellings)])
+    desk.scan(t(minutes=40 + 31))
+    assert all("malicious_orders" in desk.types(f"MAL-PH-{i}") for i in range(5))

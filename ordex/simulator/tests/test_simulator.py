@@ -323,3 +323,34 @@ class _CountingSink:
 
     def write(self, data):
         self.lines += data.count(b"\n")
+
+
+def _lines(**options) -> list[str]:
+    out = io.BytesIO()
+    Simulator(200, seed=5, **options).run(out)
+    return out.getvalue().decode().splitlines()
+
+
+def test_late_delivery_and_replays_change_the_order_of_the_lines_not_the_events():
+    plain = _lines()
+    messy = _lines(late=(0.3, 6 * 3600), replays=0.05)
+
+    assert sorted(set(messy)) == sorted(plain)
+    assert len(messy) - len(plain) == len(messy) - len(set(messy)) > 0  # replays: the same line again
+    times = [datetime.fromisoformat(json.loads(line)["occurred_at"]) for line in messy]
+    overtaken = sum(1 for before, after in zip(times, times[1:], strict=False) if after < before)
+    assert overtaken > len(plain) * 0.1
+    worst = max((before - after).total_seconds() for before, after in zip(times, times[1:], strict=False))
+    assert worst <= 6 * 3600 + 3600  # bounded lateness (replays come at most an hour past it)
+
+
+def test_late_and_replays_options_parse_shares_and_durations():
+    parser = argparse.ArgumentParser()
+    command.configure(parser)
+
+    args = parser.parse_args(["--orders", "5", "--late", "0.25,90m", "--replays", "0.02"])
+
+    assert args.late == (0.25, 5400) and args.replays == 0.02
+    for bad in (["--late", "0.25"], ["--late", "2,1h"], ["--late", "0.1,xh"], ["--replays", "1.5"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--orders", "5", *bad])
