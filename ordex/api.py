@@ -2,6 +2,8 @@
 
 from importlib import import_module
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -37,10 +39,19 @@ def domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=http_status(exc.code, type(exc)))
 
 
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(
+        request, {"code": "body_too_large", "error": f"the request body is larger than {limit} MB", "field": None},
+        status=http_status("body_too_large"),
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     response = api.create_response(
-        request, {"code": "unauthenticated", "error": "missing or invalid credentials"},
+        request, {"code": "unauthenticated", "error": "missing or invalid credentials", "field": None},
         status=http_status("unauthenticated"),
     )
     response["WWW-Authenticate"] = 'Bearer realm="ordex"'
@@ -60,5 +71,5 @@ def invalid_request(request, exc: ValidationError):
 
 
 for module_path in ("ordex.ingest.api", "ordex.orders.api", "ordex.cases.api", "ordex.detection.api",
-                    "ordex.notify.api"):
+                    "ordex.resolutions.api", "ordex.notify.api"):
     api.add_router("/", import_module(module_path).router)

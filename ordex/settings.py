@@ -70,11 +70,13 @@ INSTALLED_APPS = [
     "ordex.ingest",
     "ordex.cases",
     "ordex.detection",
+    "ordex.resolutions",
     "ordex.notify",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ordex.core.middleware.JsonApiErrors",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -16,6 +16,7 @@ from pydantic import Field
 from ordex.accounts.access import render_personal, require_role
 from ordex.accounts.models import Role
 from ordex.core.errors import InvalidInput, NotFound
+from ordex.core.limits import INT_MAX, Count, Offset, RowId
 
 from . import actions, queries
 from .access import MANAGE_ROLES, access_case, access_incident, require_case_worker, require_manager
@@ -139,15 +140,15 @@ class CaseFiltersIn(Schema):
     severity: str | None = None
     department: str | None = Field(None, description="Department code")
     assignee: str | None = Field(None, description="Username, user id, `me` or `none`")
-    escalation_level: int | None = Field(None, ge=0)
+    escalation_level: int | None = Field(None, ge=0, le=INT_MAX)
     breached: bool | None = None
     near_breach: bool | None = None
     order_no: str | None = None
-    incident: int | None = None
+    incident: RowId | None = None
     opened_from: datetime | None = None
     opened_to: datetime | None = None
     limit: int = Field(50, ge=1, le=queries.MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ManualCaseIn(Schema):
@@ -166,7 +167,7 @@ class TransitionIn(Schema):
 
 
 class AssignIn(Schema):
-    user_id: int | None = Field(None, description="Member of the case's department; null with auto=false unassigns")
+    user_id: RowId | None = Field(None, description="Member of the case's department; null with auto=false unassigns")
     auto: bool = Field(False, description="Round robin among available members under their cap")
     department: str | None = Field(None, description="Hand the case to this department instead")
     reason: str = ""
@@ -214,11 +215,11 @@ class IncidentIn(Schema):
     type: str
     key: str = Field(min_length=1, max_length=200)
     title: str = ""
-    owner_id: int | None = None
+    owner_id: RowId | None = None
 
 
 class IncidentPatchIn(Schema):
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     status: str | None = None
     title: str | None = None
 
@@ -228,7 +229,7 @@ class BulkIn(Schema):
     to: str = ""
     reason: str = ""
     resolution: str = ""
-    user_id: int | None = None
+    user_id: RowId | None = None
     auto: bool = False
     text: str = ""
 
@@ -374,23 +375,26 @@ def list_cases(request, filters: Query[CaseFiltersIn]):
     return {"items": [_item(case, now, request.auth) for case in page], "count": count}
 
 
-@router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand (a phone call, a chat)")
+@router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut},
+             summary="Open a case by hand (a phone call, a chat), or add to the open one")
 def create_case(request, body: ManualCaseIn):
+    """201 with the new case; 200 with the case the report was added to, when the order (or subject) already
+    has an open case of that type, or had one that ended at most 15 days ago (reopened)."""
     require_role(request.auth, *OPEN_CASE_ROLES)
-    case = actions.open_manual_case(
+    result = actions.open_manual_case(
         actor=request.auth, type_code=body.type, summary=body.summary, order_no=body.order_no,
         subject_key=body.subject_key, severity=body.severity, details=body.details,
     )
-    return Status(201, _reload(request, case.pk))
+    return Status(201 if result.created else 200, _reload(request, result.case.pk))
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with steps, choice, evidence and timeline")
-def get_case(request, case_id: int):
+def get_case(request, case_id: RowId):
     return _detail(queries.case_detail(request.auth, case_id), request.auth)
 
 
 @router.post("/cases/{case_id}/transitions", response=CaseDetailOut, summary="Move the case to another status")
-def post_transition(request, case_id: int, body: TransitionIn):
+def post_transition(request, case_id: RowId, body: TransitionIn):
     """Refused with 409 `illegal_transition` (not allowed from the current status), 409 `required_step_open`
     (resolving with a required playbook step open; names it), 422 `reason_required` (rejecting without a
     reason), 422 `resolution_required` / `resolution_not_allowed`."""
@@ -400,7 +404,7 @@ def post_transition(request, case_id: int, body: TransitionIn):
 
 
 @router.post("/cases/{case_id}/assign", response=CaseDetailOut, summary="Assign, auto-assign or hand to a department")
-def post_assign(request, case_id: int, body: AssignIn):
+def post_assign(request, case_id: RowId, body: AssignIn):
     _workable(request, case_id)
     if body.department:
         actions.transfer(case_id, actor=request.auth, department_code=body.department, reason=body.reason)
@@ -410,21 +414,21 @@ def post_assign(request, case_id: int, body: AssignIn):
 
 
 @router.post("/cases/{case_id}/severity", response=CaseDetailOut, summary="Re-grade the case (deadlines follow)")
-def post_severity(request, case_id: int, body: SeverityIn):
+def post_severity(request, case_id: RowId, body: SeverityIn):
     _workable(request, case_id)
     actions.change_severity(case_id, severity=body.severity, actor=request.auth, reason=body.reason)
     return _reload(request, case_id)
 
 
 @router.post("/cases/{case_id}/steps/{position}", response=CaseDetailOut, summary="Mark a playbook step done or skipped")
-def post_step(request, case_id: int, position: int, body: StepIn):
+def post_step(request, case_id: RowId, position: Count, body: StepIn):
     _workable(request, case_id)
     actions.complete_step(case_id, position, actor=request.auth, status=body.status, note=body.note)
     return _reload(request, case_id)
 
 
 @router.post("/cases/{case_id}/choice", response=CaseDetailOut, summary="Offer the customer a choice, or record it")
-def post_choice(request, case_id: int, body: ChoiceIn):
+def post_choice(request, case_id: RowId, body: ChoiceIn):
     """Without `chosen`: offer `options` (default: the type's resolutions) with a deadline (default 48 h);
     the case waits for the customer. With `chosen`: record the customer's answer."""
     _workable(request, case_id)
@@ -436,7 +440,7 @@ def post_choice(request, case_id: int, body: ChoiceIn):
 
 
 @router.post("/cases/{case_id}/notes", response={201: TimelineOut}, summary="Add a note to the timeline")
-def post_note(request, case_id: int, body: NoteIn):
+def post_note(request, case_id: RowId, body: NoteIn):
     _workable(request, case_id)
     entry = actions.add_note(case_id, actor=request.auth, text=body.text)
     return Status(201, {"at": entry.at, "actor": entry.actor_name, "kind": entry.kind, "from_status": "",
@@ -444,7 +448,7 @@ def post_note(request, case_id: int, body: NoteIn):
 
 
 @router.post("/cases/{case_id}/evidence", response={201: EvidenceOut}, summary="Upload an image or PDF")
-def post_evidence(request, case_id: int, file: File[UploadedFile], note: Form[str] = ""):
+def post_evidence(request, case_id: RowId, file: File[UploadedFile], note: Form[str] = ""):
     """413 `evidence_too_large` above the size limit (10 MB by default); 415 `unsupported_evidence_type`
     unless the file is a JPEG, PNG, GIF, WebP image or a PDF (declared type and content must agree)."""
     _workable(request, case_id)
@@ -484,7 +488,7 @@ def list_exception_types(request):
 
 @router.get("/incidents", response=IncidentPageOut, tags=["incidents"], summary="Incidents, newest first")
 def list_incidents(request, status: str | None = None, type: str | None = None,
-                   limit: int = Query(50, ge=1, le=queries.MAX_LIMIT), offset: int = Query(0, ge=0)):
+                   limit: int = Query(50, ge=1, le=queries.MAX_LIMIT), offset: Offset = 0):
     page, count = queries.incidents(status=status, type_code=type, limit=limit, offset=offset)
     return {"items": [_incident_out(incident) for incident in page], "count": count}
 
@@ -498,14 +502,14 @@ def create_incident(request, body: IncidentIn):
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"])
-def get_incident(request, incident_id: int):
+def get_incident(request, incident_id: RowId):
     incident = access_incident(request.auth, incident_id)
     incident.case_count, incident.open_case_count = queries.incident_case_counts([incident.pk]).get(incident.pk, (0, 0))
     return _incident_out(incident)
 
 
 @router.patch("/incidents/{incident_id}", response=IncidentOut, tags=["incidents"], summary="Set owner, status or title")
-def patch_incident(request, incident_id: int, body: IncidentPatchIn):
+def patch_incident(request, incident_id: RowId, body: IncidentPatchIn):
     require_manager(request.auth)
     actions.update_incident(incident_id, actor=request.auth, owner_id=body.owner_id, status=body.status, title=body.title)
     return get_incident(request, incident_id)
@@ -513,7 +517,7 @@ def patch_incident(request, incident_id: int, body: IncidentPatchIn):
 
 @router.post("/incidents/{incident_id}/bulk", response=BulkOut, tags=["incidents"],
              summary="Assign, transition or note every case of the incident")
-def post_bulk(request, incident_id: int, body: BulkIn):
+def post_bulk(request, incident_id: RowId, body: BulkIn):
     """Each case is changed in its own transaction with its own timeline entry; a refused case (e.g. an
     illegal transition) is reported with its code and does not stop the others."""
     principal = request.auth
@@ -539,5 +543,5 @@ def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"])
-def read_notification(request, notification_id: int):
+def read_notification(request, notification_id: RowId):
     return actions.mark_notification_read(notification_id, user=request.auth.user)

@@ -131,6 +131,7 @@ class TimelineKind(models.TextChoices):
     SLA_BREACH = "sla_breach", "已超时 SLA breach"
     RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
     DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
+    ACTION = "action", "处理动作 resolution action"
     MESSAGE = "message", "客户消息 customer message"
     MESSAGE_FAILED = "message_failed", "消息发送失败 message failed"
 

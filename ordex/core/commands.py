@@ -104,22 +104,33 @@ def run_check(args) -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
     from huey.contrib.djhuey import HUEY
 
     call_command("check", verbosity=0)
     _deploy_checks(settings)
     connection.ensure_connection()
-    pending = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    pending = pending_migrations()
     print(f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']})")
     print(f"task queue: {type(HUEY).__name__}, {len(HUEY)} task(s) queued")
     print(f"data dir: {settings.DATA_DIR}")
-    if pending:
-        raise CommandError(f"{len(pending)} migration(s) not applied: run 'ordex migrate'")
+    require_migrated(pending)
     print("ok")
     return 0
 
 
+def pending_migrations() -> list:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def require_migrated(pending: list | None = None) -> None:
+    """Verbs that need the tables say so in one line instead of failing on their first query."""
+    pending = pending_migrations() if pending is None else pending
+    if pending:
+        raise CommandError(f"{len(pending)} migration(s) not applied: run `ordex migrate`")
 # What to set for each of Django's deploy warnings, in Ordex's environment variables.
 DEPLOY_ADVICE = {
     "security.W004": "set ORDEX_HTTPS=1 (HSTS for a year; ORDEX_HSTS_SECONDS to change)",

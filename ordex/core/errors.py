@@ -20,10 +20,7 @@ class DomainError(Exception):
         return error_codes.http_status(self.code, type(self))
 
     def as_dict(self) -> dict:
-        body = {"code": self.code, "error": self.message}
-        if self.field:
-            body["field"] = self.field
-        return body
+        return {"code": self.code, "error": self.message, "field": self.field or None}
 
 
 class NotFound(DomainError):

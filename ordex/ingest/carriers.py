@@ -96,11 +96,17 @@ def kuaidi100_sign(param: str, salt: str) -> str:
     return hashlib.md5((param + salt).encode()).hexdigest().upper()
 
 
+def _same_text(expected: str, given: str) -> bool:
+    """Constant-time comparison of bytes: `compare_digest` raises on non-ASCII text, and whatever a caller
+    sends must fail verification, not the request."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
 def verify_kuaidi100(param: str, sign: str | None, salt: str) -> bool:
     """sign = upper(MD5(param + salt)). Without a configured salt nothing verifies: fail closed."""
     if not salt or not sign:
         return False
-    return hmac.compare_digest(kuaidi100_sign(param, salt), sign.strip().upper())
+    return _same_text(kuaidi100_sign(param, salt), sign.strip().upper())
 
 
 def kuaidi100_status(code: str) -> str | None:
@@ -244,7 +250,7 @@ def verify_aftership(body: bytes, signature: str | None, secret: str) -> bool:
     """HMAC-SHA256 of the raw body with the webhook secret, base64. No secret configured: fail closed."""
     if not secret or not signature:
         return False
-    return hmac.compare_digest(aftership_signature(body, secret), signature.strip())
+    return _same_text(aftership_signature(body, secret), signature.strip())
 
 
 def aftership_sent_at(body: bytes):

@@ -15,6 +15,8 @@ import orjson
 from ordex.core.errors import CommandError
 
 CHUNK_LINES = 5000
+SHOWN_REJECTIONS = 5  # reasons printed on stderr; `--rejects FILE` keeps every one
+EXIT_ALL_REJECTED = 3
 
 
 def configure(parser):
@@ -39,12 +41,15 @@ def _open(path: str):
 def run(args) -> int:
     from tqdm import tqdm
 
+    from ordex.core.commands import require_migrated
     from ordex.core.gc_tuning import tune_for_throughput
     from ordex.orders.hooks import bulk_import_scopes
 
     from .pipeline import ingest_events
 
+    require_migrated()
     tune_for_throughput()
+    shown = []  # the first rejections: (line, field, reason)
 
     totals = {"applied": 0, "duplicate": 0, "rejected": 0}
     rejects = open(args.rejects, "w", encoding="utf-8") if args.rejects else None  # noqa: SIM115
@@ -59,12 +64,12 @@ def run(args) -> int:
         for line_no, text, event in batch:
             if event is None:
                 totals["rejected"] += 1
-                _reject(rejects, line_no, text, "line is not valid JSON", "")
+                _reject(rejects, line_no, text, "line is not valid JSON", "", shown)
                 continue
             result = next(results)
             totals[result.status] += 1
             if result.status == "rejected":
-                _reject(rejects, line_no, text, result.error, result.field)
+                _reject(rejects, line_no, text, result.error, result.field, shown)
         progress.update(len(batch))
         progress.set_postfix(totals, refresh=False)
 
@@ -87,7 +92,23 @@ def run(args) -> int:
         rate = count / seconds if seconds else 0
         print(f"{count} events in {seconds:.1f} s ({rate:,.0f}/s): {totals['applied']} applied, "
               f"{totals['duplicate']} duplicate, {totals['rejected']} rejected")
+    if shown:
+        _print_rejections(shown, totals["rejected"], args.rejects)
+    if totals["rejected"] and not totals["applied"] and not totals["duplicate"]:
+        return EXIT_ALL_REJECTED
     return 0
+
+
+def _print_rejections(shown, rejected: int, rejects_path: str | None) -> None:
+    for line_no, field, error in shown:
+        print(f"line {line_no}: rejected{f' at {field}' if field else ''}: {error}", file=sys.stderr)
+    if rejected > len(shown):
+        print(f"... and {rejected - len(shown)} more", file=sys.stderr)
+    if rejects_path:
+        print(f"every rejected line with its reason: {rejects_path}", file=sys.stderr)
+    else:
+        print("run again with --rejects FILE to write every rejected line with its reason "
+              "(lines already applied are reported duplicate)", file=sys.stderr)
 
 
 def _read_all(stream, flush):
@@ -108,7 +129,9 @@ def _read_all(stream, flush):
         flush(batch)
 
 
-def _reject(rejects, line_no, text, error, field):
+def _reject(rejects, line_no, text, error, field, shown):
+    if len(shown) < SHOWN_REJECTIONS:
+        shown.append((line_no, field, error))
     if rejects is not None:
         rejects.write(orjson.dumps({"line": line_no, "error": error, "field": field, "event": text}).decode() + "\n")
 

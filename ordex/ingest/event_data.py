@@ -1,30 +1,41 @@
 """The `data` of each inbound event type (docs/events.md), as pydantic models.
 
 The same models validate HTTP batches, files and streams. Field names are the contract: add optional
-fields freely, never rename one. Money is a decimal string with at most two places (a JSON number is
-refused); quantities are positive integers; times carry a UTC offset.
+fields freely, never rename one. Money is a decimal string of ASCII digits with at most two places (a JSON
+number is refused) and at most `MAX_EVENT_MONEY`; quantities are positive integers; times carry a UTC
+offset and fall within `EARLIEST`..`LATEST`. Every value fits the column that stores it: integers within
+the column's range, texts within its length (texts the hub shortens on purpose are noted in docs/ingest.md).
 """
 
 import ipaddress
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
+from ordex.core.limits import INT_MAX
 from ordex.orders.choices import ReportKind, TrackingStatus
 
-_MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+# The largest amount one event may carry (order total, line price, payment, refund): 8 digits before the
+# point, so that sums of many events still fit the money columns (10 digits), which the hub checks as well.
+MAX_EVENT_MONEY = Decimal("99999999.99")
+_MONEY = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")  # ASCII digits only: "１２.００" is not money
+_MONEY_SHAPE = re.compile(r"[0-9]+(\.[0-9]+)?")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError("money must be a decimal string such as \"99.00\", not a JSON number")
     text = value.strip()
-    if not _MONEY.match(text):
-        raise ValueError("money must be a non-negative decimal string with at most 2 decimal places")
-    return Decimal(text)
+    if _MONEY.fullmatch(text):
+        return Decimal(text)
+    if _MONEY_SHAPE.fullmatch(text) and len(text.partition(".")[0].lstrip("0")) > 8:
+        raise ValueError(f"money must be at most {MAX_EVENT_MONEY} per event")
+    raise ValueError("money must be a non-negative decimal string of ASCII digits with at most 2 decimal places")
 
 
 def aware_datetime(value: Any) -> datetime:
@@ -36,6 +47,9 @@ def aware_datetime(value: Any) -> datetime:
         raise ValueError("time must be ISO-8601, e.g. 2026-11-01T10:15:00+08:00") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("time must carry a UTC offset, e.g. +08:00")
+    # The year first: converting 0001-01-01+08:00 or 9999-12-31-14:00 to UTC would overflow.
+    if not EARLIEST.year <= parsed.year <= LATEST.year or not EARLIEST <= parsed < LATEST:
+        raise ValueError("time must be from 2000-01-01 up to 2100-01-01 (UTC)")
     return parsed
 
 
@@ -57,8 +71,10 @@ def _text(value: Any) -> Any:
 
 Money = Annotated[Decimal, BeforeValidator(_money)]
 AwareDatetime = Annotated[datetime, BeforeValidator(aware_datetime)]
-Qty = Annotated[StrictInt, Field(gt=0)]
+Qty = Annotated[StrictInt, Field(gt=0, le=INT_MAX)]
 Key = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=100)]
+Code = Annotated[Key, Field(max_length=64)]  # shop and warehouse codes
+Carrier = Annotated[Key, Field(max_length=40)]
 Text = Annotated[str, BeforeValidator(_text)]
 
 
@@ -67,10 +83,10 @@ class Data(BaseModel):
 
 
 class Customer(Data):
-    id: Text | None = None
-    name: str = ""
-    phone: Text
-    email: str = ""
+    id: Annotated[Text, Field(max_length=128)] | None = None
+    name: Annotated[str, Field(max_length=200)] = ""
+    phone: Annotated[Text, Field(max_length=40)]
+    email: Annotated[str, Field(max_length=254)] = ""
 
 
 class Address(Data):
@@ -91,7 +107,7 @@ class Address(Data):
 
 class OrderLine(Data):
     sku: Key
-    name: str = ""
+    name: Annotated[str, Field(max_length=300)] = ""
     qty: Qty
     unit_price: Money
     list_price: Money | None = None
@@ -99,7 +115,7 @@ class OrderLine(Data):
 
 class OrderSnapshot(Data):
     order_no: Key
-    shop: Key
+    shop: Code
     platform: str = ""
     customer: Customer
     address: Address
@@ -108,7 +124,7 @@ class OrderSnapshot(Data):
     discount: Money | None = None
     total: Money
     currency: str = "CNY"
-    warehouse: Key | None = None
+    warehouse: Code | None = None
     ship_by: AwareDatetime | None = None
     deliver_by: AwareDatetime | None = None
     buyer_ip: Annotated[str | None, BeforeValidator(_ip)] = None
@@ -141,18 +157,20 @@ class OrderChangeRequested(Data):
 
 class ProductUpdated(Data):
     sku: Key
-    name: str = ""
+    name: Annotated[str, Field(max_length=300)] = ""
     list_price: Money
     cost: Money | None = None
     active: StrictBool = True
-    supplier: str = ""
+    supplier: Annotated[str, Field(max_length=200)] = ""
 
 
 class InventoryUpdated(Data):
     sku: Key
-    warehouse: Key
-    on_hand: StrictInt
-    reserved: StrictInt = 0
+    warehouse: Code
+    # Negative stock is a fact some ERPs report (oversold); the hub keeps it and `inventory_data_error`
+    # reports it. A negative reservation means nothing: refused.
+    on_hand: Annotated[StrictInt, Field(ge=-INT_MAX - 1, le=INT_MAX)]
+    reserved: Annotated[StrictInt, Field(ge=0, le=INT_MAX)] = 0
 
 
 class ShipmentLine(Data):
@@ -163,14 +181,14 @@ class ShipmentLine(Data):
 class ShipmentCreated(Data):
     shipment_no: Key
     order_no: Key
-    carrier: Key
+    carrier: Carrier
     tracking_no: Key
-    warehouse: Key | None = None
+    warehouse: Code | None = None
     lines: Annotated[list[ShipmentLine], Field(min_length=1, max_length=500)]
 
 
 class TrackingUpdated(Data):
-    carrier: Key
+    carrier: Carrier
     tracking_no: Key
     status: TrackingStatus
     description: str = ""

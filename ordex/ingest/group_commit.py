@@ -22,7 +22,7 @@ class Submission:
     """One caller's chunk on its way to the database: its events, and the results filled in for them."""
 
     raw_events: Sequence[Any]
-    texts: Sequence[str] | None
+    texts: Sequence  # each event as JSON, stored as its envelope (or the Rejection of one that cannot be)
     source: str
     results: list
     candidates: dict = field(default_factory=dict)  # event_id -> (index, InboundEvent), first of each id

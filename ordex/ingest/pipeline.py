@@ -20,19 +20,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.core.gc_tuning import collect_after
 from ordex.orders import hooks as hub_hooks
-from ordex.orders.apply import apply_events, forget_cached_rows, released_keys
+from ordex.orders.apply import ApplyOutcome, apply_events, forget_cached_rows, released_keys
 from ordex.orders.queries import waiting_events
 
 from .group_commit import GroupCommit, Submission
 from .models import Event
-from .schemas import InboundEvent, Rejection, parse_event, parse_waiting
+from .schemas import InboundEvent, Rejection, envelope_text, parse_event, parse_waiting
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +84,12 @@ def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str
 
 
 def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None) -> list[EventResult]:
+    if texts is None:
+        texts = [envelope_text(raw) for raw in raw_events]
     submission = Submission(raw_events, texts, source, [None] * len(raw_events))
     for index, raw in enumerate(raw_events):
-        parsed = parse_event(raw)
+        text = texts[index]
+        parsed = text if isinstance(text, Rejection) else parse_event(raw, text)
         if isinstance(parsed, Rejection):
             submission.results[index] = EventResult(parsed.id, "rejected", parsed.error, parsed.field)
         elif parsed.event_id in submission.candidates:
@@ -125,7 +127,7 @@ def _write(group: list[Submission]) -> None:
                 submission.results[index] = EventResult(event_id, "duplicate")
             else:
                 fresh.append(parsed)
-        outcome = apply_events(fresh + _waiting_for(fresh))
+        outcome = _apply_isolating(fresh)
         received_at = timezone.now()
         rows = []
         for parsed in fresh:
@@ -135,11 +137,10 @@ def _write(group: list[Submission]) -> None:
                 submission.results[index] = EventResult(parsed.event_id, "rejected", refused[1], refused[0])
                 continue
             submission.results[index] = EventResult(parsed.event_id, "applied")
-            envelope = (submission.texts[index] if submission.texts is not None
-                        else orjson.dumps(submission.raw_events[index]).decode())
             rows.append(_EventRow(
                 parsed.event_id, parsed.type, parsed.occurred_at, received_at, submission.source,
-                Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED, envelope,
+                Event.Status.WAITING if parsed.event_id in outcome.waiting else Event.Status.APPLIED,
+                submission.texts[index],
             ))
         fast_insert(Event, rows)
         if outcome.released:
@@ -178,6 +179,34 @@ def _take_writer_lock():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+
+
+def _apply_isolating(events: list[InboundEvent]) -> ApplyOutcome:
+    """Apply the events (with the ones that waited for them); if anything unexpected fails (a value the
+    contract let through and the database refused, a bug in one handler), roll back to the savepoint and
+    apply each half of them, in time order, the same way — down to the one event that fails alone, which is
+    rejected. The others apply: a bad event costs its own place, never its batch's (about 2·log2(n) extra
+    passes for one bad event among n; none without one)."""
+    try:
+        with transaction.atomic():
+            return apply_events(events + _waiting_for(events))
+    except (OperationalError, InterfaceError):
+        raise  # the database, not an event: the chunk fails and is retried whole
+    except Exception as exc:
+        if len(events) == 1:
+            log.warning("event %s could not be applied", events[0].event_id, exc_info=True)
+            return ApplyOutcome(refused={events[0].event_id: ("", f"the event could not be applied ({type(exc).__name__})")})
+    ordered = sorted(events, key=lambda event: event.occurred_at)
+    middle = len(ordered) // 2
+    first, second = _apply_isolating(ordered[:middle]), _apply_isolating(ordered[middle:])
+    released = set(second.released)
+    return ApplyOutcome(
+        applied=first.applied + second.applied,
+        waiting={event_id: key for event_id, key in {**first.waiting, **second.waiting}.items()
+                 if event_id not in released},
+        refused={**first.refused, **second.refused},
+        released=first.released + second.released,
+    )
 
 
 def _waiting_for(events: list[InboundEvent]) -> list[InboundEvent]:

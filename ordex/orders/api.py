@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from ordex.core.errors import InvalidInput, NotFound
+from ordex.core.limits import Offset, RowId
 
 from . import queries
 from .schemas import CustomerHistoryOut, OrderDetailOut, OrderPageOut
@@ -20,7 +21,7 @@ class OrderFilters(Schema):
     price_min: Decimal | None = Field(None, ge=0, description="Lowest unit price of the matching line")
     price_max: Decimal | None = Field(None, ge=0, description="Highest unit price of the matching line")
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 @router.get("/orders/{order_no}", response=OrderDetailOut, summary="One order with everything that happened to it")
@@ -49,7 +50,7 @@ def find_orders(request, filters: Query[OrderFilters]):
 
 
 @router.get("/customers/{customer_id}/history", response=CustomerHistoryOut, summary="A customer's last 30 days")
-def customer_history(request, customer_id: int):
+def customer_history(request, customer_id: RowId):
     history = queries.customer_history(customer_id)
     if history is None:
         raise NotFound("customer_not_found", f"no customer {customer_id}")

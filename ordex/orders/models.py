@@ -23,6 +23,8 @@ from .choices import (
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# The largest amount a money column holds; sums the hub keeps (an order's paid amount) never exceed it.
+MONEY_MAX = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
 
 
 class Shop(models.Model):

@@ -116,6 +116,41 @@ def customer_history(customer_id: int, *, as_of: datetime | None = None, days: i
     return CustomerHistory(customer=customer, since=since, orders=orders)
 
 
+# --- for resolutions: the money and goods of one order, read under its lock ---------------------------
+
+
+def order_for_update(order_id: int) -> Order:
+    """The order row, locked until the end of the caller's transaction: whoever decides money for an
+    order holds this lock, so two decisions on one order happen one after the other."""
+    return Order.objects.select_for_update(of=("self",)).select_related("shop").get(pk=order_id)
+
+
+def lines_of(order_id: int) -> list[OrderLine]:
+    """The order's lines with their products (for the goods' cost), by line number."""
+    return list(OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("line_no"))
+
+
+def completed_refunds_of(order_id: int) -> list[Refund]:
+    """Refunds the merchant reported completed for the order (`refund.completed`)."""
+    return list(Refund.objects.filter(order_id=order_id, status="completed").order_by("completed_at", "pk"))
+
+
+def refunds_completed_after(position: datetime, after_pk: int, limit: int) -> list[Refund]:
+    """Completed refunds in (completed_at, pk) order after a cursor: how reconciliation reads new ones."""
+    return list(
+        Refund.objects.filter(status="completed", completed_at__isnull=False)
+        .filter(Q(completed_at__gt=position) | Q(completed_at=position, pk__gt=after_pk))
+        .select_related("order")
+        .order_by("completed_at", "pk")[:limit]
+    )
+
+
+def shipments_of(order_id: int, since: datetime) -> list[Shipment]:
+    """Parcels of the order created at or after `since`, with their lines."""
+    return list(Shipment.objects.filter(order_id=order_id, created_at__gte=since).prefetch_related("lines")
+                .order_by("created_at", "pk"))
+
+
 @dataclass(frozen=True)
 class CustomerContact:
     """What a message to the buyer of an order needs: who, where, and the latest parcel. Read by notify."""

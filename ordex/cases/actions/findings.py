@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ordex.accounts.access import Principal, personal_template, personal_values
-from ordex.core.errors import DomainError, InvalidInput, NotFound
+from ordex.core.errors import InvalidInput, NotFound
 from ordex.orders.models import Order
 
 from .. import hooks
@@ -131,33 +131,11 @@ def record_finding(
     if personal:
         facts = {**facts, "personal": personal}
     exception_type = _exception_type(type_code)
-    created = reopened = False
-    case = None if no_case_yet and order is not None else _find_case_for(exception_type, order, subject_key, found_at)
-    entries: list[TimelineEntry] = []
-    if case is None:
-        try:
-            with transaction.atomic():
-                case = _create_case(
-                    exception_type=exception_type, found_at=found_at, title=summary, facts=facts,
-                    rule_code=rule_code, order=order, subject_key=subject_key, severity=None, actor=None,
-                )
-            created = True
-            entries.append(_entry(case, None, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
-                                  rule_code=rule_code))
-        except IntegrityError:
-            case = _find_case_for(exception_type, order, subject_key, found_at)
-            if case is None:
-                raise
-    evidence_added = False
-    if not created:
-        if case.status in REOPENABLE_STATUSES:
-            entries.append(_reopen(case, None, f"new finding by {rule_code}: {summary}", found_at))
-            reopened = True
-        evidence_added = _add_finding_evidence(case, rule_code, summary, facts, found_at, entries)
-    else:
-        Evidence.objects.create(case=case, kind=EvidenceKind.FINDING, rule_code=rule_code, summary=summary[:500],
-                                facts=facts, found_at=found_at)
-        evidence_added = True
+    result, entries = _open_or_add_finding(
+        exception_type=exception_type, found_at=found_at, summary=summary, facts=facts, rule_code=rule_code,
+        order=order, subject_key=subject_key, actor=None, severity=None, no_case_yet=no_case_yet,
+    )
+    case = result.case
     entries += _link_orders(case, [order, *orders] if order is not None else list(orders), None, found_at)
     if incident_key:
         incident = _incident_for(exception_type, incident_key, incident_title or f"{exception_type.name_zh} {incident_key}",
@@ -168,12 +146,51 @@ def record_finding(
             if "{{" in entry.message:
                 entry.data = {**entry.data, "personal": personal}
     TimelineEntry.objects.bulk_create(entries)
-    if created:
+    if result.created:
         hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
-    return FindingResult(case=case, created=created, reopened=reopened, evidence_added=evidence_added)
+    return result
 
 
-def _add_finding_evidence(case, rule_code, summary, facts, found_at, entries) -> bool:
+def _open_or_add_finding(
+    *, exception_type: ExceptionType, found_at: datetime, summary: str, facts: dict, rule_code: str,
+    order: Order | None, subject_key: str, actor: Principal | None, severity: str | None, no_case_yet: bool = False,
+    opened_details: str = "",
+) -> tuple[FindingResult, list[TimelineEntry]]:
+    """The case rule shared by findings and cases opened by hand: at most one open case per (order|subject,
+    type). Opens one, or adds the finding as evidence to the open one, reopening it first when it ended at
+    most `REOPEN_WINDOW` before. Returns the result and the timeline entries to write."""
+    created = reopened = False
+    case = None if no_case_yet else _find_case_for(exception_type, order, subject_key, found_at)
+    entries: list[TimelineEntry] = []
+    if case is None:
+        try:
+            with transaction.atomic():
+                case = _create_case(
+                    exception_type=exception_type, found_at=found_at, title=summary, facts=facts,
+                    rule_code=rule_code, order=order, subject_key=subject_key, severity=severity, actor=actor,
+                )
+            created = True
+            extra = {"details": opened_details} if opened_details else {}
+            entries.append(_entry(case, actor, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
+                                  rule_code=rule_code, **extra))
+        except IntegrityError:
+            case = _find_case_for(exception_type, order, subject_key, found_at)
+            if case is None:
+                raise
+    evidence_added = False
+    if not created:
+        if case.status in REOPENABLE_STATUSES:
+            entries.append(_reopen(case, actor, f"new finding by {rule_code}: {summary}", found_at))
+            reopened = True
+        evidence_added = _add_finding_evidence(case, rule_code, summary, facts, found_at, entries, actor)
+    else:
+        Evidence.objects.create(case=case, kind=EvidenceKind.FINDING, rule_code=rule_code, summary=summary[:500],
+                                facts=facts, found_at=found_at)
+        evidence_added = True
+    return FindingResult(case=case, created=created, reopened=reopened, evidence_added=evidence_added), entries
+
+
+def _add_finding_evidence(case, rule_code, summary, facts, found_at, entries, actor=None) -> bool:
     latest = (
         Evidence.objects.filter(case=case, kind=EvidenceKind.FINDING).order_by("-found_at", "-pk")
         .values("rule_code", "facts").first()
@@ -182,7 +199,7 @@ def _add_finding_evidence(case, rule_code, summary, facts, found_at, entries) ->
         return False
     Evidence.objects.create(case=case, kind=EvidenceKind.FINDING, rule_code=rule_code, summary=summary[:500],
                             facts=facts, found_at=found_at)
-    entries.append(_entry(case, None, TimelineKind.FINDING, summary, at=found_at, rule_code=rule_code))
+    entries.append(_entry(case, actor, TimelineKind.FINDING, summary, at=found_at, rule_code=rule_code))
     return True
 
 
@@ -233,9 +250,10 @@ def withdraw_finding(case_id: int, *, withdrawn_at: datetime, summary: str, rule
 def open_manual_case(
     *, actor: Principal, type_code: str, summary: str, order_no: str = "", subject_key: str = "",
     severity: str | None = None, details: str = "", found_at: datetime | None = None,
-) -> Case:
-    """A case reported by a person (a phone call, a chat). Refused when the order already has an open
-    case of that type (`case_already_open`, naming it)."""
+) -> FindingResult:
+    """A case reported by a person (a phone call, a chat). It follows the rule of findings: when the order
+    (or subject) already has an open case of that type, the report is added to it as evidence; when that
+    case ended at most 15 days before, it is reopened. `created` says whether a new case was opened."""
     exception_type = _exception_type(type_code)
     if severity is not None and severity not in Severity.values:
         raise InvalidInput("invalid_severity", f"severity must be one of {', '.join(Severity.values)}", field="severity")
@@ -245,18 +263,14 @@ def open_manual_case(
         if order is None:
             raise NotFound("order_not_found", f"order '{order_no}' does not exist", field="order_no")
     found_at = found_at or timezone.now()
-    existing = _find_case_for(exception_type, order, subject_key, found_at) if (order or subject_key) else None
-    if existing is not None and existing.status in OPEN_STATUSES:
-        raise DomainError("case_already_open", f"case {existing.pk} is already open for this order and type")
-    try:
-        with transaction.atomic():
-            case = _create_case(
-                exception_type=exception_type, found_at=found_at, title=summary, facts={"details": details} if details else {},
-                rule_code=MANUAL_RULE, order=order, subject_key=subject_key, severity=severity, actor=actor,
-            )
-    except IntegrityError:
-        raise DomainError("case_already_open", "a case is already open for this order and type")
-    _entry(case, actor, TimelineKind.OPENED, summary, at=found_at, to_status=CaseStatus.NEW,
-           rule_code=MANUAL_RULE, details=details).save()
-    hooks.case_opened(hooks.CaseOpened(case=case, at=found_at))
-    return case
+    result, entries = _open_or_add_finding(
+        exception_type=exception_type, found_at=found_at, summary=summary,
+        facts={"details": details} if details else {}, rule_code=MANUAL_RULE, order=order, subject_key=subject_key,
+        actor=actor, severity=severity, opened_details=details,
+        # A report about no order and no subject has nothing to share a case with: it opens its own.
+        no_case_yet=order is None and not subject_key,
+    )
+    TimelineEntry.objects.bulk_create(entries)
+    if result.created:
+        hooks.case_opened(hooks.CaseOpened(case=result.case, at=found_at))
+    return result

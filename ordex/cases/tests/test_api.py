@@ -1,9 +1,12 @@
 """The case API: queue filters and shape, visibility per department, masking, refusals with stable codes,
 uploads, incidents with bulk actions, and a pinned query count on the queue."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import MULTIPART_CONTENT
+from django.utils import timezone
 
 from conftest import ApiClient
 from ordex.accounts.access import principal_for_user
@@ -164,9 +167,37 @@ def test_manual_case_from_a_phone_call(api_as, alice, order):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["type"], body["department"], body["opened_by_rule"]) == ("complaint", "customer_service", "manual")
-    again = api_as("agent", user=alice).post(
-        "/api/v1/cases", {"type": "complaint", "summary": "again", "order_no": order.order_no})
-    assert (again.status_code, again.json()["code"]) == (409, "case_already_open")
+
+
+def test_a_second_manual_case_for_the_order_and_type_adds_to_the_open_one(api_as, alice, order):
+    client = api_as("agent", user=alice)
+    first = client.post("/api/v1/cases", {"type": "complaint", "summary": "客户来电", "order_no": order.order_no})
+    again = client.post("/api/v1/cases", {"type": "complaint", "summary": "客户再次来电", "order_no": order.order_no,
+                                          "details": "第二次"})
+    assert (first.status_code, again.status_code) == (201, 200), again.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert [e["summary"] for e in again.json()["evidence"]] == ["客户来电", "客户再次来电"]
+    assert "finding" in [entry["kind"] for entry in again.json()["timeline"]]
+    assert Case.objects.count() == 1
+
+
+def close(case_id, days_ago):
+    ended = timezone.now() - timedelta(days=days_ago)
+    Case.objects.filter(pk=case_id).update(status=CaseStatus.CLOSED, ended_at=ended, closed_at=ended)
+
+
+def test_a_manual_case_after_the_first_was_closed_reopens_it_within_15_days(api_as, alice, order):
+    client = api_as("agent", user=alice)
+    case_id = client.post("/api/v1/cases", {"type": "complaint", "summary": "客户来电",
+                                            "order_no": order.order_no}).json()["id"]
+    close(case_id, days_ago=14)
+    again = client.post("/api/v1/cases", {"type": "complaint", "summary": "又来电", "order_no": order.order_no})
+    assert (again.status_code, again.json()["id"], again.json()["status"]) == (200, case_id, "reopened")
+    assert TimelineEntry.objects.filter(case_id=case_id, to_status=CaseStatus.REOPENED).exists()
+
+    close(case_id, days_ago=16)
+    later = client.post("/api/v1/cases", {"type": "complaint", "summary": "半月后", "order_no": order.order_no})
+    assert later.status_code == 201 and later.json()["id"] != case_id
 
 
 def test_manual_case_for_an_unknown_order_is_refused(api_as, alice):

@@ -30,7 +30,7 @@ def test_office_case_before_national_day_is_due_after_the_holiday(order):
 def test_office_case_on_a_saturday_counts_the_make_up_sunday(carol):
     with time_machine.travel(sh(2026, 9, 19, 10), tick=False):
         case = actions.open_manual_case(actor=principal_for_user(carol), type_code="out_of_stock", summary="call",
-                                        subject_key="call-1", severity="p1")
+                                        subject_key="call-1", severity="p1").case
     # p1 = 4 working hours; Sat 09-19 is off, Sun 09-20 is a make-up working day (09:00-13:00).
     assert case.resolve_due_at == sh(2026, 9, 20, 13)
 

@@ -160,7 +160,7 @@ def test_clear_without_open_case_does_nothing(order):
 def test_clearing_needs_an_order_or_a_subject_so_it_never_touches_manual_cases(db, carol):
     from ordex.accounts.access import principal_for_user
 
-    manual = actions.open_manual_case(actor=principal_for_user(carol), type_code="complaint", summary="call")
+    manual = actions.open_manual_case(actor=principal_for_user(carol), type_code="complaint", summary="call").case
     with pytest.raises(DomainError) as refused:
         actions.clear_finding(type_code="complaint", cleared_at=FOUND, summary="x", rule_code="r")
     assert refused.value.code == "subject_required"

@@ -86,6 +86,26 @@ def test_the_same_event_in_two_queued_chunks_is_applied_once():
 
 
 def test_a_failing_group_is_written_again_chunk_by_chunk(monkeypatch):
+    fast_insert = pipeline.fast_insert
+
+    def failing_on_boom(model, rows, *args, **kwargs):
+        if any(getattr(row, "event_id", None) == "boom" for row in rows):
+            raise RuntimeError("boom")
+        return fast_insert(model, rows, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "fast_insert", failing_on_boom)
+    good, broken = _queue_behind_a_blocked_writer(
+        [order_created(id="c1")],
+        [order_paid(id="good", txn_id="T1")],
+        [order_paid(id="boom", txn_id="T2")],
+    )
+    assert good.error is None and good.statuses == ["applied"]
+    assert isinstance(broken.error, RuntimeError) and broken.statuses is None
+    assert set(Event.objects.values_list("event_id", flat=True)) == {"c1", "good"}
+    assert Payment.objects.get().txn_id == "T1"
+
+
+def test_an_event_that_fails_to_apply_is_rejected_alone_in_its_group(monkeypatch):
     apply_events = pipeline.apply_events
 
     def failing_on_boom(events):
@@ -97,12 +117,11 @@ def test_a_failing_group_is_written_again_chunk_by_chunk(monkeypatch):
     good, broken = _queue_behind_a_blocked_writer(
         [order_created(id="c1")],
         [order_paid(id="good", txn_id="T1")],
-        [order_paid(id="boom", txn_id="T2")],
+        [order_paid(id="boom", txn_id="T2"), order_paid(id="fine", txn_id="T3")],
     )
-    assert good.error is None and good.statuses == ["applied"]
-    assert isinstance(broken.error, RuntimeError) and broken.statuses is None
-    assert set(Event.objects.values_list("event_id", flat=True)) == {"c1", "good"}
-    assert Payment.objects.get().txn_id == "T1"
+    assert good.statuses == ["applied"] and broken.statuses == ["rejected", "applied"]
+    assert set(Event.objects.values_list("event_id", flat=True)) == {"c1", "good", "fine"}
+    assert sorted(Payment.objects.values_list("txn_id", flat=True)) == ["T1", "T3"]
 
 
 def test_a_group_stops_at_the_chunk_size(monkeypatch):

@@ -170,3 +170,37 @@ def test_applying_chunks_leaves_no_reference_cycles_behind(without_subscribers):
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_import_on_an_unmigrated_database_says_to_run_migrate(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = write_jsonl(tmp_path / "events.jsonl", stream(1))
+    env = {**os.environ, "ORDEX_DATA_DIR": str(tmp_path / "data"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    done = subprocess.run([sys.executable, "-c", "import sys; from ordex.cli import main; sys.exit(main())",
+                           "import", str(path), "--no-progress"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert "run `ordex migrate`" in done.stderr
+    assert "OperationalError" not in done.stderr
+
+
+def test_import_with_rejections_prints_the_first_reasons_and_the_rejects_hint(tmp_path, capsys):
+    bad = [order_paid(f"B{n:04d}", amount="１２.００", id=f"bad-{n}") for n in range(7)]
+    path = write_jsonl(tmp_path / "events.jsonl", stream(1) + bad, extra_lines=["not json"])
+    assert main(["import", str(path), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "line 5: rejected at data.amount: money must be" in err
+    assert "... and 3 more" in err
+    assert "--rejects FILE" in err
+
+
+def test_import_where_every_line_was_rejected_exits_3(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "events.jsonl", [order_paid("B1", amount="1e3")], extra_lines=["{"])
+    assert main(["import", str(path), "--no-progress", "--rejects", str(tmp_path / "rejects.jsonl")]) == 3
+    err = capsys.readouterr().err
+    assert "line 2: rejected: line is not valid JSON" in err
+    assert f"every rejected line with its reason: {tmp_path / 'rejects.jsonl'}" in err

@@ -9,6 +9,7 @@ from ..address import address_key, parse_address, structure_address
 from ..choices import CARRIER_HAS_IT, PaymentMethod, PaymentStatus, Platform, RefundStatus, TrackingStatus
 from ..events import AppliedEvent
 from ..models import (
+    MONEY_MAX,
     CustomerReport,
     Order,
     OrderChange,
@@ -127,6 +128,10 @@ def _apply_paid(chunk: Chunk, event: HubEvent) -> AppliedEvent:
         if data.txn_id in seen:
             # The same transaction told twice is one payment, not a double charge.
             return AppliedEvent(event.event_id, event.type, event.occurred_at, data, order=order, changed=False)
+    if order.paid_amount + data.amount > MONEY_MAX:
+        # Refused here, at the payment that would cause it: stored, the sum would break every read of the order.
+        raise Refused("data.amount", f"the order's paid amount would exceed {MONEY_MAX}")
+    if data.txn_id:
         seen.add(data.txn_id)
     method = data.method if data.method in PAYMENT_METHODS else PaymentMethod.OTHER
     chunk.new_payments.append(PaymentRow(order, PaymentStatus.PAID, method, event.occurred_at, event.event_id,
