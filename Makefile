@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo serve test test-postgres bench lint format clean
+.PHONY: install system-deps messages demo serve test test-postgres bench lint format clean
+
+# Debian packages the tests need: chromium and CJK fonts for the browser tests (not with ORDEX_SKIP_BROWSER=1),
+# gettext for the translation catalogues. Installed with apt when absent (as root, or through sudo).
+SYSTEM_PACKAGES := gettext $(if $(filter 1,$(ORDEX_SKIP_BROWSER)),,chromium fonts-noto-cjk)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +19,23 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system-deps:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Translation catalogues: after changing user-facing text, run this, write the zh-Hans text into each app's
+# locale/zh_Hans/LC_MESSAGES/django.po, and run it again (it compiles the .mo files, which are committed).
+messages: install system-deps
+	for app in ordex/*/; do [ -d $$app/locale ] || continue; \
+	  (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans --settings=ordex.settings --no-obsolete >/dev/null && \
+	   msgfmt --check -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po); done
+
 demo: install
 	$(BIN)/ordex migrate --quiet
 	$(BIN)/ordex demo
@@ -23,7 +44,7 @@ demo: install
 serve: install
 	$(BIN)/ordex serve
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install

@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import include, path
 
 from ordex.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("", lambda request: HttpResponseRedirect("/admin/")),
+    path("", include("ordex.web.urls")),
 ]

@@ -54,6 +54,13 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * len(number)
 
 
+def mask_name(name: str | None) -> str | None:
+    """The family name only (Chinese names put it first): 张三 -> 张**."""
+    if not name:
+        return name
+    return name[:1] + "**"
+
+
 def mask_detail(detail: str | None) -> str | None:
     """Keep the first few characters of a street address so the agent can recognise the area only."""
     if not detail:
