@@ -155,6 +155,23 @@ def pytest_runtest_teardown(item):
     _give_back_seed(item)
 
 
+@pytest.fixture(autouse=True)
+def _seeded_for_browser(request):
+    """A browser test starts from the seeded configuration even when a transactional test before it in this
+    process flushed the database without restoring it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connections
+
+    from ordex.accounts.models import Department
+
+    if not Department.objects.exists() and "default" in _seed_snapshots:
+        connections["default"].creation.deserialize_db_from_string(_seed_snapshots["default"])
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -67,3 +67,15 @@ def mask_detail(detail: str | None) -> str | None:
         return detail
     keep = min(3, len(detail) // 3)
     return detail[:keep] + "****"
+
+
+def order_contact(order, *, unmasked: bool) -> dict:
+    """The receiver's name, phone and address of an order, masked unless `unmasked` (callers pass True only
+    for a principal who may see personal data, and on a page only after recording the reveal)."""
+    if unmasked:
+        return {"receiver_name": order.receiver_name, "phone": order.phone, "address": order.address_display}
+    return {
+        "receiver_name": mask_name(order.receiver_name) or "",
+        "phone": mask_phone(order.phone) or "",
+        "address": "".join((order.province, order.city, order.district, mask_detail(order.address_detail) or "")),
+    }

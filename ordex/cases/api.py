@@ -11,7 +11,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from ordex.accounts.access import can_see_personal_data, mask_detail, mask_name, mask_phone, require_role
+from ordex.accounts.access import can_see_personal_data, order_contact, require_role
 from ordex.accounts.models import Role
 from ordex.core.errors import InvalidInput
 
@@ -290,16 +290,8 @@ def _order_brief(case: Case, personal: bool) -> dict | None:
     order = case.order
     if order is None:
         return None
-    return {
-        "order_no": order.order_no,
-        "status": order.status,
-        "receiver_name": order.receiver_name if personal else (mask_name(order.receiver_name) or ""),
-        "phone": order.phone if personal else (mask_phone(order.phone) or ""),
-        "address": order.address_display if personal else "".join(
-            (order.province, order.city, order.district, mask_detail(order.address_detail) or "")
-        ),
-        "total": str(order.total),
-    }
+    return {"order_no": order.order_no, "status": order.status, **order_contact(order, unmasked=personal),
+            "total": str(order.total)}
 
 
 def _detail(case: Case, principal) -> dict:

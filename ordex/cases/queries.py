@@ -13,6 +13,7 @@ from .access import SEE_ALL_ROLES, WORK_ROLES, access_case, department_id, visib
 from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus, IncidentStatus
 from .models import (
     Case,
+    CaseDepartmentClock,
     CaseOrder,
     CustomerChoice,
     Evidence,
@@ -149,7 +150,7 @@ def queue_filter_options(principal: Principal) -> dict:
 def case_detail(principal: Principal, case_id: int) -> Case:
     """One case with everything the case page shows (order, steps, timeline, evidence, open choice)."""
     queryset = Case.objects.select_related(
-        "type", "department", "assignee", "order", "incident", "breach_department"
+        "type__sla_policy__calendar", "department", "assignee", "order", "incident", "breach_department"
     ).prefetch_related(
         "case_orders",
         "steps",
@@ -158,6 +159,17 @@ def case_detail(principal: Principal, case_id: int) -> Case:
         Prefetch("choices", queryset=CustomerChoice.objects.order_by("-offered_at"), to_attr="choice_list"),
     )
     return access_case(principal, case_id, queryset)
+
+
+def department_clocks(case: Case) -> list[CaseDepartmentClock]:
+    """Each department's own clock on the case, oldest first (one query)."""
+    return list(CaseDepartmentClock.objects.filter(case=case).select_related("department").order_by("started_at", "pk"))
+
+
+def department_members(department_id: int) -> list[User]:
+    """Active people of a department who may hold a case, by name (one query)."""
+    return list(User.objects.filter(department_id=department_id, is_active=True, role__in=sorted(WORK_ROLES))
+                .order_by("username").only("id", "username", "role", "department_id"))
 
 
 class SlaState:

@@ -105,9 +105,10 @@ def shop_by_code(code: str) -> Shop | None:
     return Shop.objects.filter(code=code).first()
 
 
-def order_receivers(order_ids: list[int]) -> dict[int, str]:
-    """The receiver's name of each order (the queue's customer column), in one query."""
-    return dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "receiver_name"))
+def order_receivers(order_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The receiver's name and phone of each order (the queue's customer column), in one query."""
+    return {pk: (name, phone) for pk, name, phone in
+            Order.objects.filter(pk__in=order_ids).values_list("pk", "receiver_name", "phone")}
 
 
 _PRICE = re.compile(r"^[¥￥]?(\d{1,9}(?:\.\d{1,2})?)元?$")

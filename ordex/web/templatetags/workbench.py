@@ -7,6 +7,9 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from ordex.cases.choices import CaseStatus, Resolution
 
 register = template.Library()
 CENT = Decimal("0.01")
@@ -53,3 +56,36 @@ def in_language(obj, field: str) -> str:
         return ""
     english = (get_language() or "").startswith("en")
     return getattr(obj, f"{field}_en" if english else f"{field}_zh", "") or getattr(obj, f"{field}_zh", "")
+
+
+# The button that moves a case to a status says what the person does.
+STATUS_VERBS = {
+    CaseStatus.TRIAGED: _lazy("Triage"),
+    CaseStatus.IN_PROGRESS: _lazy("Start work"),
+    CaseStatus.WAITING_CUSTOMER: _lazy("Wait for the customer"),
+    CaseStatus.WAITING_THIRD_PARTY: _lazy("Wait for a third party"),
+    CaseStatus.RESOLVED: _lazy("Resolve"),
+    CaseStatus.CLOSED: _lazy("Close"),
+    CaseStatus.REJECTED: _lazy("Reject as false positive"),
+    CaseStatus.REOPENED: _lazy("Reopen"),
+}
+
+
+@register.simple_tag
+def status_verb(status: str) -> str:
+    return STATUS_VERBS.get(status, status)
+
+
+@register.simple_tag
+def status_label(status: str) -> str:
+    return CaseStatus(status).label if status in CaseStatus.values else status
+
+
+@register.simple_tag
+def resolution_label(code: str) -> str:
+    return Resolution(code).label if code in Resolution.values else code
+
+
+@register.simple_tag
+def line_amount(line) -> Decimal:
+    return line.unit_price * line.qty

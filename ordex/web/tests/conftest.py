@@ -14,7 +14,7 @@ from ordex.ingest.pipeline import ingest_events
 _numbers = itertools.count(1)
 # A type whose default department is each role's department, and its playbook.
 TYPE_OF_DEPARTMENT = {
-    "customer_service": "complaint",
+    "customer_service": "not_as_described",
     "warehouse": "out_of_stock",
     "logistics": "tracking_stalled",
     "finance": "refund_failed",
@@ -29,7 +29,8 @@ def order_events(order_no: str, *, phone: str = "13912345678", name: str = "张�
         "data": {
             "order_no": order_no, "shop": "tb-main", "platform": "taobao",
             "customer": {"id": f"c-{phone}", "name": name, "phone": phone},
-            "address": {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路100号2幢501室"},
+            "address": {"name": name, "province": "浙江省", "city": "杭州市", "district": "西湖区",
+                        "detail": "文三路100号2幢501室"},
             "lines": [{"sku": "SKU-CUP", "name": "黑色保温杯", "qty": 1, "unit_price": price, "list_price": price}],
             "total": price,
         },

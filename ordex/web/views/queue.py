@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ordex.accounts.access import mask_name
+from ordex.accounts.access import mask_name, mask_phone
 from ordex.cases import queries
 from ordex.orders.queries import order_receivers
 
@@ -34,6 +34,13 @@ def _saved_views(request, who):
     return views
 
 
+def _masked_customer(receiver: tuple[str, str] | None) -> str:
+    if receiver is None:
+        return ""
+    name, phone = receiver
+    return mask_name(name) or mask_phone(phone) or ""
+
+
 def _rows(cases, now):
     receivers = order_receivers([case.order_id for case in cases if case.order_id])
     return [
@@ -41,7 +48,7 @@ def _rows(cases, now):
             "case": case,
             "sla": queries.sla_view(case, now),
             # The queue never shows personal data: the case page reveals it, audited, to roles that may see it.
-            "customer": mask_name(receivers.get(case.order_id)) or "",
+            "customer": _masked_customer(receivers.get(case.order_id)),
             "order_nos": [link.order_no for link in case.case_orders.all()],
         }
         for case in cases
