@@ -44,8 +44,14 @@ demo: install
 serve: install
 	$(BIN)/ordex serve
 
+# pyproject.toml runs the suite on two processes (-n 2); PYTEST_ARGS="-n 0" runs it serially.
 test: install system-deps
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL: DATABASE_URL names a database the user may create test databases next to.
+test-postgres: install system-deps
+	@test -n "$(DATABASE_URL)" || { echo "make test-postgres: set DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME" >&2; exit 2; }
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

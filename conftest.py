@@ -4,12 +4,55 @@ token of that role; `live_page(role)` a real browser page logged in as that role
 (tests marked `browser`; ORDEX_SKIP_BROWSER=1 leaves them out)."""
 
 import os
+import re
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from ordex.accounts.services import create_user, issue_token
+from ordex.orders.writes import hub_tables, writing_hub
+
+ROOT = Path(__file__).resolve().parent
+
+# Property tests are judged by their examples, not by the wall clock (a loaded machine is not a failure).
+hypothesis_settings.register_profile("ordex", deadline=None)
+hypothesis_settings.load_profile("ordex")
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def _written_by_the_test_itself() -> bool:
+    """A test (or its fixtures and factories) setting up rows directly, not code under test: the innermost
+    frame of ours is test code, and no request is being handled on the way."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if "django/core/handlers" in filename:
+            return False
+        if filename.startswith(str(ROOT)) and "/.venv/" not in filename:
+            return "/tests/" in filename or filename.endswith("conftest.py")
+        frame = frame.f_back
+    return True
+
+
+def _hub_writes_must_stamp(execute, sql, params, many, context):
+    match = _WRITE.match(sql)
+    if match and match.group(1) in hub_tables() and not writing_hub() and not _written_by_the_test_itself():
+        raise AssertionError(
+            f"a write to hub table {match.group(1)} outside ordex.orders.writes.hub_write(): the hub version "
+            f"is not stamped, so other processes keep stale rows ({sql[:100]})")
+    return execute(sql, params, many, context)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Every test runs with the connection wrapped: a hub write by code under test must be stamped."""
+    with connection.execute_wrapper(_hub_writes_must_stamp):
+        yield
 
 
 def _user(username, role, department=None):

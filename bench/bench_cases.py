@@ -137,7 +137,7 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES)
     args = parser.parse_args()
     if "ORDEX_DATA_DIR" not in os.environ:
-        import tempfile
+        from common import temporary_dir
 
-        os.environ["ORDEX_DATA_DIR"] = tempfile.mkdtemp(prefix="ordex-bench-cases-")
+        os.environ["ORDEX_DATA_DIR"] = temporary_dir("ordex-bench-cases-")
     print(json.dumps(child(args.cases, args.samples), ensure_ascii=False))

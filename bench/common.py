@@ -1,8 +1,10 @@
 """Shared pieces of the benchmarks: fresh data directories, the simulated stream, child peak memory."""
 
+import atexit
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,9 +38,16 @@ def stream(orders: int, seed: int = 1) -> Path:
     return path
 
 
+def temporary_dir(prefix: str) -> str:
+    """A fresh temporary directory, removed when the benchmark process exits (a run leaves no data behind)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def fresh_env(database_url: str | None = None, **extra) -> dict:
     env = dict(os.environ)
-    env["ORDEX_DATA_DIR"] = tempfile.mkdtemp(prefix="ordex-bench-")
+    env["ORDEX_DATA_DIR"] = temporary_dir("ordex-bench-")
     if database_url:
         env["DATABASE_URL"] = database_url
     else:

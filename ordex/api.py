@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from ordex.accounts.auth import api_auth
+from ordex.core.error_codes import http_status
 from ordex.core.errors import DomainError
 
 api = NinjaAPI(
@@ -20,13 +21,14 @@ api = NinjaAPI(
 
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return api.create_response(request, exc.as_dict(), status=http_status(exc.code, type(exc)))
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(
-        request, {"code": "unauthenticated", "error": "missing or invalid credentials"}, status=401
+        request, {"code": "unauthenticated", "error": "missing or invalid credentials"},
+        status=http_status("unauthenticated"),
     )
 
 
@@ -38,7 +40,7 @@ def invalid_request(request, exc: ValidationError):
         request,
         {"code": "invalid", "error": first.get("msg", "invalid request"), "field": ".".join(loc) or None,
          "errors": exc.errors},
-        status=422,
+        status=http_status("invalid"),
     )
 
 

@@ -1,27 +1,24 @@
-"""The `ordex` command. Each verb lives next to the code it drives, as a module with
-`configure(parser)` and `run(args) -> int`; this file only routes and turns errors into one line."""
+"""The `ordex` command. Each app keeps its verbs in its `commands.py` as
+`COMMANDS = {verb: (help, configure(parser), run(args) -> exit code)}`; this file lists those modules,
+routes to the verb and turns a `CommandError` (ordex.core.errors) into one line and exit code 2."""
 
 import argparse
 import os
 import sys
-from importlib import import_module
 
-COMMANDS = {
-    "serve": ("ordex.core.commands.serve", "run the web server (gunicorn) with the embedded worker"),
-    "worker": ("ordex.core.commands.worker", "run the background task worker"),
-    "migrate": ("ordex.core.commands.migrate", "create or upgrade the database"),
-    "check": ("ordex.core.commands.check", "check configuration, database and queue"),
-    "demo": ("ordex.core.commands.demo", "load demo data: users, a token and a simulated week of events"),
-    "import": ("ordex.ingest.commands", "import events from a JSON Lines file (.gz or - for stdin)"),
-    "simulate": ("ordex.simulator.command", "write a simulated event stream (JSON Lines) to stdout"),
-    "scan": ("ordex.detection.command", "run the periodic detection rules as of a time"),
-    "user": ("ordex.accounts.commands.user", "manage users: ordex user create --username U --role R"),
-    "token": ("ordex.accounts.commands.token", "manage API tokens: ordex token create --name N --role R"),
-}
+from ordex import demo
+from ordex.accounts import commands as accounts_commands
+from ordex.core import commands as core_commands
+from ordex.core.errors import CommandError
+from ordex.detection import commands as detection_commands
+from ordex.ingest import commands as ingest_commands
+from ordex.simulator import commands as simulator_commands
 
-
-class CommandError(Exception):
-    """Raised by a command for a clear, expected failure: printed as one line, exit code 2."""
+# In the order `ordex --help` lists them.
+COMMAND_MODULES = (core_commands, demo, ingest_commands, simulator_commands, detection_commands,
+                   accounts_commands)
+# Verbs that run without Django (no database, no settings).
+WITHOUT_DJANGO = frozenset({"simulate"})
 
 
 def setup_django() -> None:
@@ -34,21 +31,21 @@ def setup_django() -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ordex", description="Ordex order exception desk")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module_path, help_text) in COMMANDS.items():
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        command_parser.set_defaults(_module=module_path)
-        import_module(module_path).configure(command_parser)
+    for module in COMMAND_MODULES:
+        for name, (help_text, configure, run) in module.COMMANDS.items():
+            command_parser = sub.add_parser(name, help=help_text, description=help_text)
+            command_parser.set_defaults(_run=run)
+            configure(command_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    module = import_module(args._module)
     try:
-        if getattr(module, "NEEDS_DJANGO", True):
+        if args.command not in WITHOUT_DJANGO:
             setup_django()
-        return module.run(args) or 0
+        return args._run(args) or 0
     except CommandError as exc:
         print(f"ordex {args.command}: {exc}", file=sys.stderr)
         return 2

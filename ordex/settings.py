@@ -102,7 +102,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # BEGIN so two writers queue on busy_timeout instead of failing with "database is locked".
         # wal_autocheckpoint: copy the write-ahead log back every ~64 MB instead of every 4 MB; each chunk
         # rewrites many of the same index pages, and a checkpoint inside a request's commit was half of the
-        # commit's time (4.4 -> 2.2 ms per batch of 100 events).
+        # commit's time (docs/benchmarks.md, "Figures behind settings and code").
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; "
                         "PRAGMA wal_autocheckpoint=16000;",
         "transaction_mode": "IMMEDIATE",
@@ -145,11 +145,9 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
-# Ingest hands every applied event batch to these callables (detection hooks in here).
-# ORDEX_DETECTION_ON_IMPORT=0 switches the on-event rules off (benchmarks measure import without them).
-ORDEX_EVENT_SUBSCRIBERS = (
-    [] if os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") == "0" else ["ordex.detection.hooks.on_events"]
-)
+# Detection registers its on-event rules with the hub's `applied_events` hook (docs/architecture.md).
+# ORDEX_DETECTION_ON_IMPORT=0 leaves them out (benchmarks measure import without them).
+ORDEX_DETECTION_ON_IMPORT = os.environ.get("ORDEX_DETECTION_ON_IMPORT", "1") != "0"
 ORDEX_INGEST_MAX_BATCH = 1000
 ORDEX_KUAIDI100_SALT = os.environ.get("ORDEX_KUAIDI100_SALT", "")
 ORDEX_AFTERSHIP_SECRET = os.environ.get("ORDEX_AFTERSHIP_SECRET", "")

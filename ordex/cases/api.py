@@ -490,8 +490,7 @@ def post_bulk(request, incident_id: int, body: BulkIn):
     if principal.role not in MANAGE_ROLES:
         require_role(principal, Role.AGENT, Role.WAREHOUSE, Role.LOGISTICS, Role.FINANCE)
     results = actions.bulk_on_incident(
-        incident_id, actor=principal, action=body.action, can_work=lambda case: require_case_worker(principal, case),
-        to=body.to, reason=body.reason, resolution=body.resolution, user_id=body.user_id, auto=body.auto,
+        incident_id, actor=principal, action=body.action, to=body.to, reason=body.reason, resolution=body.resolution, user_id=body.user_id, auto=body.auto,
         text=body.text,
     )
     succeeded = sum(1 for result in results if result["ok"])

@@ -5,9 +5,7 @@ promotes objects brings the next full pass (which walks every live object: Djang
 division data, the hub rows kept between chunks) nearer. At import rates that was a third of the time.
 The ingest path makes no reference cycles of its own (see `orders.apply._apply`), so objects are freed by
 reference counting; the collector only has to catch the odd cycle from library code, which it still does.
-
-Measured on the first 400,000 events of the 100,000-order stream: 6,700 events/s with the defaults,
-9,050 with these settings, peak memory unchanged (227 MB).
+The figures behind these settings are in docs/benchmarks.md ("Figures behind settings and code").
 """
 
 import gc
@@ -37,9 +35,7 @@ def collect_after():
 
     For one chunk of events: nearly everything it allocates lives until the chunk ends, so passes during it
     only walk those objects and promote them to older generations (whose passes then walk them again).
-    Any cycle the block made is still young when it ends and is found by the pass after it.
-    Measured with detection on (events 300,000-600,000 of the 100,000-order stream): the collector took
-    2.6 s of 41 s in 291 passes during chunks."""
+    Any cycle the block made is still young when it ends and is found by the pass after it."""
     if not gc.isenabled():  # an outer block (or the caller) already holds the collector
         yield
         return

@@ -5,76 +5,17 @@ from collections import defaultdict
 from datetime import UTC, date, timedelta
 from functools import cached_property
 
-from django.db import connection
 from django.db.models import Q
 
-from ordex.orders.apply import on_forget
 from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
+from ordex.orders.queries import shipped_and_ordered, stock_snapshot
 
-from .models import Finding, SkuQtyDay
-from .rules.base import Hit
-from .rules.event_rules import shipped_and_ordered
-from .rules.order_rules import stock_snapshot
+from . import histogram
 
 _SNAPSHOTS = frozenset({"order.created", "order.updated"})
 
 # Above this many orders in the time window of late stock/price snapshots, read by SKU instead (predated).
 _PREDATED_BY_TIME = 2000
-
-
-class _Histogram:
-    """sku -> day -> {qty: orders}: the rows of `SkuQtyDay` this process has read, kept between chunks.
-
-    Only chunks write the histogram, in the transaction that stamps the hub's version token; the hub's
-    row cache is dropped whenever that token shows another writer (or a rolled-back chunk), and this is
-    dropped with it (`orders.apply.on_forget`). So what is held always equals the table."""
-
-    MAX_DAYS = 50_000  # (sku, day) entries, ~15 MB; beyond that start again (memory stays flat)
-
-    def __init__(self):
-        self.clear()
-
-    def clear(self):
-        self.rows: dict = {}
-        self.first_day: dict = {}  # sku -> first day held (every later day is held too)
-        self.size = 0
-
-    def hold(self, wanted: dict) -> None:
-        """Make sure each SKU's days from the given first day on are held."""
-        missing = {sku: day for sku, day in wanted.items() if self.first_day.get(sku, date.max) > day}
-        if not missing:
-            return
-        if self.size > self.MAX_DAYS:
-            self.clear()
-            missing = wanted
-        for sku in missing:
-            self.size -= len(self.rows.pop(sku, ()))
-        first = min(missing.values())
-        for sku, day, qty, orders in SkuQtyDay.objects.filter(sku__in=list(missing), day__gte=first).values_list(
-                "sku", "day", "qty", "orders"):
-            by_day = self.rows.setdefault(sku, {})
-            if day not in by_day:
-                by_day[day] = {}
-                self.size += 1
-            by_day[day][qty] = by_day[day].get(qty, 0) + orders
-        for sku in missing:
-            self.first_day[sku] = first
-
-    def add(self, bumps: dict) -> None:
-        """This chunk's new orders ((sku, day, qty) -> orders), for the SKUs and days held."""
-        for (sku, day, qty), n in bumps.items():
-            first = self.first_day.get(sku)
-            if first is None or day < first:
-                continue
-            by_day = self.rows.setdefault(sku, {})
-            if day not in by_day:
-                by_day[day] = {}
-                self.size += 1
-            by_day[day][qty] = by_day[day].get(qty, 0) + n
-
-
-_HISTOGRAM = _Histogram()
-on_forget(_HISTOGRAM.clear)
 
 
 class BaseContext:
@@ -331,8 +272,7 @@ class EventContext(BaseContext):
             first_day = order.created_at.date() - timedelta(days=days)
             if first_day < wanted.get(line.sku, date.max):
                 wanted[line.sku] = first_day
-        _HISTOGRAM.hold(wanted)
-        self._histogram = _HISTOGRAM.rows
+        self._histogram = histogram.hold(wanted)
 
     def qty_median(self, sku, at, days):
         """The median quantity per order of `sku` over the `days` before `at` (and its sample size); orders
@@ -369,16 +309,8 @@ class EventContext(BaseContext):
             if event.extra.get("created") and event.order is not None:
                 for line in event.extra.get("lines", []):
                     bumps[(line.sku, event.order.created_at.date(), line.qty)] += 1
-        if not bumps:
-            return
-        _HISTOGRAM.add(bumps)
-        # One upsert per (sku, day, qty): no read, and correct whoever wrote the row before.
-        table = connection.ops.quote_name(SkuQtyDay._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (sku, day, qty, orders) VALUES (%s, %s, %s, %s) "
-                f"ON CONFLICT (sku, day, qty) DO UPDATE SET orders = {table}.orders + excluded.orders",
-                [(sku, connection.ops.adapt_datefield_value(day), qty, n) for (sku, day, qty), n in bumps.items()])
+        if bumps:
+            histogram.add_orders(bumps)
 
     # ---- tracking gaps (stalls that ended before anyone scanned) ---------------------------------
     @cached_property
@@ -442,81 +374,3 @@ class EventContext(BaseContext):
         stalled, lost = REGISTRY["tracking_stalled"], REGISTRY["parcel_lost_stalled"]
         return min(timedelta(hours=float(self.params.smallest(stalled, "hours", "remote_hours"))),
                    timedelta(days=float(self.params.smallest(lost, "days"))))
-
-    # ---- incidents --------------------------------------------------------------------------------
-    def group_incidents(self, rule, hits: list[Hit], prefix, title, min_param, hours_param):
-        """When ≥ N findings of this rule share a SKU within the window, they join one incident (the
-        earlier ones too)."""
-        if not hits:
-            return hits
-        p = self.params.base(rule)
-        window = timedelta(hours=p[hours_param])
-        by_sku = defaultdict(list)
-        for hit in hits:
-            if hit.sku:
-                by_sku[hit.sku].append(hit)
-        if not by_sku:
-            return hits
-        earliest = min(h.found_at for h in hits) - window
-        earlier = defaultdict(list)
-        for finding in Finding.objects.filter(rule_code=rule.code, sku__in=list(by_sku), found_at__gte=earliest,
-                                              level="finding").select_related("order"):
-            earlier[finding.sku].append(finding)
-        extra = []
-        for sku, members in by_sku.items():
-            key = f"{prefix}:sku:{sku}"
-            known_orders = {f.order_id for f in earlier[sku]}
-            fresh = [h for h in members if h.order is None or h.order.pk not in known_orders]
-            if len({*known_orders, *(h.order.pk for h in fresh if h.order is not None)}) < p[min_param]:
-                continue
-            for hit in members:
-                hit.incident_key, hit.incident_title = key, f"{title}：{sku}"
-                hit.facts = {**hit.facts, "incident": key}
-            for finding in earlier[sku]:
-                if finding.facts.get("incident") != key and finding.order is not None:
-                    extra.append(Hit(rule.code, rule.type_code, finding.subject_key, finding.found_at,
-                                     f"{finding.summary}（同一 SKU 已有多笔，归入事件）",
-                                     {**finding.facts, "incident": key}, order=finding.order, sku=sku,
-                                     level="escalation", occurrence=f"{finding.occurrence}:incident",
-                                     incident_key=key, incident_title=f"{title}：{sku}"))
-        return hits + extra
-
-
-def touched_findings(ctx: EventContext):
-    """Active findings on anything this chunk touched: what may have cleared (one query)."""
-    order_ids = set(ctx.by_order)
-    shipment_ids = {e.shipment.id for e in ctx.applied if e.shipment is not None and e.shipment.id}
-    refund_ids = {e.refund.id for e in ctx.applied if e.refund is not None and e.refund.id}
-    skus = {e.data.sku for e in ctx.by_type.get("inventory.updated", ())}
-    subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
-    subjects |= {f"sku:{sku}" for sku in skus}
-    subjects |= ctx.arrived
-    # One indexed read per kind of subject (an OR across columns makes SQLite scan every active finding,
-    # which grows with the merchant's open work), in one raw UNION: most chunks touch no active finding,
-    # and then this costs a single cheap query instead of compiling an ORM query per kind.
-    table = Finding._meta.db_table
-    parts, params = [], []
-
-    def add(column: str, values, extra_sql: str = "", extra_params=()):
-        values = sorted(values)
-        for start in range(0, len(values), 500):
-            batch = values[start:start + 500]
-            # "WHERE active", word for word the partial indexes' condition, or SQLite will not use them.
-            parts.append(f"SELECT id FROM {table} WHERE active{extra_sql} "
-                         f"AND {column} IN ({', '.join(['%s'] * len(batch))})")
-            params.extend([*extra_params, *batch])
-
-    add("order_id", order_ids)
-    add("shipment_id", shipment_ids)
-    add("refund_id", refund_ids)
-    stock_rules = ("out_of_stock", "inventory_data_error", "inventory_sync_delay")
-    add("sku", skus, f" AND rule_code IN ({', '.join(['%s'] * len(stock_rules))})", stock_rules)
-    add("subject_key", subjects)
-    if not parts:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return []
-    return list(Finding.objects.filter(pk__in=ids).select_related("order", "shipment", "refund"))

@@ -80,9 +80,9 @@ class Params:
             groups.append(ParamGroup(rule.merge(base_layer, layer, cli), platforms=frozenset({platform}),
                                      exclude_shops=frozenset(shops)))
         if shops:
-            from ordex.orders.models import Shop
+            from ordex.orders.queries import shop_platforms
 
-            for shop_id, platform in Shop.objects.filter(pk__in=shops).values_list("pk", "platform"):
+            for shop_id, platform in shop_platforms(shops).items():
                 groups.append(ParamGroup(rule.merge(base_layer, platforms.get(platform, {}), shops[shop_id], cli),
                                          shops=frozenset({shop_id})))
         return groups

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from ordex.cases.models import Case
@@ -137,3 +138,43 @@ def rules_page() -> list[RuleLine]:
     for line in lines:
         line.changes = recent.get(line.code, [])
     return lines
+
+
+def touched_findings(ctx):
+    """Active findings on anything this chunk touched: what may have cleared (one query)."""
+    order_ids = set(ctx.by_order)
+    shipment_ids = {e.shipment.id for e in ctx.applied if e.shipment is not None and e.shipment.id}
+    refund_ids = {e.refund.id for e in ctx.applied if e.refund is not None and e.refund.id}
+    skus = {e.data.sku for e in ctx.by_type.get("inventory.updated", ())}
+    subjects = {f"component:{e.data.component}" for e in ctx.by_type.get("system.heartbeat", ())}
+    subjects |= {f"sku:{sku}" for sku in skus}
+    subjects |= ctx.arrived
+    # One indexed read per kind of subject (an OR across columns makes SQLite scan every active finding,
+    # which grows with the merchant's open work), in one raw UNION: most chunks touch no active finding,
+    # and then this costs a single cheap query instead of compiling an ORM query per kind.
+    table = Finding._meta.db_table
+    parts, params = [], []
+
+    def add(column: str, values, extra_sql: str = "", extra_params=()):
+        values = sorted(values)
+        for start in range(0, len(values), 500):
+            batch = values[start:start + 500]
+            # "WHERE active", word for word the partial indexes' condition, or SQLite will not use them.
+            parts.append(f"SELECT id FROM {table} WHERE active{extra_sql} "
+                         f"AND {column} IN ({', '.join(['%s'] * len(batch))})")
+            params.extend([*extra_params, *batch])
+
+    add("order_id", order_ids)
+    add("shipment_id", shipment_ids)
+    add("refund_id", refund_ids)
+    stock_rules = ("out_of_stock", "inventory_data_error", "inventory_sync_delay")
+    add("sku", skus, f" AND rule_code IN ({', '.join(['%s'] * len(stock_rules))})", stock_rules)
+    add("subject_key", subjects)
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    return list(Finding.objects.filter(pk__in=ids).select_related("order", "shipment", "refund"))

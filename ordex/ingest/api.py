@@ -45,7 +45,7 @@ def post_events(request, batch: EventBatchIn):
     limit = settings.ORDEX_INGEST_MAX_BATCH
     if len(batch.events) > limit:
         raise DomainError("batch_too_large", f"at most {limit} events per request; got {len(batch.events)}",
-                          field="events", status=413)
+                          field="events")
     results = ingest_events(batch.events, source="http")
     body = {"results": [{"id": r.id, "status": r.status, "error": r.error, "field": r.field} for r in results],
             **summarise(results)}
@@ -70,7 +70,7 @@ def _ingest_push(events: list[dict], source: str) -> dict:
 
 
 def _bad_signature(carrier: str) -> DomainError:
-    return DomainError("bad_signature", f"{carrier} push signature does not verify", status=401)
+    return DomainError("bad_signature", f"{carrier} push signature does not verify")
 
 
 @router.post("/integrations/kuaidi100", auth=None, summary="kuaidi100 subscription push (signed form post)")

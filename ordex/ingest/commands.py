@@ -8,10 +8,11 @@ import gzip
 import io
 import sys
 import time
+from contextlib import ExitStack
 
 import orjson
 
-from ordex.cli import CommandError
+from ordex.core.errors import CommandError
 
 CHUNK_LINES = 5000
 
@@ -38,8 +39,8 @@ def _open(path: str):
 def run(args) -> int:
     from tqdm import tqdm
 
-    from ordex.cases.actions import batch_of_findings
     from ordex.core.gc_tuning import tune_for_throughput
+    from ordex.orders.hooks import bulk_import_scopes
 
     from .pipeline import ingest_events
 
@@ -68,7 +69,9 @@ def run(args) -> int:
         progress.set_postfix(totals, refresh=False)
 
     try:
-        with batch_of_findings():  # exception types and department clocks read once per file
+        with ExitStack() as scopes:  # e.g. detection's: exception types read once per file
+            for scope in bulk_import_scopes:
+                scopes.enter_context(scope())
             _read_all(stream, flush)
     finally:
         progress.close()
@@ -108,3 +111,6 @@ def _read_all(stream, flush):
 def _reject(rejects, line_no, text, error, field):
     if rejects is not None:
         rejects.write(orjson.dumps({"line": line_no, "error": error, "field": field, "event": text}).decode() + "\n")
+
+
+COMMANDS = {"import": ("import events from a JSON Lines file (.gz or - for stdin)", configure, run)}

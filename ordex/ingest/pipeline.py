@@ -1,7 +1,7 @@
 """One code path for every source of events (HTTP batch, file import, carrier push).
 
 validate each event → drop ids already seen → apply the rest to the hub → store them as received →
-hand the applied events to the subscribers (detection) — all in one transaction per chunk, so a chunk is
+hand the applied events to the hub's listeners (detection) — all in one transaction per chunk, so a chunk is
 either wholly in or wholly out (an import killed halfway resumes cleanly: its finished chunks are
 duplicates on the second run).
 
@@ -9,31 +9,30 @@ Writers are serialised: SQLite takes its write lock at BEGIN (IMMEDIATE mode, se
 PostgreSQL an advisory transaction lock does the same. That keeps "check the id, then insert it"
 race-free when two identical requests arrive together, and keeps each chunk's view of the hub current.
 Within a process, chunks that threads queue while another one writes are written together as one
-transaction (group commit, `_GroupCommit`).
+transaction (group commit, `group_commit.py`).
 """
 
 import fcntl
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.core.gc_tuning import collect_after
-from ordex.orders.apply import apply_events, forget_cached_rows
+from ordex.orders import hooks as hub_hooks
+from ordex.orders.apply import apply_events, forget_cached_rows, released_keys
+from ordex.orders.queries import waiting_events
 
+from .group_commit import GroupCommit, Submission
 from .models import Event
-from .schemas import Rejection, parse_event
+from .schemas import InboundEvent, Rejection, parse_event, parse_waiting
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +68,6 @@ class _EventRow:
     envelope: str
 
 
-@cache
-def _subscribers():
-    return [import_string(path) for path in settings.ORDEX_EVENT_SUBSCRIBERS]
-
-
 def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str] | None = None) -> list[EventResult]:
     """Take a batch of raw events; return one result per event, in the same order.
 
@@ -91,7 +85,7 @@ def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str
 
 
 def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None) -> list[EventResult]:
-    submission = _Submission(raw_events, texts, source, [None] * len(raw_events))
+    submission = Submission(raw_events, texts, source, [None] * len(raw_events))
     for index, raw in enumerate(raw_events):
         parsed = parse_event(raw)
         if isinstance(parsed, Rejection):
@@ -106,104 +100,13 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] |
             # here, in it, rather than queue behind writers that could be waiting for that lock.
             _write([submission])
         else:
-            _GROUP.submit(submission)
+            _GROUP.submit(submission, CHUNK_SIZE)
     return submission.results
 
 
-@dataclass(eq=False)
-class _Submission:
-    """One caller's chunk on its way to the database: its events, and the results filled in for them."""
-
-    raw_events: Sequence[Any]
-    texts: Sequence[str] | None
-    source: str
-    results: list
-    candidates: dict = field(default_factory=dict)  # event_id -> (index, InboundEvent), first of each id
-    done: bool = False
-    error: BaseException | None = None
-
-    @property
-    def size(self) -> int:
-        return len(self.candidates)
 
 
-class _GroupCommit:
-    """Group commit: the writes of this process's threads, queued while one of them writes, go in together.
-
-    Every chunk pays a fixed cost whatever its size (the writer lock, reading the id set, the hub's version
-    token, detection's per-chunk reads, the commit itself): about 8 ms, next to 0.12 ms per event. HTTP
-    requests of 100 events each paid it alone. Now a thread that finds another one writing queues its chunk
-    and waits; when the writer finishes, one waiting thread takes everything queued (up to `CHUNK_SIZE`
-    events) and writes it as one transaction, and each thread returns its own results. If that transaction
-    fails, each queued chunk is written again on its own, so one bad request cannot fail the others'."""
-
-    def __init__(self):
-        self.condition = threading.Condition()
-        self.queue: list[_Submission] = []
-        self.writing = False
-
-    def submit(self, submission: _Submission) -> None:
-        with self.condition:
-            self.queue.append(submission)
-        while True:
-            with self.condition:
-                while self.writing and not submission.done:
-                    self.condition.wait()
-                if submission.done:
-                    break
-                self.writing = True
-                group = self._take()  # the oldest queued first: ours may wait for the next group
-            try:
-                self._write_each_or_all(group)
-            except BaseException:
-                # Interrupted (KeyboardInterrupt, SystemExit): the others' chunks that were not written go
-                # back to the head of the line for the next writer; ours leaves with the exception.
-                with self.condition:
-                    self.queue[:0] = [queued for queued in group if not queued.done and queued is not submission]
-                    if submission in self.queue:
-                        self.queue.remove(submission)
-                raise
-            finally:
-                with self.condition:
-                    self.writing = False
-                    self.condition.notify_all()
-        if submission.error is not None:
-            raise submission.error
-
-    def _take(self) -> list[_Submission]:
-        group, size = [], 0
-        while self.queue and (not group or size + self.queue[0].size <= CHUNK_SIZE):
-            submission = self.queue.pop(0)
-            group.append(submission)
-            size += submission.size
-        return group
-
-    @staticmethod
-    def _write_each_or_all(group: list[_Submission]) -> None:
-        try:
-            _write(group)
-        except Exception as exc:
-            if len(group) == 1:
-                group[0].error = exc
-                group[0].done = True
-                return
-            log.warning("a group of %d chunks failed (%s); writing them one by one", len(group), exc)
-        else:
-            for submission in group:
-                submission.done = True
-            return
-        for submission in group:
-            try:
-                _write([submission])
-            except Exception as exc:
-                submission.error = exc
-            submission.done = True
-
-
-_GROUP = _GroupCommit()
-
-
-def _write(group: list[_Submission]) -> None:
+def _write(group: list[Submission]) -> None:
     """Write the queued chunks as one transaction: drop ids seen before (or earlier in the group), apply
     the rest to the hub, store the envelopes, notify the subscribers."""
     with _other_writers_wait(), transaction.atomic():
@@ -222,7 +125,7 @@ def _write(group: list[_Submission]) -> None:
                 submission.results[index] = EventResult(event_id, "duplicate")
             else:
                 fresh.append(parsed)
-        outcome = apply_events(fresh)
+        outcome = apply_events(fresh + _waiting_for(fresh))
         received_at = timezone.now()
         rows = []
         for parsed in fresh:
@@ -243,6 +146,10 @@ def _write(group: list[_Submission]) -> None:
             Event.objects.filter(event_id__in=outcome.released).update(status=Event.Status.APPLIED)
         if outcome.applied:
             _notify(outcome.applied)
+
+
+# This process's queue of chunks: whichever thread writes next writes the queued chunks of the others too.
+_GROUP = GroupCommit(_write)
 
 
 @contextmanager
@@ -273,8 +180,15 @@ def _take_writer_lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
 
 
+def _waiting_for(events: list[InboundEvent]) -> list[InboundEvent]:
+    """The events that waited in the hub for an order or parcel these events bring, validated again."""
+    earlier = (parse_waiting(pending) for pending in waiting_events(released_keys(events)))
+    return [event for event in earlier if event is not None]
+
+
 def _notify(applied):
-    for subscriber in _subscribers():
+    """Hand the applied events to the hub's listeners (`orders.hooks.applied_events`: detection)."""
+    for subscriber in hub_hooks.applied_events:
         try:
             with transaction.atomic():
                 subscriber(applied)

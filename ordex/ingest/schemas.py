@@ -1,15 +1,28 @@
-"""The event envelope: `{"id", "type", "occurred_at", "data"}` (EVENTS.md). One function turns one raw
-event into a validated InboundEvent or a rejection naming the field."""
+"""The event envelope: `{"id", "type", "occurred_at", "data"}` (docs/events.md). One function turns one raw
+event into a validated InboundEvent or a rejection naming the field; another validates again an event that
+waited in the hub for its order or parcel."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from ordex.orders.apply import InboundEvent
-from ordex.orders.event_data import DATA_MODELS, aware_datetime
+from .event_data import DATA_MODELS, aware_datetime
 
 MAX_ID_LENGTH = 200
+
+
+@dataclass
+class InboundEvent:
+    """A validated event on its way into the hub (what `orders.apply` reads as a `HubEvent`)."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: object  # the pydantic model for the type
+    raw_data: dict  # the data as received, kept to re-validate a waiting event later
+    waited: bool = False  # read back from the hub's PendingEvent: it waited for its order or parcel
 
 
 @dataclass(frozen=True)
@@ -54,3 +67,12 @@ def parse_event(raw: Any) -> InboundEvent | Rejection:
             message = f"{location} is required"
         return Rejection(event_id, message, location)
     return InboundEvent(event_id, event_type, occurred_at, parsed, data)
+
+
+def parse_waiting(pending) -> InboundEvent | None:
+    """An event that waited in the hub (`PendingEvent`) for its order or parcel, validated again."""
+    try:
+        data = DATA_MODELS[pending.type].model_validate(pending.data)
+    except ValidationError:  # pragma: no cover - it was valid when it was accepted
+        return None
+    return InboundEvent(pending.event_id, pending.type, pending.occurred_at, data, pending.data, waited=True)

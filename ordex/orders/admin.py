@@ -7,7 +7,7 @@ Shop, warehouse and component names are labels an admin may fix.
 
 from django.contrib import admin
 
-from . import models
+from . import actions, models
 
 
 class ViewOnly:
@@ -32,8 +32,22 @@ class EventDerivedInline(ViewOnly, admin.TabularInline):
     show_change_link = True
 
 
+class LabelAdmin(admin.ModelAdmin):
+    """Hub rows whose labels an admin may fix: saved and deleted through `orders.actions` (stamped)."""
+
+    def save_model(self, request, obj, form, change):
+        actions.save_edited(obj)
+
+    def delete_model(self, request, obj):
+        actions.delete_row(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            actions.delete_row(obj)
+
+
 @admin.register(models.Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(LabelAdmin):
     list_display = ("code", "name", "platform")
     list_filter = ("platform",)
     search_fields = ("code", "name")
@@ -41,14 +55,14 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(LabelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
     readonly_fields = ("code",)
 
 
 @admin.register(models.Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(LabelAdmin):
     list_display = ("name", "last_heartbeat_at", "last_fault_at")
     search_fields = ("name",)
     readonly_fields = ("name", "last_heartbeat_at", "last_fault_at")

@@ -1,19 +1,35 @@
-"""Read paths over the data hub: one function per question an agent asks while the customer waits.
+"""Read paths over the data hub: the one place other apps (detection, cases, the API) read it from.
 
-Each function fetches everything its answer shows in a fixed number of queries (tests pin the counts),
-so a page or API response never degrades into one query per row.
-"""
+Each function answers one question and fetches everything its answer shows in a fixed number of queries
+(tests pin the counts), so a page or API response never degrades into one query per row. Reads on the
+ingest hot path (detection's per-chunk look-ups, the events waiting for an order) use raw SQL or
+`core.bulk` where the ORM's per-row cost shows at import rates."""
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Customer, Order, OrderLine, Refund, Shipment, Shop, TrackingEvent
+from ordex.core.bulk import fast_load, rows_where_in
+
+from .models import (
+    Customer,
+    Order,
+    OrderLine,
+    PendingEvent,
+    Refund,
+    Shipment,
+    ShipmentLine,
+    Shop,
+    Stock,
+    TrackingEvent,
+)
 from .phones import normalise_phone
 
 HISTORY_DAYS = 30
@@ -140,3 +156,63 @@ def search_orders(text: str, *, limit: int = 20) -> Page:
         else:
             words.append(word)
     return find_orders(words=" ".join(words), price_min=price, price_max=price, limit=limit)
+
+
+def waiting_since(moment: datetime) -> QuerySet:
+    """Events that have waited (for their order or parcel) since `moment` or longer: key, time, type, data."""
+    return PendingEvent.objects.filter(occurred_at__lte=moment).only(
+        "waiting_key", "occurred_at", "type", "event_id", "data")
+
+
+def keys_still_waiting(keys: set[str]) -> set[str]:
+    """Which of these waiting keys (`order:<no>`, `tracking:<carrier>:<no>`) still have events waiting."""
+    return set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
+
+
+def shop_platforms(shop_ids) -> dict[int, str]:
+    """shop id -> platform, for these shops."""
+    return dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "platform"))
+
+
+def waiting_events(keys: set[str]) -> list[PendingEvent]:
+    """The events waiting for any of these keys (`orders.apply.released_keys`), oldest first (occurred_at,
+    then arrival). Every chunk that creates an order or a parcel asks, and most find nothing: a raw read."""
+    if not keys:
+        return []
+    return sorted(fast_load(PendingEvent, "waiting_key", keys), key=lambda p: (p.occurred_at, p.pk))
+
+
+# ---- reads for detection (raw SQL where a chunk's size makes the ORM's per-value cost show) ----------
+
+
+def shipped_and_ordered(order_ids):
+    """order id -> {sku: qty} shipped (all its parcels) and ordered, for these orders (plain SQL: a chunk
+    asks for hundreds of orders, and the ORM's cost per value of an IN list shows at import rates)."""
+    shipped, ordered = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
+    order_ids = sorted(set(order_ids))
+    qn = connection.ops.quote_name
+    lines, parcels = qn(ShipmentLine._meta.db_table), qn(Shipment._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(order_ids), 500):
+            part = order_ids[start:start + 500]
+            cursor.execute(f"SELECT p.order_id, l.sku, l.qty FROM {lines} l JOIN {parcels} p ON p.id = l.shipment_id "
+                           f"WHERE p.order_id IN ({', '.join(['%s'] * len(part))})", part)
+            for order_id, sku, qty in cursor.fetchall():
+                shipped[order_id][sku] += qty
+    for order_id, sku, qty in rows_where_in(OrderLine, "order", order_ids, ["order", "sku", "qty"]):
+        ordered[order_id][sku] += qty
+    return shipped, ordered
+
+
+def stock_snapshot(skus) -> tuple[dict, dict]:
+    """sku -> {warehouse_id: (warehouse code, available, snapshot time)}, and sku -> latest snapshot time."""
+    stock, updated = defaultdict(dict), {}
+    if not skus:
+        return stock, updated
+    rows = Stock.objects.filter(product__sku__in=skus).values_list(
+        "product__sku", "warehouse_id", "warehouse__code", "on_hand", "reserved", "updated_at")
+    for sku, wh, code, on_hand, reserved, at in rows:
+        stock[sku][wh] = (code, on_hand - reserved, at)
+        if sku not in updated or at > updated[sku]:
+            updated[sku] = at
+    return stock, updated

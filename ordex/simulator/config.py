@@ -1,6 +1,6 @@
 """What the simulator injects, how often, and the detection limits it keeps clear of.
 
-The limits mirror DESIGN.md's defaults; injected exceptions overshoot them and normal
+The limits mirror the rules' default limits (docs/detection.md); injected exceptions overshoot them and normal
 flows stay well inside them, so a detector on default settings can be scored exactly.
 """
 
@@ -10,7 +10,7 @@ MINUTE = 60
 HOUR = 3600
 DAY = 86400
 
-# DESIGN.md "Default limits" (seconds unless noted)
+# The rules' default limits (docs/detection.md) (seconds unless noted)
 LIMITS = {
     "duplicate_window": 10 * MINUTE,
     "payment_timeout": 30 * MINUTE,
@@ -74,8 +74,8 @@ INCIDENT_TYPES = {
 
 DEFAULT_RATES = {**ORDER_TYPES, **INCIDENT_TYPES}
 
-# No signal for these in EVENTS.md, so they are never injected.
-NOT_INJECTED = {"low_satisfaction": "EVENTS.md has no survey/rating event"}
+# No signal for these in docs/events.md, so they are never injected.
+NOT_INJECTED = {"low_satisfaction": "docs/events.md has no survey/rating event"}
 
 # Time an order needs between creation and the stream end for its injected exception to be
 # detectable, with margin, by the stream end (the slowest variant of the type).

@@ -2,7 +2,7 @@
 
 Each ``_t_<code>(k, t, shop)`` builds slot ``k``'s order at time ``t`` with the exception in it,
 writes its label, and returns True; it returns False when the moment does not fit (the type
-then waits for the next order). Margins against DESIGN.md's limits are spelled out inline.
+then waits for the next order). Margins against the rules' default limits are spelled out inline.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from ordex.cases import actions
 from ordex.cases.choices import CaseStatus, TimelineKind
 from ordex.cases.models import Case, CaseStep, Evidence, Incident, TimelineEntry
+from ordex.core.errors import DomainError
 
 from .conftest import sh
 
@@ -107,7 +108,7 @@ def test_finding_links_extra_orders_and_groups_into_an_incident(make_order):
 
 
 def test_unknown_type_is_refused_and_opens_nothing(order):
-    with pytest.raises(actions.DomainError) as refused:
+    with pytest.raises(DomainError) as refused:
         find(order, type_code="no_such_type")
     assert refused.value.code == "unknown_type"
     assert not Case.objects.exists()
@@ -160,7 +161,7 @@ def test_clearing_needs_an_order_or_a_subject_so_it_never_touches_manual_cases(d
     from ordex.accounts.access import principal_for_user
 
     manual = actions.open_manual_case(actor=principal_for_user(carol), type_code="complaint", summary="call")
-    with pytest.raises(actions.DomainError) as refused:
+    with pytest.raises(DomainError) as refused:
         actions.clear_finding(type_code="complaint", cleared_at=FOUND, summary="x", rule_code="r")
     assert refused.value.code == "subject_required"
     assert Case.objects.get(pk=manual.pk).status == CaseStatus.NEW

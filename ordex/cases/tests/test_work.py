@@ -145,10 +145,10 @@ def test_bulk_note_and_transition_on_an_incident_record_on_each_case(make_order,
     incident_id = cases[0].incident_id
     actor = principal_for_user(bob)
     actions.transition(cases[0].pk, to=CaseStatus.TRIAGED, actor=actor)
-    results = actions.bulk_on_incident(incident_id, actor=actor, action="note", can_work=lambda case: None,
+    results = actions.bulk_on_incident(incident_id, actor=actor, action="note",
                                        text="price fixed at 14:00")
     assert all(result["ok"] for result in results)
-    results = actions.bulk_on_incident(incident_id, actor=actor, action="transition", can_work=lambda case: None,
+    results = actions.bulk_on_incident(incident_id, actor=actor, action="transition",
                                        to=CaseStatus.TRIAGED)
     assert [r["ok"] for r in results] == [False, True, True]
     assert results[0]["code"] == "illegal_transition"
@@ -182,3 +182,15 @@ def test_the_periodic_task_runs_the_scan(order, dave):
     with time_machine.travel(sh(2026, 11, 24, 9), tick=False):
         summary = sla_tick.call_local()
     assert summary["breached"] == 1 and summary["near_breached"] == 1
+
+
+def test_the_action_checks_under_the_lock_that_the_actor_may_work_the_case(order, bob, dave):
+    case = finding(order, incident_key="SKU-1")  # held by the warehouse
+    actions.transfer(case.pk, actor=principal_for_user(bob), department_code="logistics")
+    # dave was allowed a moment ago; the department holding the case is read again under the lock.
+    with pytest.raises(DomainError) as refused:
+        actions.add_note(case.pk, actor=principal_for_user(dave), text="checked the shelf")
+    assert refused.value.code == "forbidden"
+    results = actions.bulk_on_incident(case.incident_id, actor=principal_for_user(dave), action="note", text="x")
+    assert [(r["case_id"], r["ok"], r["code"]) for r in results] == [(case.pk, False, "forbidden")]
+    assert not case.timeline.filter(kind=TimelineKind.NOTE).exists()

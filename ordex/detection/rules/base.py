@@ -43,10 +43,9 @@ class Param:
                 return value
         except (ValueError, TypeError, InvalidOperation) as exc:
             message = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("must") else "invalid value"
-            raise InvalidInput("invalid_param", f"{field_name}: {message}", field=field_name, status=422)
+            raise InvalidInput("invalid_param", f"{field_name}: {message}", field=field_name)
         if self.minimum is not None and parsed < self.minimum:
-            raise InvalidInput("invalid_param", f"{field_name}: must be at least {self.minimum}", field=field_name,
-                               status=422)
+            raise InvalidInput("invalid_param", f"{field_name}: must be at least {self.minimum}", field=field_name)
         return parsed
 
     def to_json(self, value: Any) -> Any:
@@ -130,13 +129,13 @@ class BaseRule:
     def validate(self, params: dict, prefix: str = "params") -> dict:
         """Check a (partial) parameter dict; errors name the field. Returns parsed values."""
         if not isinstance(params, dict):
-            raise InvalidInput("invalid_param", f"{prefix} must be an object", field=prefix, status=422)
+            raise InvalidInput("invalid_param", f"{prefix} must be an object", field=prefix)
         known = {p.name: p for p in self.params}
         parsed = {}
         for key, value in params.items():
             if key not in known:
                 raise InvalidInput("unknown_param", f"{prefix}.{key}: {self.code} has no parameter {key!r}"
-                                   f" (known: {', '.join(known) or 'none'})", field=f"{prefix}.{key}", status=422)
+                                   f" (known: {', '.join(known) or 'none'})", field=f"{prefix}.{key}")
             parsed[key] = known[key].parse(value, f"{prefix}.{key}")
         return parsed
 

@@ -2,18 +2,16 @@
 reports, stock snapshots, system faults."""
 
 import re
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Sum
 
-from ordex.core.bulk import rows_where_in
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
-from ordex.orders.models import Refund, ShipmentLine
+from ordex.orders.models import Refund
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
+from .incidents import group_incidents
 
 
 class PaymentMismatch(BaseRule):
@@ -188,27 +186,6 @@ class ShippedLines(BaseRule):
         return None
 
 
-def shipped_and_ordered(order_ids):
-    """order id -> {sku: qty} shipped (all its parcels) and ordered, for these orders (plain SQL: a chunk
-    asks for hundreds of orders, and the ORM's cost per value of an IN list shows at import rates)."""
-    from ordex.orders.models import OrderLine, Shipment
-
-    shipped, ordered = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
-    order_ids = sorted(set(order_ids))
-    qn = connection.ops.quote_name
-    lines, parcels = qn(ShipmentLine._meta.db_table), qn(Shipment._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(order_ids), 500):
-            part = order_ids[start:start + 500]
-            cursor.execute(f"SELECT p.order_id, l.sku, l.qty FROM {lines} l JOIN {parcels} p ON p.id = l.shipment_id "
-                           f"WHERE p.order_id IN ({', '.join(['%s'] * len(part))})", part)
-            for order_id, sku, qty in cursor.fetchall():
-                shipped[order_id][sku] += qty
-    for order_id, sku, qty in rows_where_in(OrderLine, "order", order_ids, ["order", "sku", "qty"]):
-        ordered[order_id][sku] += qty
-    return shipped, ordered
-
-
 _DELIVERED_ELSEWHERE = re.compile(r"送错|错送|地址错|不是我(下单|填写)的地址|签收地址")
 
 
@@ -293,7 +270,7 @@ class CustomerReport(BaseRule):
                              "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
                             order=order, occurrence=f"report:{event.event_id}", sku=ctx.first_sku(order), repeatable=True))
         if self.code == "report_quality" and hits:
-            return ctx.group_incidents(self, hits, "quality", "质量问题集中", "incident_min_reports", "incident_hours")
+            return group_incidents(ctx, self, hits, "quality", "质量问题集中", "incident_min_reports", "incident_hours")
         return hits
 
 

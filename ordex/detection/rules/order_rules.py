@@ -9,9 +9,10 @@ from typing import NamedTuple
 from django.db.models import F, Q
 
 from ordex.orders.choices import AddressQuality, PhoneKind
-from ordex.orders.models import Order, Stock
+from ordex.orders.models import Order
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
+from .incidents import group_incidents
 
 SNAPSHOTS = frozenset({"order.created", "order.updated"})
 
@@ -289,7 +290,7 @@ class PriceError(BaseRule):
                     hits.append(self.hit(order, at, line, problem))
                     break
         hits += self.predated_hits(ctx)
-        return ctx.group_incidents(self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
+        return group_incidents(ctx, self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
 
     def predated_hits(self, ctx):
         """A price list (product.updated) that arrived after orders placed while it was current: judge those
@@ -417,20 +418,6 @@ class OutOfStock(BaseRule):
             latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
             return latest, "库存已到货 stock arrived"
         return None
-
-
-def stock_snapshot(skus) -> tuple[dict, dict]:
-    """sku -> {warehouse_id: (warehouse code, available, snapshot time)}, and sku -> latest snapshot time."""
-    stock, updated = defaultdict(dict), {}
-    if not skus:
-        return stock, updated
-    rows = Stock.objects.filter(product__sku__in=skus).values_list(
-        "product__sku", "warehouse_id", "warehouse__code", "on_hand", "reserved", "updated_at")
-    for sku, wh, code, on_hand, reserved, at in rows:
-        stock[sku][wh] = (code, on_hand - reserved, at)
-        if sku not in updated or at > updated[sku]:
-            updated[sku] = at
-    return stock, updated
 
 
 class OrderChangeRequest(BaseRule):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
-from ordex.orders.models import Component, Order, OrderLine, Payment, PendingEvent, Shop, Stock
+from ordex.orders.models import Component, Order, OrderLine, Payment, Shop, Stock
+from ordex.orders.queries import keys_still_waiting, waiting_since
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -298,8 +299,7 @@ class DataLoss(BaseRule):
         limit = timedelta(minutes=groups[0].params["minutes"])
         waiting = defaultdict(list)
         announced = set()  # parcels whose shipment.created itself waits for its order: one loss, not two
-        for pending in PendingEvent.objects.filter(occurred_at__lte=as_of - limit).only(
-                "waiting_key", "occurred_at", "type", "event_id", "data"):
+        for pending in waiting_since(as_of - limit):
             waiting[pending.waiting_key].append(pending)
             if pending.type == "shipment.created":
                 announced.add(f"tracking:{pending.data.get('carrier')}:{pending.data.get('tracking_no')}")
@@ -324,7 +324,7 @@ class DataLoss(BaseRule):
 
     def clear_in_scan(self, findings, as_of):
         keys = {f.subject_key for f in findings}
-        still = set(PendingEvent.objects.filter(waiting_key__in=keys).values_list("waiting_key", flat=True))
+        still = keys_still_waiting(keys)
         return [(f, as_of, "数据已补到 the missing data arrived") for f in findings if f.subject_key not in still]
 
 

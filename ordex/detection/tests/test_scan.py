@@ -62,7 +62,7 @@ def test_a_pass_remembers_how_far_it_scanned(db):
 
 
 def test_the_import_hook_does_a_bounded_number_of_queries_whatever_the_chunk_size(db, django_assert_max_num_queries):
-    from ordex.detection.hooks import on_events
+    from ordex.detection.subscriber import on_events
     from ordex.ingest.schemas import parse_event
     from ordex.orders.apply import apply_events
 

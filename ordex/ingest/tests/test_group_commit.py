@@ -2,7 +2,6 @@
 and each caller still gets exactly its own results."""
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,7 +13,7 @@ from ordex.ingest.pipeline import _GROUP, ingest_events
 from ordex.orders.models import Order, Payment
 
 from .events import order_created, order_paid
-from .test_pipeline import _hold_writer_lock_elsewhere
+from .test_pipeline import _hold_writer_lock_elsewhere, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,27 +36,20 @@ class Pusher(threading.Thread):
             connections.close_all()
 
 
-def _wait_for(condition, what):
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
-
-
 def _queue_behind_a_blocked_writer(first, *batches):
     """`first` is written while another process holds the writer lock; `batches` queue behind it meanwhile,
     each from its own thread. Returns the pushers of `batches`, finished."""
-    finish = _hold_writer_lock_elsewhere(connection, 2.0)
+    release = _hold_writer_lock_elsewhere(connection)
     try:
         leader = Pusher(first)
         leader.start()
-        _wait_for(lambda: _GROUP.writing, "the first writer")
+        wait_until(lambda: _GROUP.writing, "the first writer")
         followers = [Pusher(batch) for batch in batches]
         for follower in followers:
             follower.start()
-        _wait_for(lambda: len(_GROUP.queue) == len(batches), "the others to queue")
+        wait_until(lambda: len(_GROUP.queue) == len(batches), "the others to queue")
     finally:
-        finish()
+        release()
     for pusher in (leader, *followers):
         pusher.join(20)
     assert leader.error is None and leader.statuses == ["applied"] * len(first)

@@ -100,14 +100,12 @@ def test_missing_file_is_one_clear_line_and_exit_2(tmp_path, capsys):
 
 
 @pytest.fixture
-def without_subscribers(settings):
+def without_subscribers():
     """This test is about the hub and the event store; cases opened by rules would pin the orders."""
-    import ordex.ingest.pipeline as pipeline
+    from ordex.orders.hooks import applied_events
 
-    settings.ORDEX_EVENT_SUBSCRIBERS = []
-    pipeline._subscribers.cache_clear()
-    yield
-    pipeline._subscribers.cache_clear()
+    with applied_events.suspended():
+        yield
 
 
 def test_import_killed_halfway_and_run_again_matches_a_clean_run(tmp_path, capsys, monkeypatch, without_subscribers):

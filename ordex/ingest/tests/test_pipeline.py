@@ -185,18 +185,24 @@ def test_two_identical_requests_racing_apply_each_event_once():
     assert Order.objects.get().payment_count == 20
 
 
-def _hold_writer_lock_elsewhere(connection, seconds):
+def _hold_writer_lock_elsewhere(connection):
     """Another process (SQLite: its flock) or session (PostgreSQL: the advisory lock) holds the writer lock
-    for `seconds`; returns once it is held, and a function that waits for the holder to finish."""
+    until the returned function is called; returns once it is held."""
     if connection.vendor == "sqlite":
         lock_file = f"{connection.settings_dict['NAME']}.writer-lock"
         holder = subprocess.Popen(
-            [sys.executable, "-c", "import fcntl, os, time\n"
+            [sys.executable, "-c", "import fcntl, os, sys\n"
              f"fd = os.open({lock_file!r}, os.O_RDWR | os.O_CREAT)\n"
-             f"fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep({seconds})"],
-            stdout=subprocess.PIPE, text=True)
+             "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.readline()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline().strip() == "held"
-        return lambda: holder.wait(10)
+
+        def release():
+            holder.stdin.write("release\n")
+            holder.stdin.close()
+            holder.wait(10)
+
+        return release
     import psycopg
 
     from ordex.ingest.pipeline import _ADVISORY_LOCK_KEY
@@ -206,29 +212,53 @@ def _hold_writer_lock_elsewhere(connection, seconds):
         "dbname", "user", "password", "host", "port")}, autocommit=True)
     session.execute("SELECT pg_advisory_lock(%s)", [_ADVISORY_LOCK_KEY])
 
-    def release_later():
-        time.sleep(seconds)
+    def release():
         session.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_LOCK_KEY])
         session.close()
 
-    releaser = threading.Thread(target=release_later)
-    releaser.start()
-    return releaser.join
+    return release
+
+
+def _someone_waits_for_the_writer_lock(connection) -> bool:
+    """Whether a writer is blocked on the writer lock right now (SQLite: a blocked flock on the lock file in
+    /proc/locks; PostgreSQL: an advisory lock request not granted in pg_locks)."""
+    if connection.vendor == "sqlite":
+        import os
+
+        inode = os.stat(f"{connection.settings_dict['NAME']}.writer-lock").st_ino
+        with open("/proc/locks") as locks:
+            return any("->" in line and line.split()[-3].endswith(f":{inode}") for line in locks)
+    from ordex.ingest.pipeline import _ADVISORY_LOCK_KEY
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+                       [_ADVISORY_LOCK_KEY])
+        return cursor.fetchone()[0] > 0
+
+
+def wait_until(condition, what):
+    """Poll `condition` (a failure, not a pause, if it never holds)."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.002)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_queues_behind_another_writer_holding_the_lock():
     from django.db import connection
 
-    finish = _hold_writer_lock_elsewhere(connection, 0.6)
+    release = _hold_writer_lock_elsewhere(connection)
+    results = []
+    writer = threading.Thread(target=lambda: results.extend(ingest_events([order_created(id="c1")], source="test")))
     try:
-        started = time.monotonic()
-        results = ingest_events([order_created(id="c1")], source="test")
-        waited = time.monotonic() - started
+        writer.start()
+        wait_until(lambda: _someone_waits_for_the_writer_lock(connection), "the writer to queue on the lock")
+        assert not Event.objects.exists()  # it waits for the other writer instead of writing alongside it
     finally:
-        finish()
+        release()
+        writer.join(20)
     assert statuses(results) == ["applied"]
-    assert waited >= 0.3  # it waited for the other writer instead of writing alongside it
 
 
 def test_unknown_customer_report_kind_names_the_field():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ordex.simulator import command
+from ordex.simulator import commands as command
 from ordex.simulator.config import DEFAULT_RATES, LIMITS, NOT_INJECTED
 from ordex.simulator.engine import Simulator
 

@@ -4,7 +4,7 @@ run the periodic rules as of a time and print what they found. A dry run opens n
 import json
 from datetime import datetime
 
-from ordex.cli import CommandError
+from ordex.core.errors import CommandError
 
 
 def configure(parser):
@@ -97,3 +97,6 @@ def run(args) -> int:
     if sla is not None:
         print(f"SLA: {summary['sla']}")
     return 0
+
+
+COMMANDS = {"scan": ("run the periodic detection rules as of a time", configure, run)}

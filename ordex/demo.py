@@ -1,5 +1,8 @@
 """`ordex demo`: a populated instance to look around in — named users of every role, an integration
-token, and a simulated fortnight of a multi-shop merchant's events with exceptions in it."""
+token, and a simulated fortnight of a multi-shop merchant's events with exceptions in it.
+
+It drives every app (accounts, ingest, detection through `ordex scan`), so it lives beside `ordex.cli`,
+above the apps, not in `core`."""
 
 import os
 import sys
@@ -55,8 +58,6 @@ def _load_simulated(orders: int, seed: int, start: datetime):
 
     from django.utils import timezone
 
-    from ordex.cli import main as ordex
-
     def simulate(begin: datetime, path: str, labels: str):
         with open(path, "wb") as out:
             subprocess.run([sys.executable, "-m", "ordex.cli", "simulate", "--orders", str(orders), "--seed",
@@ -68,11 +69,19 @@ def _load_simulated(orders: int, seed: int, start: datetime):
         path, labels = os.path.join(folder, "demo-events.jsonl"), os.path.join(folder, "labels.jsonl")
         end = simulate(start, path, labels)
         simulate(start + (timezone.now() - end), path, labels)
-        ordex(["import", path, "--no-progress"])
+        _ordex("import", path, "--no-progress")
 
 
 def _scan_now():
     """Run the periodic rules and the SLA clocks as of now, as the minute job would."""
-    from ordex.cli import main as ordex
+    _ordex("scan")
 
-    ordex(["scan"])
+
+def _ordex(*arguments: str) -> None:
+    """Another `ordex` verb, in its own process (as a user would run it)."""
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "ordex.cli", *arguments], check=True)
+
+
+COMMANDS = {"demo": ("load demo data: users, a token and a simulated week of events", configure, run)}

@@ -96,6 +96,10 @@ class _TextSink:
         self.stream.flush()
 
 
+# verb -> (help, configure(parser), run(args) -> exit code); `ordex.cli` registers it.
+COMMANDS = {"simulate": ("write a simulated event stream (JSON Lines) to stdout", configure, run)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="ordex simulate", description=__doc__)
     configure(parser)

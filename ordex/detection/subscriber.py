@@ -1,4 +1,5 @@
-"""Called by ingest once per applied chunk, inside its transaction (settings.ORDEX_EVENT_SUBSCRIBERS).
+"""Called by ingest once per applied chunk, inside its transaction (registered with the hub's
+`orders.hooks.applied_events` in `DetectionConfig.ready()`).
 
 Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
 findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
@@ -7,8 +8,9 @@ before a rule's last pass (late history) are queued for that rule's next pass (`
 from ordex.cases.actions import batch_of_findings
 
 from . import engine
-from .context import EventContext, touched_findings
+from .context import EventContext
 from .late import queue_late_history
+from .queries import touched_findings
 from .rules import RULES
 
 PERIODIC = [rule for rule in RULES if rule.trigger == "periodic" and rule.late_events]

@@ -1,4 +1,4 @@
-"""The `data` of each inbound event type (EVENTS.md), as pydantic models.
+"""The `data` of each inbound event type (docs/events.md), as pydantic models.
 
 The same models validate HTTP batches, files and streams. Field names are the contract: add optional
 fields freely, never rename one. Money is a decimal string with at most two places (a JSON number is
@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from .choices import ReportKind, TrackingStatus
+from ordex.orders.choices import ReportKind, TrackingStatus
 
 _MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 
