@@ -36,10 +36,13 @@ messages: install system-deps
 	  (cd $$app && ../../$(BIN)/django-admin makemessages -l zh_Hans --settings=ordex.settings --no-obsolete >/dev/null && \
 	   msgfmt --check -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po); done
 
+PORT ?= 8000
 demo: install
+	@$(BIN)/python -c "import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $(PORT))) == 0)" \
+	  || { echo "make demo: port $(PORT) is taken; choose another with PORT=... (e.g. make demo PORT=8123)" >&2; exit 2; }
 	$(BIN)/ordex migrate --quiet
-	$(BIN)/ordex demo
-	$(BIN)/ordex serve --host 127.0.0.1 --port 8000
+	$(BIN)/ordex demo --port $(PORT)
+	$(BIN)/ordex serve --host 127.0.0.1 --port $(PORT)
 
 serve: install
 	$(BIN)/ordex serve
