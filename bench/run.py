@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, figures printed as JSON and written to bench/out/results.json.
 
 Options: --orders N (default 100000), --runs R (default 3), --only NAME[,NAME] (import, floor, http, cases,
-detection). PostgreSQL figures are added when BENCH_DATABASE_URL (or DATABASE_URL) points at a server.
+detection, pages). PostgreSQL figures are added when BENCH_DATABASE_URL (or DATABASE_URL) points at a server.
 """
 
 import argparse
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, machine  # noqa: E402
 
 BENCHES = {"import": "bench_import", "floor": "bench_floor", "http": "bench_http", "cases": "bench_cases",
-           "detection": "bench_detection"}
+           "detection": "bench_detection", "pages": "bench_pages"}
 
 
 def main():

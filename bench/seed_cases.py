@@ -5,7 +5,7 @@ hours at 1,000,000). Not for anything but a throwaway benchmark database.
 What it writes, for N cases:
 - 25 users per department; one shop; N / 5 customers (each with 5 orders a few minutes apart, so a customer's
   30-day history has a handful of orders); 100 products;
-- N orders and N cases (one per order, 15% open, 10% breached, most of the rest closed), N order links;
+- N orders and N cases (one per order, 15% open, 10% breached, a tenth of the other open ones near breach, most of the rest closed), N order links;
 - with `detail=True` also what the case page reads: 2 lines and a payment per order, a parcel with 4 tracking
   events for every other order, 2 timeline entries per case, and for each open case its playbook's steps
   and the finding's evidence.
@@ -18,6 +18,7 @@ from decimal import Decimal
 BATCH = 10_000
 OPEN_SHARE = 0.15  # most rows are history; the queues read the open part
 BREACHED_SHARE = 0.10
+NEAR_BREACH_SHARE = 0.10  # of the open cases not breached
 USERS_PER_DEPARTMENT = 25
 ORDERS_PER_CUSTOMER = 5
 PRODUCTS = 100
@@ -165,6 +166,8 @@ def bulk_seed_cases(cases: int, rng, *, detail: bool = False) -> dict:
                 row[col["assignee_id"]] = rng.choice(users_by_department[department_id])
             if rng.random() < BREACHED_SHARE:
                 row[col["breached_at"]] = adapt(due)
+                row[col["near_breach_at"]] = adapt(found + (due - found) * 0.8)
+            elif is_open and rng.random() < NEAR_BREACH_SHARE:
                 row[col["near_breach_at"]] = adapt(found + (due - found) * 0.8)
             if is_open:
                 open_cases.append(n)

@@ -305,6 +305,20 @@ class Case(models.Model):
                 name="case_breached_department_due",
             ),
             models.Index(fields=["status", "resolve_due_at", "id"], name="case_status_due"),
+            # The queue of those who see every department (supervisors, admins), with its saved views and
+            # filters, each read in deadline order from an index instead of sorting every open case.
+            models.Index(fields=["resolve_due_at", "id"], condition=UNENDED, name="case_open_due"),
+            models.Index(
+                fields=["resolve_due_at", "id"], condition=UNENDED & Q(breached_at__isnull=False),
+                name="case_open_breached_due",
+            ),
+            models.Index(
+                fields=["resolve_due_at", "id"],
+                condition=UNENDED & Q(near_breach_at__isnull=False, breached_at__isnull=True),
+                name="case_open_near_breach_due",
+            ),
+            models.Index(fields=["severity", "resolve_due_at", "id"], condition=UNENDED, name="case_open_severity_due"),
+            models.Index(fields=["type", "resolve_due_at", "id"], condition=UNENDED, name="case_open_type_due"),
             models.Index(
                 fields=["near_breach_due_at"],
                 condition=UNENDED & Q(near_breach_at__isnull=True),

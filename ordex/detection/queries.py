@@ -77,7 +77,8 @@ def rule_changes(code: str, *, limit: int = 50) -> list[dict]:
 
 def _change(change: RuleChange) -> dict:
     return {"changed_at": change.changed_at, "actor_name": change.actor_name, "shop": change.shop_code or None,
-            "platform": change.platform or None, "old": change.old, "new": change.new, "reason": change.reason}
+            "platform": change.platform or None, "old": change.old, "new": change.new, "reason": change.reason,
+            "diff": [(key, change.old.get(key), value) for key, value in change.new.items()]}
 
 
 @dataclass
@@ -114,13 +115,18 @@ class RuleLine:
         """Share of the cases this rule opened that people rejected as false positives (None: no case yet)."""
         return self.rejected / self.cases_opened if self.cases_opened else None
 
+    @property
+    def false_positive_percent(self) -> int | None:
+        rate = self.false_positive_rate
+        return None if rate is None else round(rate * 100)
 
-def rules_page() -> list[RuleLine]:
+
+def rules_page(codes=None) -> list[RuleLine]:
     """Every rule with its effective parameters, its per-shop/per-platform overrides, hit count (findings),
     cases opened, rejected as false positive, and its latest changes. Five queries whatever the number of
     rules (rules, overrides, findings record, rejected cases, changes)."""
     lines = []
-    for row in rule_rows():
+    for row in rule_rows(codes):
         help_by_name = row["param_help"]
         lines.append(RuleLine(
             code=row["code"], title=row["title"], type_code=row["type"], trigger=row["trigger"],
@@ -132,7 +138,10 @@ def rules_page() -> list[RuleLine]:
             cases_opened=row["record"].get("cases_opened", 0), rejected=row["record"].get("rejected", 0),
         ))
     recent = defaultdict(list)
-    for change in RuleChange.objects.select_related("rule").order_by("-changed_at", "-pk")[:CHANGES_SHOWN * 100]:
+    changes = RuleChange.objects.select_related("rule").order_by("-changed_at", "-pk")
+    if codes is not None:
+        changes = changes.filter(rule__code__in=codes)
+    for change in changes[:CHANGES_SHOWN * 100]:
         if len(recent[change.rule.code]) < CHANGES_SHOWN:
             recent[change.rule.code].append(_change(change))
     for line in lines:
