@@ -1,12 +1,15 @@
 """Shared fixtures. Named people whose roles are obvious: alice (agent), bob (supervisor), carol (admin),
 dave (warehouse), erin (finance), frank (logistics). `api_as(role)` gives a test client with a bearer
-token of that role."""
+token of that role; `live_page(role)` a real browser page logged in as that role's person on a live server
+(tests marked `browser`; ORDEX_SKIP_BROWSER=1 leaves them out)."""
 
+import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
@@ -125,3 +128,135 @@ def api_as(db):
 @pytest.fixture
 def anonymous_api(db):
     return ApiClient(None)
+
+
+# --- browser tests ------------------------------------------------------------------------------------
+
+# Playwright's sync API runs an event loop in the test's thread; Django's ORM calls made by the test itself
+# (fixtures, assertions on rows) are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("ORDEX_CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium, run headless in a container: no sandbox, no GPU, and nothing that reaches the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-dev-shm-usage",
+]
+ROLE_PEOPLE = {
+    "agent": ("alice", None), "supervisor": ("bob", None), "admin": ("carol", None),
+    "warehouse": ("dave", None), "finance": ("erin", None), "logistics": ("frank", None),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run against a live server, so they need committed rows (transactional tests) whose
+    seeded configuration is restored afterwards; ORDEX_SKIP_BROWSER=1 deselects them (they do not run)."""
+    if os.environ.get("ORDEX_SKIP_BROWSER") == "1":
+        kept = [item for item in items if item.get_closest_marker("browser") is None]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+        return
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+_seed_snapshots: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the seeded configuration (departments, types, playbooks) that serialized rollback restores."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            _seed_snapshots[alias] = contents
+    yield
+
+
+def _give_back_seed(item):
+    if not _seed_snapshots:
+        return
+    from django.db import connections
+
+    for alias, contents in _seed_snapshots.items():
+        connections[alias]._test_serialized_contents = contents
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Once a browser test has started Playwright's sync API, every later test runs in another context, where
+    Django opens new connection objects that lack the serialized seed; give it back to them so serialized
+    rollback restores it (and the flush after such a test leaves the seed to it)."""
+    _give_back_seed(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    _give_back_seed(item)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_for_browser(request):
+    """A browser test starts from the seeded configuration even when a transactional test before it in this
+    process flushed the database without restoring it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connections
+
+    from ordex.accounts.models import Department
+
+    if not Department.objects.exists() and "default" in _seed_snapshots:
+        connections["default"].creation.deserialize_db_from_string(_seed_snapshots["default"])
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def person(db):
+    """person(role) -> the named user of that role (alice for agent, bob for supervisor, ...), created once."""
+    from ordex.accounts.models import User
+
+    def make(role: str):
+        username, department = ROLE_PEOPLE[role]
+        return User.objects.filter(username=username).first() or _user(username, role, department)
+
+    return make
+
+
+@pytest.fixture
+def live_page(live_server, browser, person):
+    """live_page(role, language="zh-hans", width=1280) -> a Playwright page logged in as that role's named
+    person, its base URL the live server. The session cookie is set directly (the login form has its own test)."""
+    contexts = []
+
+    def make(role: str, *, language: str = "zh-hans", width: int = 1280, height: int = 900):
+        user = person(role)
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="zh-CN" if language == "zh-hans" else "en-US",
+            viewport={"width": width, "height": height},
+        )
+        context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_server.url,
+        }])
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.user = user
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
