@@ -9,6 +9,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from ordex.accounts.access import mask_personal_data, render_personal
 from ordex.cases.choices import CaseStatus, Resolution
 
 register = template.Library()
@@ -89,3 +90,37 @@ def resolution_label(code: str) -> str:
 @register.simple_tag
 def line_amount(line) -> Decimal:
     return line.unit_price * line.qty
+
+
+
+def _shown(context) -> bool:
+    """Personal data shows unmasked only on a page a role with the right asked to reveal (and the reveal
+    was recorded); every other page masks it, as the API does for roles without the right."""
+    return bool(context.get("personal_shown"))
+
+
+@register.simple_tag(takes_context=True)
+def personal(context, text, values=None):
+    """Stored text about a case (title, rule summary, timeline message, note) with its personal-data
+    placeholders filled through the same functions as the API's edge: masked forms, and any phone, email or
+    IP typed into the text masked, unless the page shows personal data."""
+    if _shown(context):
+        return render_personal(text or "", values, _viewer(context))
+    return mask_personal_data(render_personal(text or "", values, None))
+
+
+@register.simple_tag(takes_context=True)
+def personal_facts(context, facts) -> list:
+    """A finding's facts as (key, value) pairs: the stored personal values are never listed themselves, and
+    placeholders and personal keys are filled or masked as `personal` does."""
+    shown = {key: value for key, value in (facts or {}).items() if key != "personal"}
+    values = (facts or {}).get("personal")
+    if _shown(context):
+        return list(render_personal(shown, values, _viewer(context)).items())
+    return list(mask_personal_data(render_personal(shown, values, None)).items())
+
+
+def _viewer(context):
+    from ordex.web.views.common import principal
+
+    return principal(context["request"])

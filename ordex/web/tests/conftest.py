@@ -65,6 +65,6 @@ def make_case(person):
         return actions.open_manual_case(
             actor=actor, type_code=type_code or TYPE_OF_DEPARTMENT[department], summary=f"顾客来电：订单 {order_no} 有问题",
             order_no=order_no, severity=severity, found_at=at,
-        )
+        ).case
 
     return make

@@ -140,3 +140,23 @@ def test_case_page_reads_a_fixed_number_of_queries(as_role, make_case, django_as
     make_case(phone=Case.objects.get(pk=case.pk).order.phone)
     with django_assert_max_num_queries(25):
         agent.get(f"/cases/{case.pk}/")
+
+
+def test_text_ordex_stored_about_a_case_shows_personal_data_masked_until_revealed(as_role, make_case, person):
+    """Titles, rule evidence, facts and timeline text are stored with placeholders; the page fills them masked
+    (for finance always, for an agent until the reveal), never printing the stored values themselves."""
+    from ordex.accounts.access import principal_for_user
+    from ordex.cases import actions
+
+    case = make_case(phone="13800138000")
+    actions.add_note(case.pk, actor=principal_for_user(person("supervisor")),
+                     text="顾客 13800138000 说地址是文三路100号2幢501室")
+    html = as_role("agent").get(f"/cases/{case.pk}/").content.decode()
+    assert "13800138000" not in html and "{{phone}}" not in html
+    assert "138****8000" in html
+    revealed = as_role("agent").post(f"/cases/{case.pk}/reveal/").content.decode()
+    assert "13800138000" in revealed
+    finance_case = make_case("finance", phone="13700137000")
+    actions.add_note(finance_case.pk, actor=principal_for_user(person("supervisor")), text="回电 13700137000")
+    finance_html = as_role("finance").get(f"/cases/{finance_case.pk}/").content.decode()
+    assert "13700137000" not in finance_html and "137****7000" in finance_html

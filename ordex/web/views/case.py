@@ -63,6 +63,7 @@ def _render(request, case_id: int, *, errors=None, submitted=None, status=200, r
         "order": order,
         "contact": order_contact(order, unmasked=revealed and may_reveal) if order is not None else None,
         "may_reveal": may_reveal and order is not None and not revealed,
+        "personal_shown": revealed and may_reveal,
         "history": history,
         "history_rows": [{"order": o, "cases": history_cases.get(o.order_no, [])} for o in history.orders]
         if history else [],
