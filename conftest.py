@@ -148,6 +148,9 @@ ROLE_PEOPLE = {
 }
 
 
+# tryfirst: runs before pytest-django orders the items, so the browser tests count as transactional there
+# (after every test that expects the seeded configuration, never in the middle of them).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Browser tests run against a live server, so they need committed rows (transactional tests) whose
     seeded configuration is restored afterwards; ORDEX_SKIP_BROWSER=1 deselects them (they do not run)."""
