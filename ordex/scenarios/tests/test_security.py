@@ -21,8 +21,15 @@ def a_case(desk, no="SEC-1"):
     return desk.cases(order_no=no)
 
 
-# Endpoints that authenticate the caller by the carrier's signature instead of a token or session.
-SIGNED_PUSHES = {("post", "/api/v1/integrations/kuaidi100"), ("post", "/api/v1/integrations/aftership")}
+# Endpoints that authenticate the caller by the sender's own signature or secret instead of a token or session:
+# the carriers' pushes, the SMS provider's delivery reports (a secret in the URL) and the merchant's callbacks
+# on actions (HMAC over the body).
+SIGNED_PUSHES = {
+    ("post", "/api/v1/integrations/kuaidi100"),
+    ("post", "/api/v1/integrations/aftership"),
+    ("post", "/api/v1/integrations/aliyun-sms/reports"),
+    ("post", "/api/v1/integrations/commerce/{shop_code}/callback"),
+}
 
 
 def endpoints(case_id):
