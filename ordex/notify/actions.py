@@ -338,18 +338,11 @@ def correct_address(link: CustomerLink, address: str, receiver: str = "", phone:
                            field="address")
     new = f"{parsed.province}{parsed.city}{parsed.district}{parsed.detail}"
     summary = f"customer asks to ship to: {new}" + (f" ({receiver})" if receiver else "")
-    try:
-        return case_actions.open_manual_case(
-            actor=CUSTOMER, type_code="order_change_request", summary=summary, order_no=case.order_no,
-            details=f"address: {new}; from case #{case.pk}",
-        )
-    except DomainError as exc:
-        if exc.code != "case_already_open":
-            raise
-        existing = Case.objects.filter(order_id=case.order_id, type__code="order_change_request",
-                                       ended_at__isnull=True).first()
-        case_actions.add_note(existing.pk, actor=CUSTOMER, text=summary)
-        return existing
+    # One code path with findings: an open order change request gains this as evidence instead of a twin.
+    return case_actions.open_manual_case(
+        actor=CUSTOMER, type_code="order_change_request", summary=summary, order_no=case.order_no,
+        details=f"address: {new}; from case #{case.pk}",
+    ).case
 
 
 @transaction.atomic

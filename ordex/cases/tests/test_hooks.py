@@ -21,7 +21,7 @@ def heard(monkeypatch):
 
 
 def test_listeners_hear_opened_offered_settled_and_resolved(order, heard):
-    case = actions.open_manual_case(actor=AGENT, type_code="out_of_stock", summary="短缺", order_no=order.order_no)
+    case = actions.open_manual_case(actor=AGENT, type_code="out_of_stock", summary="短缺", order_no=order.order_no).case
     actions.transition(case.pk, to="triaged", actor=AGENT)
     actions.offer_choice(case.pk, actor=AGENT, options=["wait_restock", "refund"])
     actions.record_choice(case.pk, actor=AGENT, chosen="refund")

@@ -42,7 +42,7 @@ def open_case(make_order, agent):
     def make(type_code="out_of_stock", **order_fields):
         order = make_order(**order_fields)
         return case_actions.open_manual_case(actor=agent, type_code=type_code, summary=f"{type_code} on {order.order_no}",
-                                             order_no=order.order_no)
+                                             order_no=order.order_no).case
 
     return make
 

@@ -21,8 +21,15 @@ def a_case(desk, no="SEC-1"):
     return desk.cases(order_no=no)
 
 
-# Endpoints that authenticate the caller by the carrier's signature instead of a token or session.
-SIGNED_PUSHES = {("post", "/api/v1/integrations/kuaidi100"), ("post", "/api/v1/integrations/aftership")}
+# Endpoints that authenticate the caller by the sender's own signature or secret instead of a token or session:
+# the carriers' pushes, the SMS provider's delivery reports (a secret in the URL) and the merchant's callbacks
+# on actions (HMAC over the body).
+SIGNED_PUSHES = {
+    ("post", "/api/v1/integrations/kuaidi100"),
+    ("post", "/api/v1/integrations/aftership"),
+    ("post", "/api/v1/integrations/aliyun-sms/reports"),
+    ("post", "/api/v1/integrations/commerce/{shop_code}/callback"),
+}
 
 
 def endpoints(case_id):
@@ -31,6 +38,7 @@ def endpoints(case_id):
     from ordex.api import api
 
     values = {"case_id": case_id, "incident_id": 1, "notification_id": 1, "customer_id": 1, "position": 1, "evidence_id": 1,
+              "action_id": 1, "shop_code": "tb-main",
               "order_no": "SEC-1", "code": "payment_timeout"}
     found, unsigned = [], set()
     for path, operations in api.get_openapi_schema()["paths"].items():
