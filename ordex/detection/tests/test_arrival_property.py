@@ -132,4 +132,9 @@ def test_the_same_events_give_the_same_cases_in_order_and_reordered_with_replays
             run_scan(batch[-1][0])  # the live clock: what has arrived by now
     run_scan(ending)
 
-    assert _cases(reordered) == _cases(in_order)
+    # data_loss is about delivery itself (events for an order whose order.created had not arrived an hour
+    # later): a late order.created really was missing for a while, so that case may exist only in the
+    # reordered run — but never still open once everything has arrived.
+    late_delivery = {key: n for key, n in _cases(reordered).items() if key[0] == "data_loss"}
+    assert not any(still_open for _, _, still_open in late_delivery)
+    assert _cases(reordered) - Counter(late_delivery) == _cases(in_order)

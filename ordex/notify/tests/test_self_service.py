@@ -17,7 +17,7 @@ from ordex.notify.models import Survey
 from .conftest import sh
 
 ADMIN = Principal(role="admin", name="carol")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
 def _link(case):
