@@ -148,20 +148,47 @@ ROLE_PEOPLE = {
 }
 
 
-# tryfirst: runs before pytest-django orders the items, so the browser tests count as transactional there
-# (after every test that expects the seeded configuration, never in the middle of them).
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    wants = marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    return bool(wants) or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run against a live server, so they need committed rows (transactional tests) whose
-    seeded configuration is restored afterwards; ORDEX_SKIP_BROWSER=1 deselects them (they do not run)."""
+    """Every transactional test (browser tests are: they need committed rows a live server can read) restores
+    the seeded configuration (departments, types, playbooks, templates) by serialized rollback, so its flush
+    leaves nothing behind that the next such test cannot restore over (a flush that re-creates content types
+    under new keys would). ORDEX_SKIP_BROWSER=1 deselects the browser tests (they do not run).
+    tryfirst: the markers are there before pytest-django sorts the items by the database access they need."""
     if os.environ.get("ORDEX_SKIP_BROWSER") == "1":
         kept = [item for item in items if item.get_closest_marker("browser") is None]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
-        return
     for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if item.get_closest_marker("browser") is not None or _is_transactional(item):
+            marker = item.get_closest_marker("django_db")
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()),
+                                                  **{**kwargs, "transaction": True, "serialized_rollback": True}),
+                            append=False)  # the closest marker: before the test's own
+
+
+class _BrowserTestsLast:
+    """After every other reordering (pytest-django's by database access, pytest's grouping of parametrized
+    session fixtures such as the browser's name), the browser tests go last: they leave the database flushed
+    behind them and Playwright's event loop running in the worker, so no test that expects the seeded
+    configuration may follow them in the same process."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        browser = [item for item in items if item.get_closest_marker("browser") is not None]
+        if browser:
+            items[:] = [item for item in items if item.get_closest_marker("browser") is None] + browser
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_BrowserTestsLast(), "ordex-browser-tests-last")
 
 
 _seed_snapshots: dict[str, str] = {}
@@ -203,8 +230,9 @@ def pytest_runtest_teardown(item):
 
 @pytest.fixture(autouse=True)
 def _seeded_for_browser(request):
-    """A browser test starts from the seeded configuration even when a transactional test before it in this
-    process flushed the database without restoring it."""
+    """A browser test starts from the seeded configuration even when the serialized rollback of its set-up
+    went to a connection object of another context (Playwright's event loop makes Django's connections
+    context-local): restore it through the connection the test itself uses."""
     if request.node.get_closest_marker("browser") is None:
         yield
         return

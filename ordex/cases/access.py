@@ -10,7 +10,7 @@ from ordex.accounts.access import Principal
 from ordex.accounts.models import Department, Role
 from ordex.core.errors import Forbidden, NotFound
 
-from .choices import OPEN_STATUSES, TRANSITIONS, CaseStatus, ChoiceStatus, StepStatus
+from .choices import OPEN_STATUSES, SYSTEM_ONLY_STATUSES, TRANSITIONS, CaseStatus, ChoiceStatus, StepStatus
 from .models import Case, CaseStep, Incident
 
 # Roles that see every case; the others see their own department's.
@@ -105,7 +105,8 @@ def allowed_actions(principal: Principal, case: Case, *, now: datetime | None = 
     blocker = next((s for s in steps if s.required and s.status == StepStatus.OPEN), None)
     transitions = [
         status for status in CaseStatus.values
-        if status in TRANSITIONS[case.status] and not (status == CaseStatus.RESOLVED and blocker is not None)
+        if status in TRANSITIONS[case.status] and status not in SYSTEM_ONLY_STATUSES
+        and not (status == CaseStatus.RESOLVED and blocker is not None)
     ]
     choices = getattr(case, "choice_list", None)
     if choices is None:

@@ -4,10 +4,13 @@ the same actions as the API, and on a refusal shows the reason next to the contr
 import pytest
 from django.test import Client
 
+from ordex.accounts.access import principal_for_user
 from ordex.accounts.models import PersonalDataReveal
 from ordex.cases.models import Case, CaseStep
+from ordex.resolutions.actions import mark_done
+from ordex.resolutions.models import Action
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def test_staff_of_another_department_see_nothing_to_do(as_role, make_case):
     assert "triaged" in buttons(html)
 
 
-def test_an_agent_works_a_case_from_new_to_resolved(as_role, make_case):
+def test_an_agent_works_a_case_from_new_to_resolved(as_role, make_case, person):
     case = make_case()
     agent = as_role("agent")
     url = f"/cases/{case.pk}/do"
@@ -54,6 +57,10 @@ def test_an_agent_works_a_case_from_new_to_resolved(as_role, make_case):
     assert agent.post(f"{url}/note/", {"text": "已与顾客确认换货"}).status_code == 302
     upload = agent.post(f"{url}/evidence/", {"file": _png(), "note": "顾客照片"})
     assert upload.status_code == 302
+    # The customer's choice made an exchange; the case resolves once the warehouse has carried it out.
+    assert agent.post(f"{url}/transition/", {"to": "resolved"}).status_code == 409
+    exchange = Action.objects.get(case=case, kind="exchange")
+    mark_done(exchange.pk, actor=principal_for_user(person("warehouse")), reference="SH-EXCHANGE-1")
     assert agent.post(f"{url}/transition/", {"to": "resolved"}).status_code == 302
     case.refresh_from_db()
     assert (case.status, case.resolution, case.assignee.username) == ("resolved", "exchange", "alice")

@@ -49,6 +49,7 @@ def url_for(make_case):
             if department not in cases:
                 cases[department] = make_case(department)
             url = url.replace("<int:case_id>", str(cases[department].pk))
+        url = url.replace("<slug:verb>", "note")
         assert "<" not in url, f"no test value for a parameter of {route}: add one to url_for"
         return url
 
