@@ -424,7 +424,8 @@ def _within_limit(actor: Principal | None, case_id: int, kind: str) -> bool:
 # --- deciding ---------------------------------------------------------------------------------------
 
 
-def _is_requester(action: Action, actor: Principal) -> bool:
+def is_requester(action: Action, actor: Principal) -> bool:
+    """Whether the actor asked for this action (nobody approves their own request)."""
     user = _user(actor)
     if user is not None and action.requested_by_id is not None:
         return user.pk == action.requested_by_id
@@ -438,7 +439,7 @@ def approve_action(action_id: int, *, actor: Principal, reason: str = "") -> Act
     action, case = _lock_action(action_id)
     if action.status != S.REQUESTED:
         raise DomainError("illegal_action_transition", f"action {action.pk} is {action.status}, not requested")
-    if _is_requester(action, actor):
+    if is_requester(action, actor):
         raise Forbidden("own_request", "nobody approves their own request")
     limit = config.limit_for(actor.role)
     if not config.may_approve(actor.role):

@@ -4,18 +4,35 @@ a case's net cost. One function per question, a fixed number of queries each."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from ordex.accounts.access import Principal
 from ordex.cases.models import Case
 from ordex.orders import queries as hub
 from ordex.orders.models import Order
 
-from . import config
+from . import access, config
 from .actions import case_exposure, commitments, kinds_for_case
-from .choices import CASH_OUT_KINDS, ActionKind, Direction, LedgerKind
+from .choices import CASH_OUT_KINDS, ActionKind, ActionStatus, Direction, LedgerKind
 from .models import Action, LedgerLine
 from .money import ZERO, to_money
+
+
+def waiting_for(principal: Principal, *, limit: int = 100) -> list[Action]:
+    """Actions waiting for this person, oldest first: requests of others they may approve, and approved or
+    running actions of the kinds they carry out (finance: refunds and compensation of every team's cases)."""
+    waiting = Q(pk__in=[])
+    if config.may_approve(principal.role):
+        waiting |= Q(status=ActionStatus.REQUESTED)
+    kinds = [kind for kind in ActionKind.values if access.may_carry_out(principal, kind)]
+    if kinds:
+        waiting |= Q(status__in=[ActionStatus.APPROVED, ActionStatus.EXECUTING], kind__in=kinds)
+    rows = Action.objects.filter(waiting).select_related("order", "case__type").order_by("created_at", "pk")
+    return list(rows[:limit])
+
+
+def approver_roles() -> frozenset[str]:
+    return frozenset(row.role for row in config.limits())
 
 
 def actions_of_case(case_id: int) -> list[Action]:

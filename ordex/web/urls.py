@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, case, queue, search
+from .views import account, case, queue, resolutions, search
 
 app_name = "web"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("cases/<int:case_id>/", case.case_page, name="case"),
     path("cases/<int:case_id>/reveal/", case.reveal, name="case-reveal"),
     path("cases/<int:case_id>/do/<slug:verb>/", case.act, name="case-act"),
+    path("cases/<int:case_id>/actions/", resolutions.request_action, name="case-request-action"),
+    path("actions/", resolutions.waiting_actions, name="waiting-actions"),
+    path("actions/<int:action_id>/do/<slug:verb>/", resolutions.act_on_action, name="action-act"),
     path("search/", search.search, name="search"),
     path("login/", account.login, name="login"),
     path("logout/", account.logout, name="logout"),

@@ -135,17 +135,27 @@ def test_roles_without_the_right_to_personal_data_cannot_reveal_it(as_role, make
     assert not PersonalDataReveal.objects.exists()
 
 
-def test_case_page_reads_a_fixed_number_of_queries(as_role, make_case, django_assert_max_num_queries):
-    """Session, user, the case with its parts, the order with its parts, 30 days of history, clocks, people:
-    the count does not grow with steps, timeline entries, parcels or history."""
+MAX_CASE_PAGE_QUERIES = 42
+
+
+def test_case_page_reads_a_fixed_number_of_queries(as_role, make_case, person, django_assert_max_num_queries):
+    """Session, user, the case with its parts, the order with its parts, 30 days of history, clocks, people,
+    the resolutions panel (limits, commitments, offers, actions, ledger, net cost): the count does not grow with
+    steps, timeline entries, parcels, history, actions or ledger lines."""
     case = make_case(tracking_no="YD0001")
     agent = as_role("agent")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(MAX_CASE_PAGE_QUERIES):
         agent.get(f"/cases/{case.pk}/")
     for text in ("一", "二", "三"):
         agent.post(f"/cases/{case.pk}/do/note/", {"text": text})
+    for number, amount in enumerate(("5.00", "6.00", "7.00")):
+        agent.post(f"/cases/{case.pk}/actions/", {"kind": "compensation", "amount": amount,
+                                                   "idempotency_key": f"comp-{number}"})
+    assert Action.objects.filter(case=case).count() == 3
+    for action in Action.objects.filter(case=case):
+        mark_done(action.pk, actor=principal_for_user(person("finance")))
     make_case(phone=Case.objects.get(pk=case.pk).order.phone)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(MAX_CASE_PAGE_QUERIES):
         agent.get(f"/cases/{case.pk}/")
 
 

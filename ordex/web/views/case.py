@@ -23,6 +23,7 @@ from ordex.orders.queries import customer_history, order_detail
 
 from ..errors import describe
 from .common import page, principal
+from .resolutions import panel_context
 
 PERSONAL_FIELDS = ["receiver_name", "phone", "address"]
 
@@ -75,8 +76,12 @@ def _render(request, case_id: int, *, errors=None, submitted=None, status=200, r
         "blocking_step": _step_of_field((errors or {}).get("field", "")),
         "errors": errors or {},
         "submitted": submitted or {},
+        **panel_context(who, case, order, errors=errors or {}, submitted=submitted or {}),
     }
     return render(request, "web/case.html", context, status=status)
+
+
+render_case = _render  # the resolutions views answer a refusal with the case page too
 
 
 @page()
