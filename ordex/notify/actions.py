@@ -28,19 +28,23 @@ from ordex.orders.address import parse_address
 
 from . import channels, links, render
 from .choices import Channel, Language, MessageStatus, Moment, SurveyStatus
-from .models import CustomerLink, Message, MessageTemplate, Survey
+from .models import CustomerLink, Message, MessageTemplate, ShopLanguage, Survey
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLAIM_LEASE = timedelta(minutes=5)
 QUIET_START, QUIET_END = 21, 9  # local hours, Asia/Shanghai
-REFUND_RESOLUTIONS = frozenset({"refund", "partial_refund", "return_goods"})
-RESHIP_RESOLUTIONS = frozenset({"reship", "exchange"})
 PHOTO_TYPES = frozenset({"parcel_damaged", "wrong_item", "not_as_described", "quality_issue", "missing_item"})
 CUSTOMER = Principal(role="customer", name="customer")
 
 
-def customer_language() -> str:
+def customer_language(case: Case) -> str:
+    """The language the case's customer is written to in: their shop's (`ShopLanguage`, set in the admin),
+    else `ORDEX_CUSTOMER_LANGUAGE` (zh-hans). The inbound events carry no language of the buyer."""
+    if case.order_id is not None:
+        shop_language = ShopLanguage.objects.filter(shop__orders=case.order_id).values_list("language", flat=True)
+        if shop_language:
+            return shop_language[0]
     return settings.ORDEX_CUSTOMER_LANGUAGE
 
 
@@ -71,7 +75,7 @@ def enqueue(case: Case, moment: str, *, at: datetime | None = None, details: dic
     `details` fills variables the case does not know (`refund_amount`, `carrier`, `tracking_no`)."""
     if case.order_id is None:
         return []
-    language = customer_language()
+    language = customer_language(case)
     if not MessageTemplate.objects.filter(exception_type_id=case.type_id, moment=moment, language=language,
                                           active=True).exists():
         return []

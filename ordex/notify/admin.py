@@ -11,7 +11,7 @@ from ordex.core.errors import DomainError
 
 from . import actions, render
 from .choices import MessageStatus
-from .models import CustomerLink, Message, MessageTemplate, Survey
+from .models import CustomerLink, Message, MessageTemplate, ShopLanguage, Survey
 
 
 def sample_context(language: str) -> dict:
@@ -40,6 +40,12 @@ def preview_on_case(template: MessageTemplate, case: Case | None) -> str:
     context = actions.message_context(case, template.language, link="https://example.invalid/c/preview/")
     rendered = render.preview(template.subject, template.body, context)
     return f"case #{case.pk}\n\n{rendered.subject}\n\n{rendered.body}".strip()
+
+
+@admin.register(ShopLanguage)
+class ShopLanguageAdmin(admin.ModelAdmin):
+    list_display = ("shop", "language")
+    list_filter = ("language",)
 
 
 @admin.register(MessageTemplate)

@@ -8,6 +8,7 @@ class NotifyConfig(AppConfig):
 
     def ready(self):
         from ordex.cases import hooks
+        from ordex.resolutions import hooks as action_hooks
 
         from . import listeners
 
@@ -15,3 +16,4 @@ class NotifyConfig(AppConfig):
         hooks.register_choice_offered_listener("notify", listeners.on_choice_offered)
         hooks.register_choice_listener("notify", listeners.on_choice_settled)
         hooks.register_case_resolved_listener("notify", listeners.on_case_resolved)
+        action_hooks.register_action_listener("notify.customer_update", listeners.on_action_changed)

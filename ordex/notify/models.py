@@ -13,6 +13,17 @@ from ordex.cases.models import Case, ExceptionType
 from .choices import Channel, Language, MessageStatus, Moment, SurveyStatus
 
 
+class ShopLanguage(models.Model):
+    """The language a shop's customers are written to in. The inbound events carry no language of the
+    customer; without a row, `ORDEX_CUSTOMER_LANGUAGE` (zh-hans) applies."""
+
+    shop = models.OneToOneField("orders.Shop", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=10, choices=Language.choices)
+
+    def __str__(self):
+        return f"{self.shop}: {self.get_language_display()}"
+
+
 class MessageTemplate(models.Model):
     """What the customer reads at one moment of one exception type, in one language, on one channel.
     Written with Django template syntax over a fixed set of variables (docs/notify.md); nothing else is
