@@ -108,6 +108,7 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("approval_limit_exceeded", 403, "The case's money is above your approval limit.", "该工单涉及金额超出你的审批额度。"),
     ("illegal_action_transition", 409, "The action's status does not allow this move.", "处理动作的当前状态不允许此变更。"),
     ("already_sent", 409, "The request was already sent to the merchant's system.", "请求已发送至商家系统。"),
+    ("supplier_required", 422, "A supplier chargeback names the supplier who pays.", "供应商扣款须写明付款的供应商。"),
     ("claim_in_progress", 409, "A carrier claim ends when it is paid or rejected.", "快递理赔须在赔付或被拒后结束。"),
     ("not_a_claim", 409, "The action is not a carrier claim.", "该处理动作不是快递理赔。"),
     ("claim_not_filed", 409, "The claim is not running.", "理赔尚未进行。"),

@@ -19,6 +19,7 @@ from ordex.orders.models import Order
 
 from . import actions, config, queries
 from .access import access_action, require_requester
+from .choices import CHARGEBACK_ROLES
 from .models import Action, CallbackReceipt
 from .money import signature_matches, to_money
 
@@ -146,6 +147,12 @@ class LedgerOut(Schema):
     paid: str
     cash_out: str
     lines: list[LedgerLineOut]
+
+
+class ChargebackIn(Schema):
+    amount: str = Field(description="Decimal string, CNY")
+    supplier: str = Field(description="Who pays it back")
+    reference: str = Field("", description="The supplier's settlement or debit note number")
 
 
 class CallbackIn(Schema):
@@ -296,6 +303,28 @@ def post_claim(request, action_id: int, body: ClaimIn):
     return _reload(action_id)
 
 
+def _ledger_line(line) -> dict:
+    return {"id": line.pk, "at": line.at, "kind": line.kind, "direction": line.direction, "amount": str(line.amount),
+            "case_id": line.case_id, "action_id": line.action_id, "idempotency_key": line.idempotency_key,
+            "actor": line.actor_name, "note": line.note}
+
+
+@router.post("/cases/{case_id}/chargebacks", response={201: LedgerLineOut},
+             summary="Record money a supplier paid back for the case")
+def post_chargeback(request, case_id: int, body: ChargebackIn,
+                    idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """Finance, supervisors and admins: one ledger line in (kind `chargeback`), which lowers the case's net
+    cost. Needs an `Idempotency-Key`: the same key and body answer with the first line again; another body
+    is 422 `idempotency_key_reused`. 422 `supplier_required`, `invalid_amount`; 403 `forbidden`.
+    Finance records chargebacks of every department's cases; others only of cases they see."""
+    if request.auth.role not in CHARGEBACK_ROLES:
+        access_case(request.auth, case_id)
+    recorded = actions.record_chargeback(case_id, actor=request.auth, amount=_amount(body.amount, "amount"),
+                                         supplier=body.supplier, reference=body.reference,
+                                         idempotency_key=idempotency_key or "")
+    return Status(201, _ledger_line(recorded.line))
+
+
 @router.get("/orders/{order_no}/ledger", response=LedgerOut, summary="Every money movement of an order")
 def get_ledger(request, order_no: str):
     order = Order.objects.filter(order_no=order_no).first()
@@ -304,10 +333,7 @@ def get_ledger(request, order_no: str):
     lines = queries.ledger_of_order(order.pk)
     return {
         "order_no": order.order_no, "paid": str(order.paid_amount), "cash_out": str(actions.ledger_cash_out(order.pk)),
-        "lines": [{"id": line.pk, "at": line.at, "kind": line.kind, "direction": line.direction,
-                   "amount": str(line.amount), "case_id": line.case_id, "action_id": line.action_id,
-                   "idempotency_key": line.idempotency_key, "actor": line.actor_name, "note": line.note}
-                  for line in lines],
+        "lines": [_ledger_line(line) for line in lines],
     }
 
 

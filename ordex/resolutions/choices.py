@@ -46,6 +46,9 @@ EXECUTOR_ROLES: dict[str, frozenset[str]] = {
     K.CARRIER_CLAIM: frozenset({Role.LOGISTICS, Role.FINANCE}),
 }
 ALWAYS_EXECUTORS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION})
+# Who may record money a supplier pays back for a case (a supplier chargeback).
+CHARGEBACK_ROLES = frozenset({Role.FINANCE, Role.SUPERVISOR, Role.ADMIN})
+
 # Who may record a supervisor's override (a line refunded twice, or both refunded and reshipped).
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:case_id>/reveal/", case.reveal, name="case-reveal"),
     path("cases/<int:case_id>/do/<slug:verb>/", case.act, name="case-act"),
     path("cases/<int:case_id>/actions/", resolutions.request_action, name="case-request-action"),
+    path("cases/<int:case_id>/chargebacks/", resolutions.record_chargeback, name="case-chargeback"),
     path("actions/", resolutions.waiting_actions, name="waiting-actions"),
     path("actions/<int:action_id>/do/<slug:verb>/", resolutions.act_on_action, name="action-act"),
     path("search/", search.search, name="search"),

@@ -150,3 +150,28 @@ def test_a_carrier_claim_moves_along_from_the_case_page(as_role, make_case):
     claim.refresh_from_db()
     assert (claim.status, claim.claim_status, claim.recovered_amount) == ("done", "paid", 80)
     assert 'data-ledger-kind="carrier_claim"' in logistics.get(f"/cases/{case.pk}/").content.decode()
+
+
+def chargeback_key(html: str) -> str:
+    form = re.search(r'id="chargeback".*?</form>', html, re.S).group(0)
+    return re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+
+
+def test_a_supervisor_records_a_supplier_chargeback_once_and_the_ledger_shows_it(as_role, make_case):
+    case = make_case(price="100.00")
+    supervisor = as_role("supervisor")
+    assert 'id="chargeback"' not in as_role("agent").get(f"/cases/{case.pk}/").content.decode()
+    key = chargeback_key(supervisor.get(f"/cases/{case.pk}/").content.decode())
+    refused = supervisor.post(f"/cases/{case.pk}/chargebacks/", {"idempotency_key": key, "amount": "30",
+                                                                 "supplier": "", "reference": "DN-1"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'data-error="chargeback"' in html and 'value="DN-1"' in html and chargeback_key(html) == key
+    body = {"idempotency_key": key, "amount": "30", "supplier": "杯盖厂", "reference": "DN-1"}
+    assert supervisor.post(f"/cases/{case.pk}/chargebacks/", body).status_code == 302
+    assert supervisor.post(f"/cases/{case.pk}/chargebacks/", body).status_code == 302
+    assert LedgerLine.objects.filter(kind="chargeback").count() == 1
+    page = supervisor.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-ledger-kind="chargeback"' in page and "supplier 杯盖厂, DN-1" in page
+    assert 'data-money="net-cost">-¥30.00<' in page
+    assert as_role("agent").post(f"/cases/{case.pk}/chargebacks/", body).status_code == 403

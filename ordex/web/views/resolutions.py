@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ordex.accounts.access import Principal
-from ordex.cases.access import may_work
+from ordex.cases.access import access_case, may_work
 from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.resolutions import access, actions, queries
 from ordex.resolutions.choices import (
+    CHARGEBACK_ROLES,
     CLAIM_TRANSITIONS,
     GOODS_KINDS,
     MONEY_KINDS,
@@ -80,6 +81,8 @@ def panel_context(who: Principal, case: Case, order, *, errors: dict, submitted:
         "net_cost": queries.net_cost(case.pk),
         "may_request": may_request,
         "may_override": who.role in OVERRIDE_ROLES,
+        "may_charge_back": who.role in CHARGEBACK_ROLES,
+        "chargeback_key": submitted.get("idempotency_key") if submitted.get("verb") == "chargeback" else new_key(),
         "offers": [{"offer": offer, "key": submitted.get("idempotency_key") if offer.kind == failed_kind else new_key(),
                     "lines": lines(offer.kind) if offer.kind in LINE_KINDS else [], "amount": offer.kind in AMOUNT_KINDS,
                     "postage": offer.kind in GOODS_KINDS, "address": offer.kind == ActionKind.ADDRESS_CHANGE,
@@ -156,6 +159,25 @@ def request_action(request, case_id: int):
         messages.success(request, _("Action #%(id)s: %(status)s.") % {
             "id": result.action.pk, "status": result.action.get_status_display()})
     return redirect(reverse("web:case", args=[case_id]) + f"#action-{result.action.pk}")
+
+
+@page(roles=CHARGEBACK_ROLES, methods=("POST",))
+def record_chargeback(request, case_id: int):
+    """Money the supplier paid back for the case (a ledger line in); the form's key makes a resubmit one line."""
+    who = principal(request)
+    try:
+        access_case(who, case_id)
+        recorded = actions.record_chargeback(
+            case_id, actor=who, amount=_amount(request.POST.get("amount", ""), "amount"),
+            supplier=request.POST.get("supplier", ""), reference=request.POST.get("reference", ""),
+            idempotency_key=request.POST.get("idempotency_key", ""))
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    except DomainError as error:
+        return _refused(request, case_id, error, "chargeback")
+    if recorded.created:
+        messages.success(request, _("Supplier chargeback recorded."))
+    return redirect(reverse("web:case", args=[case_id]) + "#ledger")
 
 
 def _approve(request, who, action_id):
