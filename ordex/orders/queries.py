@@ -132,6 +132,11 @@ def lines_of(order_id: int) -> list[OrderLine]:
     return list(OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("line_no"))
 
 
+def orders_by_id(order_ids) -> dict[int, Order]:
+    """id -> order, for these orders (one read)."""
+    return Order.objects.in_bulk(set(order_ids)) if order_ids else {}
+
+
 def lines_by_order(order_ids) -> dict[int, list[OrderLine]]:
     """order id -> its lines, by line number, for these orders (one read)."""
     found = defaultdict(list)
