@@ -18,6 +18,8 @@ def configure(parser):
     parser.add_argument("--orders", type=int, default=3000, help="simulated orders to load (default 3000)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--password", default=os.environ.get("ORDEX_DEMO_PASSWORD", "ordex-demo"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")),
+                        help="the port the server will answer on (printed in the URLs)")
 
 
 def run(args) -> int:
@@ -27,9 +29,13 @@ def run(args) -> int:
     from ordex.accounts.services import check_new_password, create_user, issue_token
 
     for username, role in DEMO_USERS:
-        if not User.objects.filter(username=username).exists():
+        user = User.objects.filter(username=username).first()
+        if user is None:
             check_new_password(args.password, username=username)
             create_user(username=username, role=role, password=args.password)
+        elif not user.check_password(args.password):
+            user.set_password(args.password)
+            user.save(update_fields=["password"])
     ApiToken.objects.filter(name="demo-integration").delete()
     _, token = issue_token(name="demo-integration", role="integration")
 
@@ -41,11 +47,15 @@ def run(args) -> int:
         _load_simulated(args.orders, args.seed, start)
     _scan_now()
     link = _customer_messages()
+    url = f"http://127.0.0.1:{args.port}"
     print("Ordex demo is ready.")
-    print("  web + admin: http://127.0.0.1:8000/admin/")
-    print(f"  log in as:   admin / {args.password}   (also supervisor, agent, warehouse, logistics, finance)")
+    print(f"  workbench:  {url}/   (log in at {url}/login/)")
+    print(f"  logins (password {args.password}):")
+    for username, role in DEMO_USERS:
+        print(f"    {username:<11} {role}")
+    print(f"  admin:      {url}/admin/   (admin only)")
+    print(f"  API docs:   {url}/api/v1/docs")
     print(f"  API token (integration role): {token}")
-    print("  try: curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/v1/openapi.json")
     if link:
         print(f"  a customer's self-service link (choose an option, rate when resolved): {link}")
     print(f"  messages sent to customers: case timelines, and .eml files under {_mail_dir()}")

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "huey.contrib.djhuey",
     "axes",
     "csp",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "ordex.detection",
     "ordex.resolutions",
     "ordex.notify",
+    "ordex.web",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ordex.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -93,7 +96,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "ordex.urls"
 WSGI_APPLICATION = "ordex.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 AUTHENTICATION_BACKENDS = ["ordex.accounts.backends.LoginThrottleBackend", "django.contrib.auth.backends.ModelBackend"]
 # Login throttling (django-axes): a (username, client IP) pair is locked out after AXES_FAILURE_LIMIT failed
@@ -138,6 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ordex.web.context_processors.workbench",
             ],
         },
     },

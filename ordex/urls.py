@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.http import HttpResponseRedirect
 from django.urls import include, path
 
 from ordex.api import api
@@ -8,5 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("c/", include("ordex.notify.urls")),
-    path("", lambda request: HttpResponseRedirect("/admin/")),
+    path("", include("ordex.web.urls")),
 ]

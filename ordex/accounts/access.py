@@ -63,16 +63,19 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * len(number)
 
 
+def mask_name(name: str | None) -> str | None:
+    """The family name only (Chinese names put it first): 张三 -> 张**."""
+    if not name:
+        return name
+    return name[:1] + "**"
+
+
 def mask_detail(detail: str | None) -> str | None:
     """Keep the first few characters of a street address so the agent can recognise the area only."""
     if not detail:
         return detail
     keep = min(3, len(detail) // 3)
     return detail[:keep] + "****"
-
-
-def mask_name(name: str | None) -> str | None:
-    return name[:1] + "**" if name else name
 
 
 # Province, city and district are not personal: only what follows them (street, building, room) is.
@@ -265,3 +268,15 @@ def render_personal(item, values: dict | None, principal: Principal | None):
     if isinstance(item, list):
         return [render_personal(value, values, principal) for value in item]
     return item
+
+
+def order_contact(order, *, unmasked: bool) -> dict:
+    """The receiver's name, phone and address of an order, masked unless `unmasked` (callers pass True only
+    for a principal who may see personal data, and on a page only after recording the reveal)."""
+    if unmasked:
+        return {"receiver_name": order.receiver_name, "phone": order.phone, "address": order.address_display}
+    return {
+        "receiver_name": mask_name(order.receiver_name) or "",
+        "phone": mask_phone(order.phone) or "",
+        "address": "".join((order.province, order.city, order.district, mask_detail(order.address_detail) or "")),
+    }

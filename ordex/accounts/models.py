@@ -41,6 +41,9 @@ class User(AbstractUser):
     available = models.BooleanField(default=True, help_text="Takes new cases in automatic assignment")
     max_open_cases = models.PositiveIntegerField(default=30)
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="Language of the workbench (a code of settings.LANGUAGES); empty: default"
+    )
 
 
 def hash_token(raw: str) -> str:
@@ -72,3 +75,19 @@ class ApiToken(models.Model):
             name=name, role=role, department=department, user=user, token_hash=hash_token(raw), hint=raw[:10]
         )
         return token, raw
+
+
+class PersonalDataReveal(models.Model):
+    """An audit row: a person with the right to personal data chose to see it unmasked. Append-only."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=120, help_text="What was revealed, e.g. 'case:12' or 'order:A1001'")
+    fields = models.JSONField(default=list, help_text="Which personal fields were shown")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["subject", "at"], name="reveal_subject_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.subject}"

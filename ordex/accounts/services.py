@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ROLE_DEFAULT_DEPARTMENT, ApiToken, Department, Role, User
+from .models import ROLE_DEFAULT_DEPARTMENT, ApiToken, Department, PersonalDataReveal, Role, User
 
 
 def _role(role: str) -> str:
@@ -58,3 +58,14 @@ def issue_token(*, name: str, role: str, department: str | None = None, user=Non
 
 def revoke_tokens(*, name: str) -> int:
     return ApiToken.objects.filter(name=name, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def set_user_language(user: User, code: str) -> None:
+    """The workbench language the person chose (a code of settings.LANGUAGES), kept for their next visit."""
+    User.objects.filter(pk=user.pk).update(language=code)
+    user.language = code
+
+
+def record_reveal(user: User, *, subject: str, fields: list[str]) -> PersonalDataReveal:
+    """Audit: who revealed which personal fields of what, and when. Callers show the data only after this."""
+    return PersonalDataReveal.objects.create(user=user, subject=subject, fields=list(fields))

@@ -1,12 +1,17 @@
 """Who may see and work which case. One function per question; the API and pages call these."""
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from django.db.models import Subquery
+from django.utils import timezone
 
 from ordex.accounts.access import Principal
 from ordex.accounts.models import Department, Role
 from ordex.core.errors import Forbidden, NotFound
 
-from .models import Case, Incident
+from .choices import OPEN_STATUSES, SYSTEM_ONLY_STATUSES, TRANSITIONS, CaseStatus, ChoiceStatus, StepStatus
+from .models import Case, CaseStep, Incident
 
 # Roles that see every case; the others see their own department's.
 SEE_ALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION})
@@ -57,3 +62,74 @@ def access_incident(principal: Principal, incident_id: int) -> Incident:
     if incident is None:
         raise NotFound("incident_not_found", f"incident {incident_id} does not exist")
     return incident
+
+
+@dataclass(frozen=True)
+class CaseActions:
+    """What a principal may do to one case right now: the case page offers exactly these, so it shows no
+    control that could only be refused. The actions check every rule again under the case's row lock."""
+
+    can_work: bool = False
+    transitions: tuple[str, ...] = ()
+    # Resolving is in the table but a required playbook step is still open: the step that blocks it.
+    resolve_blocked_by: CaseStep | None = None
+    resolutions: tuple[str, ...] = ()
+    can_take: bool = False
+    can_assign: bool = False
+    can_transfer: bool = False
+    can_change_severity: bool = False
+    steps: frozenset[int] = field(default_factory=frozenset)
+    skippable_steps: frozenset[int] = field(default_factory=frozenset)
+    can_offer_choice: bool = False
+    can_record_choice: bool = False
+    can_note: bool = False
+    can_upload: bool = False
+
+
+def may_work(principal: Principal, case: Case) -> bool:
+    try:
+        require_case_worker(principal, case)
+    except Forbidden:
+        return False
+    return True
+
+
+def allowed_actions(principal: Principal, case: Case, *, now: datetime | None = None) -> CaseActions:
+    """The moves the transitions table and the principal's role allow on `case` as loaded (its steps and
+    choices prefetched by `queries.case_detail`; no further query)."""
+    if not may_work(principal, case):
+        return CaseActions()
+    now = now or timezone.now()
+    is_open = case.status in OPEN_STATUSES
+    steps = list(case.steps.all())
+    blocker = next((s for s in steps if s.required and s.status == StepStatus.OPEN), None)
+    transitions = [
+        status for status in CaseStatus.values
+        if status in TRANSITIONS[case.status] and status not in SYSTEM_ONLY_STATUSES
+        and not (status == CaseStatus.RESOLVED and blocker is not None)
+    ]
+    choices = getattr(case, "choice_list", None)
+    if choices is None:
+        choices = list(case.choices.all())
+    open_choice = next((choice for choice in choices if choice.status == ChoiceStatus.OPEN), None)
+    may_do_step = {s.position for s in steps
+                   if is_open and s.status == StepStatus.OPEN and principal.role in (s.role, *MANAGE_ROLES)}
+    user = principal.user
+    return CaseActions(
+        can_work=True,
+        transitions=tuple(transitions),
+        resolve_blocked_by=blocker if CaseStatus.RESOLVED in TRANSITIONS[case.status] else None,
+        resolutions=tuple(case.type.allowed_resolutions),
+        can_take=bool(is_open and user is not None and user.department_id == case.department_id
+                      and case.assignee_id != user.pk),
+        can_assign=is_open,
+        can_transfer=is_open,
+        can_change_severity=is_open,
+        steps=frozenset(may_do_step),
+        skippable_steps=frozenset(s.position for s in steps if s.position in may_do_step and not s.required),
+        can_offer_choice=is_open and open_choice is None and bool(case.type.allowed_resolutions) and (
+            case.status == CaseStatus.WAITING_CUSTOMER or CaseStatus.WAITING_CUSTOMER in TRANSITIONS[case.status]),
+        can_record_choice=open_choice is not None and now <= open_choice.deadline_at,
+        can_note=True,
+        can_upload=True,
+    )

@@ -7,10 +7,21 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from ordex.accounts.access import Principal
+from ordex.accounts.models import Department, User
 
-from .access import access_case, department_id, visible_cases
+from .access import SEE_ALL_ROLES, WORK_ROLES, access_case, department_id, visible_cases
 from .choices import OPEN_STATUSES, CaseStatus, ChoiceStatus, IncidentStatus
-from .models import Case, CaseOrder, CustomerChoice, Evidence, Incident, Notification, TimelineEntry
+from .models import (
+    Case,
+    CaseDepartmentClock,
+    CaseOrder,
+    CustomerChoice,
+    Evidence,
+    ExceptionType,
+    Incident,
+    Notification,
+    TimelineEntry,
+)
 
 OPEN_ALIAS = "open"
 MAX_LIMIT = 200
@@ -103,17 +114,49 @@ def case_queue(principal: Principal, filters: CaseFilters, *, limit: int = 50, o
     queryset = filter_cases(visible_cases(principal), filters, principal)
     count = queryset.count()
     page = list(
-        queryset.select_related("type", "department", "assignee")
+        queryset.select_related("type", "department", "assignee", "breach_department")
         .prefetch_related(Prefetch("case_orders", queryset=CaseOrder.objects.only("case_id", "order_no")))
         .order_by("resolve_due_at", "id")[offset : offset + limit]
     )
     return page, count
 
 
+def cases_of_orders(principal: Principal, order_nos: list[str]) -> dict[str, list[Case]]:
+    """The cases the principal may see about each of these orders (newest first), in one query."""
+    links = (
+        CaseOrder.objects.filter(order_no__in=order_nos, case__in=visible_cases(principal))
+        .select_related("case", "case__type")
+        .order_by("-case__found_at", "-case_id")
+    )
+    found: dict[str, list[Case]] = {}
+    for link in links:
+        found.setdefault(link.order_no, []).append(link.case)
+    return found
+
+
+def queue_filter_options(principal: Principal) -> dict:
+    """What the queue's filters offer this principal: active types, the departments it may see, and the
+    people of those departments who may hold a case. Three queries."""
+    departments = Department.objects.order_by("code")
+    if principal.role not in SEE_ALL_ROLES:
+        departments = departments.filter(code=principal.department_code or "")
+    departments = list(departments)
+    people = (
+        User.objects.filter(is_active=True, department__in=[d.pk for d in departments], role__in=sorted(WORK_ROLES))
+        .order_by("username")
+        .only("id", "username", "department_id")
+    )
+    return {
+        "types": list(ExceptionType.objects.filter(active=True).order_by("family", "code").only("code", "name_zh", "name_en")),
+        "departments": departments,
+        "assignees": list(people),
+    }
+
+
 def case_detail(principal: Principal, case_id: int) -> Case:
     """One case with everything the case page shows (order, steps, timeline, evidence, open choice)."""
     queryset = Case.objects.select_related(
-        "type", "department", "assignee", "order", "incident", "breach_department"
+        "type__sla_policy__calendar", "department", "assignee", "order", "incident", "breach_department"
     ).prefetch_related(
         "case_orders",
         "steps",
@@ -124,19 +167,58 @@ def case_detail(principal: Principal, case_id: int) -> Case:
     return access_case(principal, case_id, queryset)
 
 
+def department_clocks(case: Case) -> list[CaseDepartmentClock]:
+    """Each department's own clock on the case, oldest first (one query)."""
+    return list(CaseDepartmentClock.objects.filter(case=case).select_related("department").order_by("started_at", "pk"))
+
+
+def department_members(department_id: int) -> list[User]:
+    """Active people of a department who may hold a case, by name (one query)."""
+    return list(User.objects.filter(department_id=department_id, is_active=True, role__in=sorted(WORK_ROLES))
+                .order_by("username").only("id", "username", "role", "department_id"))
+
+
+class SlaState:
+    """How a case stands against its deadline, as the queue colours it."""
+
+    ON_TRACK = "on_track"
+    NEAR_BREACH = "near_breach"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
 def sla_view(case: Case, now: datetime | None = None) -> dict:
     """The SLA block of a case as shown to people: breached as soon as the deadline passed unpaused,
-    even if the periodic evaluation has not flagged it yet."""
+    even if the periodic evaluation has not flagged it yet. `next_due` is the deadline that comes next:
+    the first response while nobody has responded, else the resolution; `state` one of `SlaState`."""
     now = now or timezone.now()
-    running = case.status in OPEN_STATUSES and not case.sla_paused
+    is_open = case.status in OPEN_STATUSES
+    running = is_open and not case.sla_paused
+    breached = case.breached_at is not None or (running and now > case.resolve_due_at)
+    near_breach = case.near_breach_at is not None or (running and now >= case.near_breach_due_at)
+    awaiting_response = case.responded_at is None and case.response_breached_at is None and now <= case.response_due_at
+    if not is_open:
+        state = SlaState.ENDED
+    elif case.sla_paused:
+        state = SlaState.PAUSED
+    elif breached:
+        state = SlaState.BREACHED
+    elif near_breach:
+        state = SlaState.NEAR_BREACH
+    else:
+        state = SlaState.ON_TRACK
     return {
         "response_due": case.response_due_at,
         "resolve_due": case.resolve_due_at,
         "paused": case.sla_paused,
-        "breached": case.breached_at is not None or (running and now > case.resolve_due_at),
-        "near_breach": case.near_breach_at is not None or (running and now >= case.near_breach_due_at),
+        "breached": breached,
+        "near_breach": near_breach,
         "breached_at": case.breached_at,
         "breach_department": case.breach_department.code if case.breach_department_id else None,
+        "state": state,
+        "next_kind": "response" if awaiting_response and is_open else "resolve",
+        "next_due": case.response_due_at if awaiting_response and is_open else case.resolve_due_at,
     }
 
 

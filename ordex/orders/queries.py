@@ -5,6 +5,7 @@ Each function answers one question and fetches everything its answer shows in a 
 ingest hot path (detection's per-chunk look-ups, the events waiting for an order) use raw SQL or
 `core.bulk` where the ORM's per-row cost shows at import rates."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -209,6 +210,43 @@ def customer_contact(order_id: int) -> CustomerContact | None:
 
 def shop_by_code(code: str) -> Shop | None:
     return Shop.objects.filter(code=code).first()
+
+
+def order_receivers(order_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The receiver's name and phone of each order (the queue's customer column), in one query."""
+    return {pk: (name, phone) for pk, name, phone in
+            Order.objects.filter(pk__in=order_ids).values_list("pk", "receiver_name", "phone")}
+
+
+_PRICE = re.compile(r"^[¥￥]?(\d{1,9}(?:\.\d{1,2})?)元?$")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s()（）-]{7,20}$")
+
+
+def search_orders(text: str, *, limit: int = 20) -> Page:
+    """What the search box finds for one line of text, newest first: the order with that number, the
+    orders of a parcel's tracking number, the orders of a phone however it is spelled (138-0013-8000,
+    +86 138 0013 8000), or else orders with a line matching every word and, when a price is among the
+    words (59, ¥59.00), that unit price."""
+    text = text.strip()
+    if not text:
+        return Page(items=[], count=0)
+    exact = _order_list().filter(order_no=text)
+    if exact.exists():
+        return Page(items=list(exact), count=1)
+    by_tracking = _order_list().filter(pk__in=Shipment.objects.filter(tracking_no=text).values("order_id"))
+    if by_tracking.exists():
+        items = list(by_tracking[:limit])
+        return Page(items=items, count=len(items))
+    if _PHONE_LIKE.match(text):
+        return find_orders(phone=re.sub(r"[\s()（）-]", "", text), limit=limit)
+    words, price = [], None
+    for word in text.split():
+        match = _PRICE.match(word)
+        if match and price is None and not word.isalpha():
+            price = Decimal(match.group(1))
+        else:
+            words.append(word)
+    return find_orders(words=" ".join(words), price_min=price, price_max=price, limit=limit)
 
 
 def waiting_since(moment: datetime) -> QuerySet:

@@ -14,56 +14,56 @@ WRITES = [("post", "/api/v1/cases", {"type": "complaint", "summary": "phone call
 
 
 @pytest.fixture
-def browser():
+def csrf_client():
     return Client(enforce_csrf_checks=True)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_a_write_without_a_token_is_401_with_the_bearer_challenge(browser, method, path, body):
-    resp = getattr(browser, method)(path, body, content_type="application/json")
+def test_a_write_without_a_token_is_401_with_the_bearer_challenge(csrf_client, method, path, body):
+    resp = getattr(csrf_client, method)(path, body, content_type="application/json")
     assert resp.status_code == 401, resp.content
     assert resp["WWW-Authenticate"].startswith("Bearer")
     assert resp.json()["code"] == "unauthenticated"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRITES)
-def test_a_write_with_a_wrong_token_is_401_with_the_bearer_challenge(browser, method, path, body):
-    resp = getattr(browser, method)(path, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer forged")
+def test_a_write_with_a_wrong_token_is_401_with_the_bearer_challenge(csrf_client, method, path, body):
+    resp = getattr(csrf_client, method)(path, body, content_type="application/json", HTTP_AUTHORIZATION="Bearer forged")
     assert resp.status_code == 401, resp.content
     assert resp["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_read_without_a_token_is_401_with_the_bearer_challenge(browser):
-    resp = browser.get("/api/v1/cases")
+def test_a_read_without_a_token_is_401_with_the_bearer_challenge(csrf_client):
+    resp = csrf_client.get("/api/v1/cases")
     assert resp.status_code == 401
     assert resp["WWW-Authenticate"].startswith("Bearer")
 
 
-def _logged_in(browser):
+def _logged_in(csrf_client):
     create_user(username="alice", role="agent", password="Ordex-agent-2026")
-    assert browser.login(username="alice", password="Ordex-agent-2026")
-    browser.get("/api/v1/cases")  # a page view would hand out the CSRF cookie; the API read works either way
-    return browser
+    assert csrf_client.login(username="alice", password="Ordex-agent-2026")
+    csrf_client.get("/api/v1/cases")  # a page view would hand out the CSRF cookie; the API read works either way
+    return csrf_client
 
 
-def test_a_session_post_without_the_csrf_token_is_refused(browser):
-    _logged_in(browser)
-    resp = browser.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"}, content_type="application/json")
+def test_a_session_post_without_the_csrf_token_is_refused(csrf_client):
+    _logged_in(csrf_client)
+    resp = csrf_client.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"}, content_type="application/json")
     assert resp.status_code == 403
     assert resp.json()["code"] == "csrf_failed"
 
 
-def test_a_session_post_with_the_csrf_token_is_accepted(browser):
+def test_a_session_post_with_the_csrf_token_is_accepted(csrf_client):
     from django.middleware.csrf import _get_new_csrf_string
 
-    _logged_in(browser)
+    _logged_in(csrf_client)
     secret = _get_new_csrf_string()
-    browser.cookies["csrftoken"] = secret
-    resp = browser.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"},
+    csrf_client.cookies["csrftoken"] = secret
+    resp = csrf_client.post("/api/v1/cases", {"type": "complaint", "summary": "phone call"},
                         content_type="application/json", HTTP_X_CSRFTOKEN=secret)
     assert resp.status_code == 201, resp.content
 
 
-def test_a_session_read_needs_no_csrf_token(browser):
-    _logged_in(browser)
-    assert browser.get("/api/v1/cases").status_code == 200
+def test_a_session_read_needs_no_csrf_token(csrf_client):
+    _logged_in(csrf_client)
+    assert csrf_client.get("/api/v1/cases").status_code == 200

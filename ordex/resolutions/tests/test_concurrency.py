@@ -2,13 +2,10 @@
 
 import threading
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
-from django.apps import apps as global_apps
 from django.db import connection
 
-from ordex.cases.models import ExceptionType
 from ordex.core.errors import DomainError
 from ordex.resolutions import actions
 from ordex.resolutions.actions import ActionRequest
@@ -18,16 +15,6 @@ from ordex.resolutions.models import Action, LedgerLine
 from .conftest import open_case, paid_order
 
 THREADS = 8
-SEEDS = ("ordex.accounts.migrations.0002_departments", "ordex.cases.migrations.0002_seed_taxonomy",
-         "ordex.resolutions.migrations.0002_seed")
-
-
-@pytest.fixture
-def seeded(transactional_db):
-    """The data migrations' rows: an earlier transactional test (another app's) may have flushed them."""
-    if not ExceptionType.objects.exists():
-        for module in SEEDS:
-            import_module(module).seed(global_apps, None)
 
 
 def run_together(work) -> list:
@@ -52,7 +39,7 @@ def run_together(work) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_eight_retries_of_one_refund_make_one_action_and_one_ledger_line(seeded, as_finance):
+def test_eight_retries_of_one_refund_make_one_action_and_one_ledger_line(as_finance):
     case = open_case(paid_order(shop_code="race-1"))
 
     def retry(n):
@@ -68,7 +55,7 @@ def test_eight_retries_of_one_refund_make_one_action_and_one_ledger_line(seeded,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_eight_partial_refunds_together_never_exceed_what_was_paid(seeded, as_finance):
+def test_eight_partial_refunds_together_never_exceed_what_was_paid(as_finance):
     order = paid_order(shop_code="race-2")  # 300.00 paid
 
     case = open_case(order)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from .views import account, case, queue, search
+
+app_name = "web"
+
+urlpatterns = [
+    path("", queue.queue, name="queue"),
+    path("cases/", queue.queue, name="cases"),
+    path("cases/<int:case_id>/", case.case_page, name="case"),
+    path("cases/<int:case_id>/reveal/", case.reveal, name="case-reveal"),
+    path("cases/<int:case_id>/do/<slug:verb>/", case.act, name="case-act"),
+    path("search/", search.search, name="search"),
+    path("login/", account.login, name="login"),
+    path("logout/", account.logout, name="logout"),
+    path("language/", account.language, name="language"),
+]
