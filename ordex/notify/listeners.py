@@ -2,7 +2,7 @@
 the transaction of the change (registered on `ordex.cases.hooks` and `ordex.resolutions.hooks` in apps.py)."""
 
 from ordex.cases import hooks
-from ordex.cases.choices import CaseStatus, ChoiceSource, Resolution
+from ordex.cases.choices import ChoiceSource, Resolution
 from ordex.cases.models import Case
 from ordex.resolutions import hooks as action_hooks
 from ordex.resolutions.choices import ActionKind, ActionStatus
@@ -39,14 +39,11 @@ def on_case_resolved(event: hooks.CaseResolved) -> None:
 
 def on_action_changed(event: action_hooks.ActionChanged) -> None:
     """A refund or cancel done is "refund sent" (with the amount refunded); a reship or exchange done is
-    "reship dispatched" (with the tracking number staff recorded, else the order's latest parcel). Nothing
-    for a withdrawn case (the condition never held) or one that ended by its condition clearing — which
-    is how a history import records the cases already over."""
+    "reship dispatched" (with the tracking number staff recorded, else the order's latest parcel). A
+    withdrawn or historical case hears nothing (`enqueue` asks `tells_customer`)."""
     if event.to_status != ActionStatus.DONE or event.kind not in REFUND_KINDS | RESHIP_KINDS:
         return
     case = Case.objects.select_related("type").get(pk=event.case_id)
-    if case.status == CaseStatus.WITHDRAWN or case.resolution == Resolution.CLEARED:
-        return
     if event.kind in REFUND_KINDS:
         enqueue(case, Moment.REFUND_SENT, at=event.at, details={"refund_amount": str(event.amount)})
         return

@@ -1,6 +1,6 @@
 """The customer hears "refund sent" and "reship dispatched" when the action is done, in the same transaction
 (through ordex.resolutions.hooks, filled by NotifyConfig.ready()), in their shop's language; a withdrawn case
-or one recorded as already over sends nothing."""
+or a historical one sends nothing."""
 
 from decimal import Decimal
 
@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from ordex.accounts.access import principal_for_user
-from ordex.cases.choices import CaseStatus, Resolution
+from ordex.cases.choices import CaseStatus
 from ordex.cases.models import Case
 from ordex.notify import actions
 from ordex.notify.choices import Channel, Language, Moment
@@ -72,10 +72,10 @@ def test_a_withdrawn_case_sends_nothing_when_its_refund_is_done(case, finance):
     assert Moment.REFUND_SENT not in moments(case)
 
 
-def test_a_case_recorded_as_already_over_sends_nothing(case, finance):
-    """A history import records the cases already over as resolved by their condition clearing."""
+def test_a_historical_case_sends_nothing_when_its_refund_is_done(case, finance):
+    """A history import records the cases already over as historical (`facts.historical`)."""
     action = refund(case, finance)
-    Case.objects.filter(pk=case.pk).update(resolution=Resolution.CLEARED)
+    Case.objects.filter(pk=case.pk).update(facts={**case.facts, "historical": True})
     resolutions.mark_done(action.pk, actor=finance)
     assert Moment.REFUND_SENT not in moments(case)
 
