@@ -256,6 +256,10 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
+class MarkedReadOut(Schema):
+    marked: int = Field(description="How many notifications were unread and are read now")
+
+
 class ExceptionTypeOut(Schema):
     code: str
     family: str
@@ -545,3 +549,10 @@ def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"])
 def read_notification(request, notification_id: RowId):
     return actions.mark_notification_read(notification_id, user=request.auth.user)
+
+
+@router.post("/notifications/read", response=MarkedReadOut, tags=["notifications"], summary="Mark all my notifications read")
+def read_all_notifications(request):
+    if request.auth.user_id is None:
+        raise InvalidInput("user_required", "notifications belong to a user; this token has none")
+    return {"marked": actions.mark_all_notifications_read(user=request.auth.user)}

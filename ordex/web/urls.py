@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, case, queue, search
+from .views import account, case, incidents, notifications, queue, rules, search
 
 app_name = "web"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("cases/<int:case_id>/reveal/", case.reveal, name="case-reveal"),
     path("cases/<int:case_id>/do/<slug:verb>/", case.act, name="case-act"),
     path("search/", search.search, name="search"),
+    path("incidents/", incidents.incidents, name="incidents"),
+    path("incidents/<int:incident_id>/", incidents.incident_page, name="incident"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.read_notifications, name="read_notifications"),
+    path("rules/", rules.rules, name="rules"),
+    path("rules/<slug:code>/", rules.rule_edit, name="rule_edit"),
     path("login/", account.login, name="login"),
     path("logout/", account.logout, name="logout"),
     path("language/", account.language, name="language"),

@@ -15,7 +15,7 @@ One module per sub-area; import the verbs from here (`from ordex.cases.actions i
 - `customer`: `record_message` (a message to or from the customer on the timeline), `open_follow_up_case`;
 - `sla`: `evaluate_sla(as_of)` (from `ordex scan --as-of` and the worker);
 - `incidents`: `create_incident`, `update_incident`, `bulk_on_incident`;
-- `notifications`: `mark_notification_read`;
+- `notifications`: `mark_notification_read`, `mark_all_notifications_read`;
 - `batch`: `batch_of_findings()`, the per-batch memory of configuration rows;
 - `common`: the row lock, timeline entries and clocks the others share.
 """
@@ -35,7 +35,7 @@ from .findings import (
 )
 from .incidents import BULK_ACTIONS, bulk_on_incident, create_incident, update_incident
 from .lifecycle import change_severity, transition
-from .notifications import mark_notification_read
+from .notifications import mark_all_notifications_read, mark_notification_read
 from .sla import SlaScanResult, evaluate_sla
 from .work import (
     DEFAULT_EVIDENCE_MAX_BYTES,
@@ -66,6 +66,7 @@ __all__ = [
     "create_incident",
     "evaluate_sla",
     "evidence_max_bytes",
+    "mark_all_notifications_read",
     "mark_notification_read",
     "offer_choice",
     "open_follow_up_case",

@@ -136,16 +136,16 @@ def test_roles_without_the_right_to_personal_data_cannot_reveal_it(as_role, make
 
 
 def test_case_page_reads_a_fixed_number_of_queries(as_role, make_case, django_assert_max_num_queries):
-    """Session, user, the case with its parts, the order with its parts, 30 days of history, clocks, people:
-    the count does not grow with steps, timeline entries, parcels or history."""
+    """Session, user, the bell's unread count, the case with its parts, the order with its parts, 30 days of history,
+    clocks, people: the count does not grow with steps, timeline entries, parcels or history."""
     case = make_case(tracking_no="YD0001")
     agent = as_role("agent")
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         agent.get(f"/cases/{case.pk}/")
     for text in ("一", "二", "三"):
         agent.post(f"/cases/{case.pk}/do/note/", {"text": text})
     make_case(phone=Case.objects.get(pk=case.pk).order.phone)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         agent.get(f"/cases/{case.pk}/")
 
 
