@@ -178,6 +178,10 @@ class SeverityIn(Schema):
     reason: str = ""
 
 
+class EscalateIn(Schema):
+    reason: str = Field(description="Why the case needs the next level (required)")
+
+
 class StepIn(Schema):
     status: str = "done"
     note: str = ""
@@ -421,6 +425,14 @@ def post_assign(request, case_id: RowId, body: AssignIn):
 def post_severity(request, case_id: RowId, body: SeverityIn):
     _workable(request, case_id)
     actions.change_severity(case_id, severity=body.severity, actor=request.auth, reason=body.reason)
+    return _reload(request, case_id)
+
+
+@router.post("/cases/{case_id}/escalate", response=CaseDetailOut,
+             summary="Raise the case one escalation level (supervisors are notified)")
+def post_escalate(request, case_id: RowId, body: EscalateIn):
+    _workable(request, case_id)
+    actions.escalate(case_id, actor=request.auth, reason=body.reason)
     return _reload(request, case_id)
 
 

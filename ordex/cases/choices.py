@@ -164,4 +164,5 @@ class NotificationKind(models.TextChoices):
     BREACH = "breach", "已超时 breach"
     DEPARTMENT_BREACH = "department_breach", "部门超时 department breach"
     ASSIGNED = "assigned", "新指派 assigned"
+    ESCALATED = "escalated", "人工升级 escalated"
     FOLLOW_UP = "follow_up", "回访 follow-up"

@@ -7,12 +7,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ordex.accounts.access import Principal
+from ordex.core.errors import InvalidInput
+
 from .. import sla
 from ..choices import OPEN_STATUSES, NotificationKind, TimelineKind
 from ..clocks import business_calendar, case_pauses, near_fraction, target_for
 from ..models import Case, CaseDepartmentClock, TimelineEntry
 from .assignment import _round_robin, _set_assignee
-from .common import _entry, _lock_case, _notify_supervisors
+from .common import _actor_user, _entry, _lock_case, _notify_supervisors, _require_open, _touch
 from .customer_choice import apply_expired_choices
 
 
@@ -37,6 +40,30 @@ def _escalate(case: Case, kind: str, timeline_kind: str, message: str, at: datet
         _entry(case, None, TimelineKind.ESCALATION, f"escalation level {case.escalation_level}", at=at,
                level=case.escalation_level),
     ]
+
+
+@transaction.atomic
+def escalate(case_id: int, *, actor: Principal, reason: str) -> Case:
+    """A person raises an open case one escalation level and says why: the level goes up by one, the
+    timeline records who, the new level and the reason, and the department's supervisors are notified the
+    way an automatic (SLA) escalation notifies them — the person escalating excepted. Checked under the
+    case's lock: the actor may work the case and the case is open."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason_required", "say why the case is escalated", field="reason")
+    case = _lock_case(case_id, actor)
+    _require_open(case)
+    at = timezone.now()
+    case.escalation_level += 1
+    fields = ["escalation_level", "updated_at"]
+    _touch(case, actor, at, fields)
+    case.save(update_fields=fields)
+    _entry(case, actor, TimelineKind.ESCALATION, reason, at=at, level=case.escalation_level).save()
+    user = _actor_user(actor)
+    _notify_supervisors(case, NotificationKind.ESCALATED,
+                        f"case #{case.pk} {case.type.name_zh}: escalated to level {case.escalation_level} by {actor.name}",
+                        at, except_user_id=user.pk if user else None)
+    return case
 
 
 def _holder_at(case: Case, moment: datetime) -> int:
