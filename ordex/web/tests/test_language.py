@@ -1,6 +1,7 @@
 """Chinese first, English second, the choice remembered for the person (not only the browser)."""
 
 import importlib
+import importlib.util
 import re
 
 from django.test import Client
@@ -49,11 +50,8 @@ def _every_choices_class():
     from django.db.models import Choices
 
     for config in apps.get_app_configs():
-        if config.name.startswith("ordex."):
-            try:
-                importlib.import_module(f"{config.name}.choices")
-            except ModuleNotFoundError:
-                pass
+        if config.name.startswith("ordex.") and importlib.util.find_spec(f"{config.name}.choices"):
+            importlib.import_module(f"{config.name}.choices")
     found, queue = set(), list(Choices.__subclasses__())
     while queue:
         cls = queue.pop()
