@@ -15,7 +15,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,27 +43,18 @@ def run(orders: int = 0, runs: int = 3) -> dict:
 
 
 def _child(env: dict, cases: int, samples: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--cases", str(cases), "--samples", str(samples)],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from common import run_script
+
+    return run_script(__file__, env, "--cases", str(cases), "--samples", str(samples))
 
 
 # --- inside the child: Django set up against the fresh database ------------------------------------------
 
 
 def _setup():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordex.settings")
-    import django
+    from common import setup_django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django()
 
 
 def measure(samples: int, rng: random.Random) -> dict:

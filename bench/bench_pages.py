@@ -20,7 +20,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,27 +50,18 @@ def run(orders: int = 0, runs: int = 3) -> dict:
 
 
 def _child(env: dict, cases: int, samples: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--cases", str(cases), "--samples", str(samples)],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from common import run_script
+
+    return run_script(__file__, env, "--cases", str(cases), "--samples", str(samples))
 
 
 # --- inside the child: Django set up against the fresh database ------------------------------------------
 
 
 def _setup():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordex.settings")
-    import django
+    from common import setup_django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django()
 
 
 def _clients():
@@ -80,7 +70,7 @@ def _clients():
     from ordex.accounts.models import User
 
     agent = User.objects.filter(role="agent").select_related("department").order_by("pk").first()
-    supervisor = User.objects.create(username="bench-supervisor", role="supervisor")
+    supervisor, _ = User.objects.get_or_create(username="bench-supervisor", defaults={"role": "supervisor"})
     clients = {}
     for name, user in (("agent", agent), ("supervisor", supervisor)):
         client = Client()
@@ -118,6 +108,7 @@ def measure(samples: int, rng: random.Random) -> dict:
             _get(client, url())  # warm the caches
         with CaptureQueriesContext(connection) as captured:
             _get(client, url())
+        queries = len(captured)  # now: the next request's reset_queries empties the log it reads from
         timings = []
         for _ in range(samples):
             path = url()
@@ -129,7 +120,7 @@ def measure(samples: int, rng: random.Random) -> dict:
             "p50_ms": round(statistics.median(timings), 2),
             "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
             "max_ms": round(timings[-1], 2),
-            "queries": len(captured),
+            "queries": queries,
             "samples": samples,
         }
     return figures

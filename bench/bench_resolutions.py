@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ORDEX, fresh_env, migrate, postgres_url, reset_postgres  # noqa: E402
+from common import ORDEX, fresh_env, migrate, postgres_url, reset_postgres, run_script, setup_django  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_RESOLUTIONS_PORT", "8767"))
 ACTIONS = 300
@@ -48,10 +48,7 @@ def _wait_up(port):
 
 
 def _child(env: dict, *args) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_script(__file__, env, *args)
 
 
 def _client(case_ids, token, created, latencies, errors, lock, seed):
@@ -188,10 +185,7 @@ def main():
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     if args.seed is not None or args.verify:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordex.settings")
-        import django
-
-        django.setup()
+        setup_django(migrate_first=False)
         print(json.dumps(_seed(args.seed) if args.seed is not None else _verify()))
         return
     print(json.dumps(run(runs=args.runs), indent=2))

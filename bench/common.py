@@ -97,3 +97,24 @@ def postgres_url() -> str | None:
         except Exception:
             return None
     return None
+
+
+def run_script(script: str, env: dict, *args: str) -> dict:
+    """Run a bench script in a child process against `env`'s database; its last stdout line is its JSON."""
+    out = subprocess.run([sys.executable, script, *args], env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return last_json(out.stdout)
+
+
+def setup_django(*, migrate_first: bool = True) -> None:
+    """Inside a child: Django set up against the database its environment names (migrated)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordex.settings")
+    import django
+
+    django.setup()
+    if migrate_first:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)

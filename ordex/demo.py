@@ -23,11 +23,15 @@ def configure(parser):
 
 
 def run(args) -> int:
+    from django.conf import settings
     from django.utils import timezone
 
     from ordex.accounts.models import ApiToken, User
     from ordex.accounts.services import check_new_password, create_user, issue_token
 
+    if not os.environ.get("ORDEX_PUBLIC_URL"):
+        # The links in the demo's customer messages point at the server `make demo` starts next.
+        settings.ORDEX_PUBLIC_URL = f"http://127.0.0.1:{args.port}"
     for username, role in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:

@@ -256,4 +256,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ORDEX_LOG_LEVEL", "WARNING")},
+    # The worker's own logger, configured here so `run_huey` adds no second handler (each line printed twice).
+    "loggers": {"huey": {"handlers": ["console"], "level": os.environ.get("ORDEX_LOG_LEVEL", "INFO"),
+                         "propagate": False}},
 }

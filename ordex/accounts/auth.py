@@ -1,53 +1,23 @@
 """API authentication: bearer tokens (integrations, scripts) or the Django session (workbench pages)."""
 
-from functools import cache
-
-from django.db import connection
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from ordex.core.bulk import from_rows, load_columns, set_related
 from ordex.core.errors import Forbidden
 
 from .access import Principal, principal_for_user
-from .models import ApiToken, Department, User, hash_token
-
-
-@cache
-def _token_sql(vendor: str) -> tuple[str, int]:
-    """The live token with its department's code and its user, as one plain statement, and how many of its
-    columns are the token's. Every pushed batch is authenticated, and compiling the equivalent ORM query
-    (`select_related`, two filters) cost ~0.5 ms a request; this reads the same rows in a tenth of that."""
-    qn = connection.ops.quote_name
-
-    def cols(model, alias):
-        return [f"{alias}.{qn(column)}" for column in load_columns(model)]
-
-    def col(model, name, alias):
-        return f"{alias}.{qn(model._meta.get_field(name).column)}"
-
-    token_columns = cols(ApiToken, "t")
-    columns = ", ".join([*token_columns, col(Department, "code", "d"), *cols(User, "u")])
-    return (f"SELECT {columns} FROM {qn(ApiToken._meta.db_table)} t"
-            f" LEFT JOIN {qn(Department._meta.db_table)} d ON {col(Department, 'id', 'd')} = {col(ApiToken, 'department', 't')}"
-            f" LEFT JOIN {qn(User._meta.db_table)} u ON {col(User, 'id', 'u')} = {col(ApiToken, 'user', 't')}"
-            f" WHERE {col(ApiToken, 'token_hash', 't')} = %s AND {col(ApiToken, 'revoked_at', 't')} IS NULL",
-            len(token_columns))
+from .models import ApiToken, hash_token
 
 
 def _live_token(raw: str) -> tuple[ApiToken, str | None] | None:
-    """(token with its user, department code) for a raw token that is issued and not revoked."""
-    sql, width = _token_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [hash_token(raw)])
-        row = cursor.fetchone()
-    if row is None:
+    """(token with its user, department code) for a raw token that is issued and not revoked. A plain ORM
+    query: the raw-SQL version saved ~0.4 ms a request, inside the noise of the HTTP ingest benchmark."""
+    token = (ApiToken.objects.select_related("user", "department")
+             .filter(token_hash=hash_token(raw), revoked_at__isnull=True).first())
+    if token is None:
         return None
-    (token,) = from_rows(ApiToken, [row[:width]])
-    user_row = row[width + 1:]
-    set_related(token, user=from_rows(User, [user_row])[0] if token.user_id is not None else None)
-    return token, row[width]
+    return token, token.department.code if token.department_id is not None else None
 
 
 class TokenAuth(HttpBearer):
