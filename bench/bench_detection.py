@@ -14,7 +14,9 @@ Arrival modes (the same events, the same labels):
 - `in_order`: the simulator's stream as written (a small share a few minutes late, as before);
 - `reordered`: `ordex simulate --late P,MAX --replays P` (default 30 % of events up to 6 h late, 5 % replayed),
   imported from the file;
-- `http`: the reordered stream pushed to `ordex serve` by 4 parallel clients in batches of 100 (a backfill).
+- `http`: the reordered stream pushed to `ordex serve` by 4 parallel clients in batches of 100 (a backfill);
+- `history` (only with `--modes`): the in-order stream imported with `ordex import --history` (periodic rules
+  replayed with the events' clock; historical cases closed, still-true ones live).
 """
 
 import argparse
@@ -41,9 +43,9 @@ for order_no, subject, code, status in Case.objects.values_list("order_no", "sub
 """
 
 
-def _import(env, path) -> float:
+def _import(env, path, *options) -> float:
     started = time.perf_counter()
-    subprocess.run([ORDEX, "import", str(path), "--no-progress", "--json"], env=env, check=True,
+    subprocess.run([ORDEX, "import", str(path), "--no-progress", "--json", *options], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
@@ -257,12 +259,12 @@ def _cases(env) -> list[tuple]:
     return [tuple(json.loads(line)) for line in dumped.splitlines() if line.strip()]
 
 
-def quality(labels, stream_end, path, *, http: bool = False) -> dict:
-    """Load `path` into a fresh instance (file import, or 4 parallel HTTP clients), scan as of the stream's
-    end, and score the cases that were not withdrawn."""
+def quality(labels, stream_end, path, *, http: bool = False, history: bool = False) -> dict:
+    """Load `path` into a fresh instance (file import, `--history` import, or 4 parallel HTTP clients), scan as
+    of the stream's end, and score the cases that were not withdrawn."""
     env = fresh_env()
     migrate(env)
-    seconds = _push_http(env, path) if http else _import(env, path)
+    seconds = _push_http(env, path) if http else _import(env, path, *(["--history"] if history else []))
     _scan(env, stream_end)
     cases = _cases(env)
     kept = [case for case in cases if case[3] != "withdrawn"]
@@ -301,8 +303,8 @@ def run_modes(orders: int, seed: int, modes: list[str], late: str, replays: str)
     reordered = _delivered_stream(orders, seed, late, replays) if {"reordered", "http"} & set(modes) else None
     results = {}
     for mode in modes:
-        path = in_order if mode == "in_order" else reordered
-        results[mode] = quality(labels, header["stream_end"], path, http=mode == "http")
+        path = in_order if mode in ("in_order", "history") else reordered
+        results[mode] = quality(labels, header["stream_end"], path, http=mode == "http", history=mode == "history")
     print(side_by_side(results), file=sys.stderr)
     return {"orders": orders, "seed": seed, "late": late, "replays": replays, "modes": results}
 
@@ -370,7 +372,7 @@ def main():
     parser.add_argument("--scale", type=int, metavar="ORDERS",
                         help="only time periodic passes over a hub of this many orders (e.g. 1000000)")
     parser.add_argument("--modes", metavar="MODE[,MODE]",
-                        help="only quality, in these arrival modes: in_order, reordered, http")
+                        help="only quality, in these arrival modes: in_order, reordered, http, history")
     parser.add_argument("--late", default="0.3,6h", help="reordered modes: share and maximum delay (P,MAX)")
     parser.add_argument("--replays", default="0.05", help="reordered modes: share of events delivered twice")
     args = parser.parse_args()

@@ -44,6 +44,14 @@ def _insert(model, columns: list[str], rows) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
     batch, written = [], 0
+    if connection.vendor == "postgresql":
+        # COPY: PostgreSQL takes the rows as one stream (INSERTs, even pipelined, are one statement a row).
+        with transaction.atomic(), connection.cursor() as cursor, \
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                written += 1
+        return written
     # One transaction per table: a commit per batch would checkpoint the WAL hundreds of times.
     with transaction.atomic(), connection.cursor() as cursor:
         for row in rows:

@@ -42,6 +42,9 @@ CODES: dict[str, ErrorCode] = {entry.code: entry for entry in (ErrorCode(*row) f
     ("unknown_param", 422, "The rule has no parameter of this name.", "该规则没有这个参数。"),
     ("invalid_param", 422, "A parameter value of the wrong type or out of range.", "参数值类型错误或超出范围。"),
     ("unknown_shop", 422, "No shop with this code.", "没有该编码的店铺。"),
+    ("backfill_not_found", 404, "No history import (backfill) with this id.", "没有该编号的历史导入（回填）。"),
+    ("backfill_finished", 409, "The backfill has finished: send further history as a new backfill.",
+     "该回填已结束：后续历史数据请作为新的回填发送。"),
     # --- cases --------------------------------------------------------------------------------------------
     ("case_not_found", 404, "No case with this id (or you may not see it).", "没有该编号的工单（或你无权查看）。"),
     ("case_not_open", 409, "The case is resolved, rejected, withdrawn or closed: reopen it first.", "工单已解决、驳回、撤回或关闭：请先重新打开。"),

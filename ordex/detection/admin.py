@@ -12,7 +12,7 @@ from ordex.accounts.access import principal_for_user
 from ordex.core.errors import DomainError
 
 from .actions import change_rule
-from .models import Finding, Rule, RuleChange, RuleOverride
+from .models import Finding, HistoryImport, Rule, RuleChange, RuleOverride
 from .queries import rule_records
 from .rules import REGISTRY
 
@@ -123,4 +123,23 @@ class FindingAdmin(admin.ModelAdmin):
     raw_id_fields = ("order", "shipment", "refund")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HistoryImport)
+class HistoryImportAdmin(admin.ModelAdmin):
+    """History imports and backfills: how far each one's clock came and what it settled (view only)."""
+
+    list_display = ("key", "source", "scan_minutes", "started_at", "clock", "finished_at", "historical_cases",
+                    "live_cases")
+    list_filter = ("source",)
+    search_fields = ("key",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -5,9 +5,11 @@ from typing import Any
 
 from ninja import Router, Schema
 
+from ordex.accounts.access import require_role
+from ordex.accounts.models import Role
 from ordex.core.errors import NotFound
 
-from . import actions, queries
+from . import actions, history, queries
 from .rules import REGISTRY
 
 router = Router(tags=["detection"])
@@ -71,3 +73,33 @@ def list_rule_changes(request, code: str):
     if code not in REGISTRY:
         raise NotFound("rule_not_found", f"no rule {code!r}")
     return queries.rule_changes(code)
+
+
+class BackfillOut(Schema):
+    backfill: str
+    source: str
+    scan_minutes: int
+    started_at: datetime
+    clock: datetime | None
+    finished_at: datetime | None
+    historical_cases: int
+    live_cases: int
+    findings: int
+    withdrawn: int
+
+
+@router.get("/backfills/{backfill}", response=BackfillOut, summary="A history import: how far its clock is")
+def get_backfill(request, backfill: str):
+    require_role(request.auth, Role.INTEGRATION)
+    return history.status(backfill)
+
+
+@router.post("/backfills/{backfill}/finish", response=BackfillOut,
+             summary="End a backfill: replay to its end and settle its cases (integration)")
+def finish_backfill(request, backfill: str):
+    """After the last batch of a backfill (`POST /events` with `"backfill": "<id>"`) has been answered: one last
+    pass of the periodic rules as of the newest event, then the cases: conditions that ended before are recorded
+    closed as historical (no SLA, no customer message), those still true open live cases whose SLA starts now.
+    Finishing again returns the same summary."""
+    require_role(request.auth, Role.INTEGRATION)
+    return history.finish(backfill)

@@ -17,6 +17,7 @@ class DetectionConfig(AppConfig):
 
         from .engine import rules_changed
         from .histogram import forget_histogram
+        from .history import history_import
         from .models import Rule, RuleOverride
         from .subscriber import on_events
 
@@ -24,6 +25,7 @@ class DetectionConfig(AppConfig):
             hub_hooks.applied_events.register(on_events)
         hub_hooks.hub_rows_forgotten.register(forget_histogram)
         hub_hooks.bulk_import_scopes.register(batch_of_findings)
+        hub_hooks.history_imports.register(history_import)
 
         for model in (Rule, RuleOverride):
             post_save.connect(rules_changed, sender=model, dispatch_uid=f"rules_changed_save_{model.__name__}")

@@ -68,6 +68,13 @@ def run(args) -> int:
         passes = run_scan(as_of, rules=args.rule, dry_run=dry_run, param_changes=changes, full=args.full)
     except KeyError as exc:
         raise CommandError(f"--rule: unknown rule {exc.args[0]}")
+    if as_of is None and not dry_run and not passes:
+        from .history import running
+
+        if running():
+            print("a history import is under way: the live pass waits for it to finish (ordex scan --as-of to "
+                  "scan as of a moment anyway)")
+            return 0
     sla = None
     if not dry_run:
         from ordex.cases.actions import evaluate_sla

@@ -128,8 +128,8 @@ class EventContext(BaseContext):
 
     @cached_property
     def stock_timeline(self):
-        """(sku, warehouse code) -> [(occurred_at, on_hand, reserved)] of this chunk's snapshots, in time order:
-        the hub row holds only the latest, rules need the stock as it was at each moment."""
+        """(sku, warehouse code) -> [(occurred_at, on_hand, reserved)] of this chunk's snapshots, in time order
+        (`inventory_data_error` judges each one)."""
         timeline = defaultdict(dict)
         for event in self.by_type.get("inventory.updated", ()):
             key = (event.data.sku, event.data.warehouse)
@@ -138,15 +138,6 @@ class EventContext(BaseContext):
                 timeline[key].setdefault(previous["updated_at"], (previous["on_hand"], previous["reserved"]))
             timeline[key][event.occurred_at] = (event.data.on_hand, event.data.reserved)
         return {key: sorted((at, *values) for at, values in times.items()) for key, times in timeline.items()}
-
-    def available_at(self, sku, warehouse_code, moment, stored):
-        """Available (on hand − reserved) at `moment`, or None when unknown."""
-        before = [v for v in self.stock_timeline.get((sku, warehouse_code), ()) if v[0] <= moment]
-        if before:
-            return before[-1][1] - before[-1][2]
-        if stored is not None and stored[2] <= moment:
-            return stored[1]
-        return None
 
     # ---- snapshots that predate orders already in the hub (arrived late or out of order) -------------------
     def _snapshot_spans(self, event_type, key_of, current_at):
@@ -232,12 +223,6 @@ class EventContext(BaseContext):
         for line in lines:
             found[line.sku].append((orders[line.order_id], line))
         return found
-
-    def restocked_after(self, sku, warehouse_code, moment, qty):
-        for at, on_hand, reserved in self.stock_timeline.get((sku, warehouse_code), ()):
-            if at > moment and on_hand - reserved >= qty:
-                return at
-        return None
 
     def stock_row(self, sku, warehouse):
         for event in reversed(self.by_type.get("inventory.updated", [])):

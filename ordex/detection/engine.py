@@ -12,7 +12,7 @@ from ordex.cases import actions
 from ordex.cases.models import Case
 from ordex.core.versions import read_token, stamp
 
-from . import withdraw
+from . import history, withdraw
 from .models import Finding, FindingLevel, Rule, RuleOverride, RulesVersion
 from .rules import REGISTRY
 from .rules.base import BaseRule, Hit, ParamGroup
@@ -194,17 +194,14 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
     outcome.found = fresh
     if dry_run:
         return outcome
+    replay = history.current()
+    if replay is not None:
+        _log_for_history(fresh, replay)
+        return outcome
     rows = []
     have_cases = _orders_with_cases(fresh)
     for hit in fresh:
-        row = Finding(
-            rule_code=hit.rule, type_code=hit.type_code, level=hit.level, subject_key=hit.subject_key[:260],
-            occurrence=hit.occurrence, order=hit.order, shipment=hit.shipment, refund=hit.refund, sku=hit.sku,
-            found_at=hit.found_at, basis_at=hit.basis_at, summary=hit.summary, facts=hit.facts,
-            active=hit.level == FindingLevel.FINDING and hit.cleared_at is None,
-            cleared_at=hit.cleared_at if hit.level == FindingLevel.FINDING else None,
-            clear_summary=hit.clear_summary,
-        )
+        row = _finding_row(hit)
         if hit.level != FindingLevel.WARNING:
             result = actions.record_finding(
                 type_code=hit.type_code, found_at=hit.found_at, summary=hit.summary,
@@ -227,6 +224,32 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
     return outcome
 
 
+def _finding_row(hit: Hit, **extra) -> Finding:
+    return Finding(
+        rule_code=hit.rule, type_code=hit.type_code, level=hit.level, subject_key=hit.subject_key[:260],
+        occurrence=hit.occurrence, order=hit.order, shipment=hit.shipment, refund=hit.refund, sku=hit.sku,
+        found_at=hit.found_at, basis_at=hit.basis_at, summary=hit.summary, facts=hit.facts,
+        active=hit.level == FindingLevel.FINDING and hit.cleared_at is None,
+        cleared_at=hit.cleared_at if hit.level == FindingLevel.FINDING else None,
+        clear_summary=hit.clear_summary, **extra,
+    )
+
+
+def _log_for_history(hits: list[Hit], replay) -> None:
+    """During a history import: log the findings with it; their cases are settled when it ends
+    (`history.finish`), with what a case needs that the log has no column for."""
+    rows = []
+    for hit in hits:
+        row = _finding_row(hit, history=replay)
+        case = {key: value for key, value in (("incident_key", hit.incident_key),
+                                             ("incident_title", hit.incident_title),
+                                             ("orders", [o.pk for o in hit.orders if o is not None])) if value}
+        if case:
+            row.facts = {**row.facts, "history_case": case}
+        rows.append(row)
+    Finding.objects.bulk_create(rows, batch_size=500)
+
+
 def clear(items: list[tuple], *, dry_run: bool = False) -> int:
     """End findings whose condition went away: the case's timeline says so, an untouched case resolves.
     A condition that ended before its finding's limit passed never held (late history): withdrawn instead."""
@@ -244,7 +267,8 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
         finding.cleared_at = max(cleared_at, finding.found_at)
         finding.clear_summary = summary
         done.append(finding)
-        if finding.level == FindingLevel.FINDING:
+        # A finding of a history import that has no case yet: its case is settled when the import ends.
+        if finding.level == FindingLevel.FINDING and not (finding.history_id and finding.case_id is None):
             actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=summary,
                                   rule_code=finding.rule_code, order=finding.order if finding.order_id else None,
                                   subject_key="" if finding.order_id else finding.subject_key)

@@ -8,6 +8,7 @@ them over the whole stored history (`take`), as a first pass would have, then dr
 
 from django.utils import timezone
 
+from . import history
 from .models import LateCheck, RuleState
 
 
@@ -15,11 +16,20 @@ def queue_late_history(ctx, rules) -> int:
     late = [r for r in rules if r.late_events & set(ctx.by_type) and ctx.params.enabled(r.code)]
     if not late:
         return 0
-    watermarks = dict(RuleState.objects.filter(rule__code__in=[r.code for r in late], scanned_until__isnull=False)
-                      .values_list("rule__code", "scanned_until"))
+    replay = history.current()
+    if replay is not None:
+        # A history import's passes run from its own watermark, one after the other in this thread.
+        if replay.scanned_until is None:
+            return 0
+        watermarks = {r.code: replay.scanned_until for r in late}
+        now = replay.scanned_until
+    else:
+        watermarks = dict(RuleState.objects.filter(rule__code__in=[r.code for r in late],
+                                                   scanned_until__isnull=False).values_list("rule__code",
+                                                                                            "scanned_until"))
+        now = timezone.now()
     if not watermarks:
         return 0  # no pass has run yet: the first pass reads the whole history anyway
-    now = timezone.now()
     rows = []
     for rule in late:
         watermark = watermarks.get(rule.code)

@@ -113,6 +113,32 @@ class RuleState(models.Model):
         return f"{self.rule_id} until {self.scanned_until}"
 
 
+class HistoryImport(models.Model):
+    """A history import (`ordex import --history`, or a backfill pushed to `POST /api/v1/events` with
+    `"backfill"`): while it runs, the periodic rules follow the stream's clock instead of the wall clock and
+    the cases its findings would open wait; when it finishes they are settled — conditions that ended before
+    the end of the import are recorded as closed historical cases, those still true open live cases."""
+
+    key = models.CharField(max_length=120, unique=True, help_text="The backfill's id, or file:<name>:<start>")
+    source = models.CharField(max_length=10, help_text="file or http")
+    scan_minutes = models.PositiveIntegerField(default=15, help_text="Replay the periodic rules every N minutes "
+                                                                     "of the stream's time")
+    started_at = models.DateTimeField(default=timezone.now)
+    clock = models.DateTimeField(null=True, blank=True, help_text="The newest occurred_at applied so far")
+    scanned_until = models.DateTimeField(null=True, blank=True, help_text="The last replayed scan moment")
+    active_at = models.DateTimeField(default=timezone.now, help_text="When its last events were applied")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    historical_cases = models.PositiveIntegerField(default=0)
+    live_cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["finished_at"], condition=Q(finished_at__isnull=True),
+                                name="history_import_running")]
+
+    def __str__(self):
+        return self.key
+
+
 class Finding(models.Model):
     rule_code = models.CharField(max_length=64)
     type_code = models.CharField(max_length=64)
@@ -138,6 +164,9 @@ class Finding(models.Model):
     case_id = models.BigIntegerField(null=True, blank=True)
     case_created = models.BooleanField(default=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    history = models.ForeignKey(HistoryImport, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="findings",
+                                help_text="Found by this history import: its case is settled when the import ends")
 
     class Meta:
         constraints = [

@@ -4,7 +4,8 @@
 Batch-minded: the rules read what they need for the whole chunk (at most one query per rule), then
 findings are recorded and conditions the chunk ended are cleared. Events whose periodic condition was due
 before a rule's last pass (late history) are queued for that rule's next pass (`late.py`); findings whose
-premise a late event disproves are withdrawn (`withdraw.py`)."""
+premise a late event disproves are withdrawn (`withdraw.py`, and each on-event rule's `disproved`: a late price
+list or stock snapshot showing the price or stock was fine at the order's time)."""
 
 from ordex.cases.actions import batch_of_findings
 
@@ -23,16 +24,18 @@ def on_events(applied) -> None:
     params = engine.current_params()
     ctx = EventContext(applied, params)
     types = set(ctx.by_type)
-    hits = []
+    hits, disproved = [], []
     for rule in RULES:
         if hasattr(rule, "evaluate") and rule.events & types and params.enabled(rule.code):
             hits.extend(rule.evaluate(ctx))
+            if hasattr(rule, "disproved"):
+                disproved.extend(rule.disproved(ctx))
     ctx.record_quantities()
     queue_late_history(ctx, PERIODIC)
     with batch_of_findings():
         # First what late events disprove, so a new finding on the same subject does not land on a case
         # whose premise this chunk has just shown never held.
-        withdraw.withdraw(withdraw.disproved(applied))
+        withdraw.withdraw(withdraw.disproved(applied) + disproved)
         outcome = engine.record(hits)
         clears = list(outcome.cleared)
         for finding in touched_findings(ctx):

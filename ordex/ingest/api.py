@@ -7,13 +7,14 @@ import orjson
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Form, Router, Schema
+from ninja import Field, Form, Router, Schema
 
 from ordex.accounts.access import require_role
 from ordex.accounts.models import Role
 from ordex.core.errors import DomainError, InvalidInput
 
 from . import carriers
+from .history import history_feed, occurred_at
 from .pipeline import ingest_events, summarise
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,10 @@ router = Router(tags=["events"])
 
 class EventBatchIn(Schema):
     events: list[dict]
+    backfill: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        description="These events are part of backfill <id> (a history import): the periodic rules follow the "
+                    "events' clock, cases wait for `POST /backfills/{id}/finish`")
 
 
 class EventResultOut(Schema):
@@ -48,12 +53,27 @@ def post_events(request, batch: EventBatchIn):
     if len(batch.events) > limit:
         raise DomainError("batch_too_large", f"at most {limit} events per request; got {len(batch.events)}",
                           field="events")
-    results = ingest_events(batch.events, source="http")
+    if batch.backfill:
+        results = _backfill(batch.backfill, batch.events)
+    else:
+        results = ingest_events(batch.events, source="http")
     body = {"results": [{"id": r.id, "status": r.status, "error": r.error, "field": r.field} for r in results],
             **summarise(results)}
     # Rendered here, exactly in the declared shape (`EventBatchOut`, the OpenAPI schema): validating a
     # thousand results back through the schema and the standard json encoder cost more than some batches.
     return HttpResponse(orjson.dumps(body), content_type="application/json")
+
+
+def _backfill(key: str, events: list[dict]):
+    """A batch of a backfill: applied as history (written alone), then the periodic rules replayed up to the
+    newest event this batch brought."""
+    with history_feed(key, source="http") as feed:
+        results = ingest_events(events, source="http", history=True)
+        feed.saw(moment for moment in (occurred_at(raw) for raw, result in zip(events, results, strict=True)
+                                       if result.status == "applied") if moment is not None)
+        if feed.newest is not None:
+            feed.scan_to(feed.newest)
+    return results
 
 
 class CarrierPushOut(Schema):

@@ -67,23 +67,27 @@ class _EventRow:
     envelope: str
 
 
-def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str] | None = None) -> list[EventResult]:
+def ingest_events(raw_events: Sequence[Any], *, source: str, texts: Sequence[str] | None = None,
+                  history: bool = False) -> list[EventResult]:
     """Take a batch of raw events; return one result per event, in the same order.
 
     `texts`, when the caller has them (a file's lines), are the events exactly as received: they are
-    stored as the envelopes instead of re-serialising the parsed objects."""
+    stored as the envelopes instead of re-serialising the parsed objects. `history`: the events of a history
+    import (`ingest.history`), written by this thread alone — another request's chunk must not join their
+    transaction, whose findings wait for the import's end."""
     results: list[EventResult | None] = [None] * len(raw_events)
     for start in range(0, len(raw_events), CHUNK_SIZE):
         chunk = raw_events[start:start + CHUNK_SIZE]
         chunk_texts = texts[start:start + CHUNK_SIZE] if texts is not None else None
         with collect_after():
-            chunk_results = _ingest_chunk(chunk, source, chunk_texts)
+            chunk_results = _ingest_chunk(chunk, source, chunk_texts, history)
         for offset, result in enumerate(chunk_results):
             results[start + offset] = result
     return results
 
 
-def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None) -> list[EventResult]:
+def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] | None,
+                  history: bool) -> list[EventResult]:
     if texts is None:
         texts = [envelope_text(raw) for raw in raw_events]
     submission = Submission(raw_events, texts, source, [None] * len(raw_events))
@@ -97,15 +101,13 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] |
         else:
             submission.candidates[parsed.event_id] = (index, parsed)
     if submission.candidates:
-        if connection.in_atomic_block:
+        if connection.in_atomic_block or history:
             # The caller's transaction must hold our writes (and may already hold SQLite's lock): write
             # here, in it, rather than queue behind writers that could be waiting for that lock.
             _write([submission])
         else:
             _GROUP.submit(submission, CHUNK_SIZE)
     return submission.results
-
-
 
 
 def _write(group: list[Submission]) -> None:

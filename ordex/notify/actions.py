@@ -63,13 +63,19 @@ def _kick_after_commit() -> None:
     transaction.on_commit(kick)
 
 
+def tells_customer(case: Case) -> bool:
+    """A withdrawn case (late data showed its condition never held) and a historical one (recorded closed by
+    a history import, about a month-old condition) are never told to the customer."""
+    return case.status != CaseStatus.WITHDRAWN and not case.facts.get("historical")
+
+
 def enqueue(case: Case, moment: str, *, at: datetime | None = None, details: dict | None = None) -> list[Message]:
     """Write the outbox rows of `moment` for `case`: one per channel the customer can be reached on (email
     when the buyer has an address, SMS when a phone, the merchant's webhook when one is configured) plus
     in-app. Nothing when the type's templates of that moment are switched off or the case has no order.
     Idempotent: a row whose key exists is left alone. Call inside the case change's transaction.
     `details` fills variables the case does not know (`refund_amount`, `carrier`, `tracking_no`)."""
-    if case.order_id is None:
+    if case.order_id is None or not tells_customer(case):
         return []
     language = customer_language()
     if not MessageTemplate.objects.filter(exception_type_id=case.type_id, moment=moment, language=language,
@@ -171,6 +177,11 @@ def deliver(message_id: int, at: datetime) -> str:
     """Render and send one claimed message; record sent / deferred / retry / dead / skipped."""
     message = Message.objects.select_related("case__type").get(pk=message_id)
     case = message.case
+    if not tells_customer(case):
+        # Queued while the case stood; withdrawn since (a late event disproved it): it tells nobody anything.
+        _finish(message, {"status": MessageStatus.SKIPPED, "last_error": f"case {case.status}", "status_at": at,
+                          "claimed_until": None})
+        return "skipped"
     if message.channel == Channel.SMS:
         later = None if case.severity == Severity.P1 else _quiet_until(at)
         later = later or _rate_limited_until(message, at)

@@ -91,9 +91,26 @@ class StockAdmin(EventDerivedAdmin):
     search_fields = ("product__sku", "product__name")
 
 
+@admin.register(models.PriceHistory)
+class PriceHistoryAdmin(EventDerivedAdmin):
+    list_display = ("product", "list_price", "cost", "valid_from", "event_id")
+    list_select_related = ("product",)
+    search_fields = ("product__sku", "event_id")
+    date_hierarchy = "valid_from"
+
+
+@admin.register(models.StockHistory)
+class StockHistoryAdmin(EventDerivedAdmin):
+    list_display = ("product", "warehouse", "on_hand", "reserved", "available", "valid_from", "event_id")
+    list_filter = ("warehouse",)
+    list_select_related = ("product", "warehouse")
+    search_fields = ("product__sku", "event_id")
+    date_hierarchy = "valid_from"
+
+
 class OrderLineInline(EventDerivedInline):
     model = models.OrderLine
-    fields = ("line_no", "sku", "name", "qty", "unit_price", "list_price")
+    fields = ("line_no", "sku", "name", "qty", "unit_price", "list_price", "list_price_given")
     readonly_fields = fields
     show_change_link = False
 

@@ -27,3 +27,12 @@ bulk_import_scopes: Hook[Callable[[], AbstractContextManager]] = Hook(
     "Context managers entered around a whole `ordex import` file (many chunks): detection registers "
     "`cases.actions.batch_of_findings`, so exception types and department clocks are read once per file.",
 )
+
+history_imports: Hook[Callable[..., AbstractContextManager]] = Hook(
+    "history_imports",
+    "`(key, source=, scan_minutes=)` -> a context manager entered around the events of a history import "
+    "(`ordex import --history`, a backfill over the API). It yields an object the importer tells, after "
+    "applying them, the newest `occurred_at` it applied (`saw(moment)`) and each time the stream's time passes "
+    "a scan moment (`scan_to(moment)`: every event that arrived before it is applied); `finish()` ends the "
+    "import. Detection registers `history.history_import`: periodic rules follow the stream's clock.",
+)

@@ -96,6 +96,46 @@ class Stock(models.Model):
         return self.on_hand - self.reserved
 
 
+class PriceHistory(models.Model):
+    """Every price list told for a SKU (`product.updated`), kept by `occurred_at`: the list price and cost an
+    order is judged by are the ones valid at its time, whatever order the price lists arrived in."""
+
+    # db_index=False: the (product, valid_from) index serves every lookup by product.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_history", db_index=False)
+    list_price = models.DecimalField(**MONEY, null=True, blank=True)
+    cost = models.DecimalField(**MONEY, null=True, blank=True, help_text="Empty: the price list did not say")
+    valid_from = models.DateTimeField(help_text="occurred_at of the product.updated")
+    event_id = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["product", "valid_from"], name="price_history_at")]
+
+    def __str__(self):
+        return f"{self.product_id} ¥{self.list_price} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+
+class StockHistory(models.Model):
+    """Every stock snapshot told (`inventory.updated`), kept by `occurred_at`: what a warehouse had available
+    at any moment, whatever order the snapshots arrived in (`Stock` holds only the newest)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_history", db_index=False)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_history")
+    on_hand = models.IntegerField()
+    reserved = models.IntegerField(default=0)
+    valid_from = models.DateTimeField(help_text="occurred_at of the inventory.updated")
+    event_id = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["product", "warehouse", "valid_from"], name="stock_history_at")]
+
+    def __str__(self):
+        return f"{self.product_id}@{self.warehouse_id}: {self.on_hand - self.reserved} from {self.valid_from}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
 class Order(models.Model):
     order_no = models.CharField(max_length=100, unique=True)
     # db_index=False on shop and customer: the (shop, created_at) and (customer, created_at) indexes serve
@@ -189,7 +229,9 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=300, blank=True)
     qty = models.PositiveIntegerField()
     unit_price = models.DecimalField(**MONEY)
-    list_price = models.DecimalField(**MONEY, null=True, blank=True)
+    list_price = models.DecimalField(**MONEY, null=True, blank=True,
+                                     help_text="As the order gave it, else the SKU's list price at the order's time")
+    list_price_given = models.BooleanField(default=True, help_text="The order event carried the list price")
 
     class Meta:
         ordering = ["order", "line_no"]

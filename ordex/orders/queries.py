@@ -18,11 +18,13 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_load, rows_where_in
 
+from .history import Timeline, price_timelines, stock_timelines
 from .models import (
     Customer,
     Order,
     OrderLine,
     PendingEvent,
+    Product,
     Refund,
     Shipment,
     ShipmentLine,
@@ -129,6 +131,19 @@ def order_for_update(order_id: int) -> Order:
 def lines_of(order_id: int) -> list[OrderLine]:
     """The order's lines with their products (for the goods' cost), by line number."""
     return list(OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("line_no"))
+
+
+def orders_by_id(order_ids) -> dict[int, Order]:
+    """id -> order, for these orders (one read)."""
+    return Order.objects.in_bulk(set(order_ids)) if order_ids else {}
+
+
+def lines_by_order(order_ids) -> dict[int, list[OrderLine]]:
+    """order id -> its lines, by line number, for these orders (one read)."""
+    found = defaultdict(list)
+    for line in OrderLine.objects.filter(order_id__in=set(order_ids)).order_by("order_id", "line_no"):
+        found[line.order_id].append(line)
+    return found
 
 
 def completed_refunds_of(order_id: int) -> list[Refund]:
@@ -301,3 +316,27 @@ def stock_snapshot(skus) -> tuple[dict, dict]:
         if sku not in updated or at > updated[sku]:
             updated[sku] = at
     return stock, updated
+
+
+# ---- prices and stock as of a moment (orders/history.py) --------------------------------------------------
+
+def _product_ids(skus) -> dict[str, int]:
+    return dict(rows_where_in(Product, "sku", set(skus), ["sku", "id"])) if skus else {}
+
+
+def prices_as_of(moments: dict[str, list[datetime]]) -> dict[str, Timeline]:
+    """sku -> its price lists (`PriceHistory`) from the one valid at the earliest of its moments on: the list
+    price and cost valid at each moment (`Timeline.at`, `Timeline.latest_given`). Two statements whatever the SKUs."""
+    ids = _product_ids(moments)
+    found = price_timelines({ids[sku]: times for sku, times in moments.items() if sku in ids})
+    empty = Timeline(())
+    return {sku: found.get(ids.get(sku), empty) for sku in moments}
+
+
+def stock_as_of(moments: dict[tuple[str, int], list[datetime]]) -> dict[tuple[str, int], Timeline]:
+    """(sku, warehouse id) -> its stock snapshots (`StockHistory`) from the one valid at the earliest of its
+    moments to the newest: what was available at each moment, and when a later snapshot restocked it."""
+    ids = _product_ids({sku for sku, _ in moments})
+    found = stock_timelines({(ids[sku], wh): times for (sku, wh), times in moments.items() if sku in ids})
+    empty = Timeline(())
+    return {(sku, wh): found.get((ids.get(sku), wh), empty) for sku, wh in moments}

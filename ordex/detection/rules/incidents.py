@@ -23,7 +23,7 @@ def group_incidents(ctx, rule, hits: list[Hit], prefix, title, min_param, hours_
     earliest = min(h.found_at for h in hits) - window
     earlier = defaultdict(list)
     for finding in Finding.objects.filter(rule_code=rule.code, sku__in=list(by_sku), found_at__gte=earliest,
-                                          level="finding").select_related("order"):
+                                          level="finding", withdrawn_at__isnull=True).select_related("order"):
         earlier[finding.sku].append(finding)
     extra = []
     for sku, members in by_sku.items():

@@ -4,7 +4,6 @@ import hashlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.db.models import F, Q
@@ -12,11 +11,24 @@ from django.db.models import F, Q
 from ordex.accounts.access import mask
 from ordex.orders.choices import AddressQuality, PhoneKind
 from ordex.orders.models import Order
+from ordex.orders.queries import lines_by_order, prices_as_of, stock_as_of
 
+from ..models import Finding
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
 from .incidents import group_incidents
 
 SNAPSHOTS = frozenset({"order.created", "order.updated"})
+
+
+def standing_findings(rule_code: str, told: dict[str, list]) -> list[Finding]:
+    """The rule's findings, not withdrawn, on these SKUs, found at or after the earliest snapshot told for
+    their SKU in this chunk: what a late price list or stock snapshot may show never held. One read."""
+    if not told:
+        return []
+    found = Finding.objects.filter(rule_code=rule_code, sku__in=list(told), withdrawn_at__isnull=True,
+                                   found_at__gte=min(min(times) for times in told.values()),
+                                   level="finding").select_related("order")
+    return [f for f in found if f.found_at >= min(told[f.sku])]
 
 
 class CustomerInfoError(BaseRule):
@@ -264,9 +276,10 @@ class PriceError(BaseRule):
               Param("incident_hours", int, 72, "事件统计时间（小时） hours over which orders form one incident",
                     minimum=1),)
 
-    def line_problem(self, line, p):
-        listed = line.list_price if line.list_price is not None else getattr(line.product, "list_price", None)
-        cost = getattr(line.product, "cost", None)
+    def line_problem(self, line, cost, p):
+        """What is wrong with the line's unit price, judged by its list price (the order's own, else the SKU's
+        at the order's time: the hub keeps `OrderLine.list_price` so) and the SKU's cost at the order's time."""
+        listed = line.list_price
         if listed and line.unit_price < listed * p["below_ratio"]:
             return f"{line.sku} 成交价 ¥{line.unit_price} 低于标价 ¥{listed} 的 {p['below_ratio'] * 100:.0f}%", listed, cost
         if listed and line.unit_price > listed * p["above_ratio"]:
@@ -274,6 +287,24 @@ class PriceError(BaseRule):
         if p["check_cost"] and cost and line.unit_price < cost:
             return f"{line.sku} 成交价 ¥{line.unit_price} 低于成本 ¥{cost}", listed, cost
         return None
+
+    def judge(self, ctx, items) -> dict:
+        """items: [(order, lines)] -> {order id: (line, problem)}, the first line with a problem, by the prices
+        valid at the order's `created_at` whatever order the price lists arrived in (one read of costs)."""
+        moments = defaultdict(list)
+        for order, lines in items:
+            for line in lines:
+                moments[line.sku].append(order.created_at)
+        prices = prices_as_of(moments) if moments else {}
+        verdicts = {}
+        for order, lines in items:
+            p = ctx.params.for_order_obj(self, order)
+            for line in lines:
+                problem = self.line_problem(line, prices[line.sku].latest_given(order.created_at, "cost"), p)
+                if problem:
+                    verdicts[order.pk] = (line, problem)
+                    break
+        return verdicts
 
     def hit(self, order, at, line, problem):
         text, listed, cost = problem
@@ -286,37 +317,42 @@ class PriceError(BaseRule):
                    order=order, sku=line.sku)
 
     def evaluate(self, ctx):
-        hits = []
-        for order, at in ctx.orders_with(SNAPSHOTS):
-            p = ctx.params.for_order_obj(self, order)
-            for line in ctx.new_lines(order):
-                problem = self.line_problem(line, p)
-                if problem:
-                    hits.append(self.hit(order, at, line, problem))
-                    break
+        items = [(order, at, ctx.new_lines(order)) for order, at in ctx.orders_with(SNAPSHOTS)]
+        verdicts = self.judge(ctx, [(order, lines) for order, _, lines in items])
+        hits = [self.hit(order, at, *verdicts[order.pk]) for order, at, _ in items if order.pk in verdicts]
         hits += self.predated_hits(ctx)
         return group_incidents(ctx, self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
 
     def predated_hits(self, ctx):
-        """A price list (product.updated) that arrived after orders placed while it was current: judge those
-        orders by it, as if it had arrived in order."""
-        hits = []
+        """A price list (product.updated) that arrived after orders placed while it was current: those orders
+        are judged again by the prices valid at their time, as if it had arrived in order."""
+        candidates = {}
         for event, until in ctx.product_spans:
             for order, line in ctx.predated.get(event.data.sku, ()):
-                if order.created_at < event.occurred_at or (until is not None and order.created_at >= until):
-                    continue
-                snapshot = SimpleNamespace(list_price=event.data.list_price, cost=event.data.cost)
-                problem = self.line_problem(SimpleNamespace(sku=line.sku, unit_price=line.unit_price,
-                                                            list_price=line.list_price, product=snapshot),
-                                            ctx.params.for_order_obj(self, order))
-                if problem:
-                    hits.append(self.hit(order, order.created_at, line, problem))
-        return hits
+                if event.occurred_at <= order.created_at and (until is None or order.created_at < until):
+                    candidates.setdefault(order.pk, (order, []))[1].append(line)
+        verdicts = self.judge(ctx, list(candidates.values()))
+        return [self.hit(order, order.created_at, *verdicts[pk]) for pk, (order, _) in candidates.items()
+                if pk in verdicts]
+
+    def disproved(self, ctx):
+        """Findings that a late price list shows never held: the price valid at the order's time was not wrong
+        (a price cut dated before the order that arrived after it)."""
+        told = defaultdict(list)
+        for event in ctx.by_type.get("product.updated", ()):
+            told[event.data.sku].append(event.occurred_at)
+        findings = standing_findings(self.code, told)
+        lines = lines_by_order({f.order_id for f in findings})
+        items = [(f.order, [line for line in lines.get(f.order_id, ()) if line.sku == f.sku]) for f in findings]
+        verdicts = self.judge(ctx, items)
+        return [(f, max(t for t in told[f.sku] if t <= f.order.created_at),
+                 f"迟到的价目表表明下单时（{fmt_time(f.order.created_at)}）价格正常")
+                for f in findings if f.order_id not in verdicts and min(told[f.sku]) <= f.order.created_at]
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         lines = ctx.new_lines(order) if order is not None else None
-        if lines and not any(self.line_problem(line, ctx.params.for_order_obj(self, order)) for line in lines):
+        if lines and not self.judge(ctx, [(order, lines)]):
             return order.snapshot_at, "价格已更正 price corrected"
         return None
 
@@ -332,94 +368,118 @@ class OutOfStock(BaseRule):
     events = SNAPSHOTS | {"inventory.updated"}
     params = ()
 
-    def shortages(self, order, lines, stock, ctx=None, moment=None):
-        """Lines whose qty exceeds what the order's warehouse had available (at `moment` in a chunk)."""
+    def judge(self, items) -> dict:
+        """items: [(order, moment, [(sku, qty)])] -> {order id: (short lines, ended at, why)} for orders whose
+        warehouse had less available at `moment` than they ordered, by the stock snapshot valid then (no
+        snapshot yet: unknown, not short), whatever order the snapshots arrived in. It ended at the first
+        later snapshot that covers every short line, or when the order shipped or was cancelled (None: not
+        yet). One read of the snapshots for all the orders."""
+        moments = defaultdict(list)
+        for order, moment, lines in items:
+            for sku, _ in lines:
+                moments[(sku, order.warehouse_id)].append(moment)
+        stock = stock_as_of(moments) if moments else {}
+        verdicts = {}
+        for order, moment, lines in items:
+            short, restocked = [], []
+            for sku, qty in lines:
+                timeline = stock[(sku, order.warehouse_id)]
+                row = timeline.at(moment)
+                if row is None or qty <= row.available:
+                    continue
+                short.append({"sku": sku, "ordered": qty, "available": row.available})
+                restocked.append(next((r.valid_from for r in timeline.after(moment) if r.available >= qty), None))
+            if short:
+                ends = [(max(restocked), "库存已到货 stock arrived")] if all(restocked) else []
+                ends += [(at, why) for at, why in ((order.shipped_at, "订单已发货 shipped"),
+                                                   (order.cancelled_at, "订单已取消 cancelled")) if at and at > moment]
+                verdicts[order.pk] = (short, *min(ends, default=(None, "")))
+        return verdicts
+
+    def hit(self, ctx, order, at, short, ended, why, note=""):
+        where = order.warehouse.code if order.warehouse_id else "全部仓库"
+        stock = ctx.stock_for({s["sku"] for s in short})
+        for line in short:
+            others = sorted(((r[0], r[1]) for wh, r in stock.get(line["sku"], {}).items()
+                             if wh != order.warehouse_id and r[1] >= line["ordered"]), key=lambda x: -x[1])
+            line["other_warehouses"] = [{"warehouse": c, "available": a} for c, a in others]
+        first = short[0]
+        suggest = "、".join(f"{w['warehouse']}（{w['available']}）" for w in first["other_warehouses"][:3])
+        return Hit(self.code, self.type_code, order_subject(order), at,
+                   f"{first['sku']} 订购 {first['ordered']} 件，{where} 可用仅 {first['available']} 件{note}"
+                   + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
+                   {"warehouse": where, "short": short}, order=order, sku=first["sku"], cleared_at=ended,
+                   clear_summary=why)
+
+    def without_warehouse(self, order, lines, stock):
+        """An order without a warehouse compares with all warehouses together, as they are now (past totals
+        are not worked out)."""
         short = []
         for sku, qty in lines:
             rows = stock.get(sku)
-            if not rows and not (ctx and order.warehouse_id and ctx.stock_timeline.get((sku, order.warehouse.code))):
-                continue  # no stock data for the SKU at all: unknown, not out of stock
-            rows = rows or {}
-            if order.warehouse_id:
-                stored = rows.get(order.warehouse_id)
-                if ctx is not None and moment is not None:
-                    available = ctx.available_at(sku, order.warehouse.code, moment, stored)
-                    if available is None:
-                        continue
-                else:
-                    available = stored[1] if stored else 0
-            else:
-                available = sum(r[1] for r in rows.values())
-            if qty > available:
-                others = sorted(((r[0], r[1]) for wh, r in rows.items()
-                                 if wh != order.warehouse_id and r[1] >= qty), key=lambda x: -x[1])
-                short.append({"sku": sku, "ordered": qty, "available": available,
-                              "other_warehouses": [{"warehouse": c, "available": a} for c, a in others]})
+            available = sum(r[1] for r in rows.values()) if rows else None
+            if available is not None and qty > available:
+                short.append({"sku": sku, "ordered": qty, "available": available})
         return short
 
     def evaluate(self, ctx):
-        candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS) if not o.shipped_at and not o.cancelled_at]
-        hits = self.predated_hits(ctx)
-        if not candidates:
-            return hits
-        stock = ctx.stock_for({line.sku for o, _ in candidates for line in ctx.new_lines(o)})
-        for order, at in candidates:
-            short = self.shortages(order, [(line.sku, line.qty) for line in ctx.new_lines(order)], stock, ctx, at)
-            if short:
-                first = short[0]
-                where = order.warehouse.code if order.warehouse_id else "全部仓库"
-                suggest = "、".join(f"{w['warehouse']}（{w['available']}）" for w in first["other_warehouses"][:3])
-                restocked = None
-                if order.warehouse_id:
-                    times = [ctx.restocked_after(s["sku"], where, at, s["ordered"]) for s in short]
-                    restocked = max(times) if all(times) else None
-                hits.append(Hit(self.code, self.type_code, order_subject(order), at,
-                                f"{first['sku']} 订购 {first['ordered']} 件，{where} 可用仅 {first['available']} 件"
-                                + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
-                                {"warehouse": where, "short": short}, order=order, sku=first["sku"],
-                                cleared_at=restocked, clear_summary="库存已到货 stock arrived" if restocked else ""))
-        return hits
+        # Judged at the order's time even if it has shipped since (a file brings both): a live system would
+        # have opened the case then and cleared it on restock or shipping.
+        candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS)
+                      if not (o.shipped_at and o.shipped_at <= at) and not (o.cancelled_at and o.cancelled_at <= at)]
+        items = [(o, at, [(line.sku, line.qty) for line in ctx.new_lines(o)]) for o, at in candidates]
+        verdicts = self.judge([item for item in items if item[0].warehouse_id])
+        hits = [self.hit(ctx, order, at, *verdicts[order.pk]) for order, at, _ in items if order.pk in verdicts]
+        loose = [item for item in items if not item[0].warehouse_id]
+        if loose:
+            stock = ctx.stock_for({sku for _, _, lines in loose for sku, _ in lines})
+            for order, at, lines in loose:
+                short = self.without_warehouse(order, lines, stock)
+                if short:
+                    hits.append(self.hit(ctx, order, at, short, None, ""))
+        return hits + self.predated_hits(ctx)
 
     def predated_hits(self, ctx):
         """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse while it was
-        current: judge those orders by it, as if it had arrived in order (cleared at once if they shipped, were
-        cancelled or a later snapshot restocked since)."""
-        hits = []
+        current: those orders are judged again by the stock valid at their time, as if it had arrived in order
+        (cleared at once if they shipped, were cancelled or a later snapshot restocked since)."""
+        candidates = {}
         for event, until in ctx.stock_spans:
             sku, code = event.data.sku, event.data.warehouse
-            available = event.data.on_hand - event.data.reserved
             for order, line in ctx.predated.get(sku, ()):
-                if order.warehouse_id is None or order.warehouse.code != code or line.qty <= available \
-                        or order.created_at < event.occurred_at or (until is not None and order.created_at >= until):
-                    continue
-                restock = [(at, "库存已到货 stock arrived") for at, on_hand, reserved in ctx.stock_timeline.get((sku, code), ())
-                           if at > order.created_at and on_hand - reserved >= line.qty]
-                if event.stock is not None and event.stock.updated_at > order.created_at \
-                        and event.stock.on_hand - event.stock.reserved >= line.qty:
-                    restock.append((event.stock.updated_at, "库存已到货 stock arrived"))
-                ended = min([*restock, *((at, why) for at, why in ((order.shipped_at, "订单已发货 shipped"),
-                                                                   (order.cancelled_at, "订单已取消 cancelled"))
-                                         if at is not None)], default=(None, ""))
-                hits.append(Hit(self.code, self.type_code, order_subject(order), order.created_at,
-                                f"{sku} 订购 {line.qty} 件，{code} 可用仅 {available} 件（下单时的库存快照 "
-                                f"{fmt_time(event.occurred_at)}，后到）",
-                                {"warehouse": code, "short": [{"sku": sku, "ordered": line.qty, "available": available,
-                                                               "other_warehouses": []}],
-                                 "snapshot_at": event.occurred_at.isoformat()},
-                                order=order, sku=sku, cleared_at=ended[0], clear_summary=ended[1]))
-        return hits
+                if order.warehouse_id is not None and order.warehouse.code == code \
+                        and event.occurred_at <= order.created_at and (until is None or order.created_at < until):
+                    candidates.setdefault(order.pk, (order, order.created_at, set()))[2].add((sku, line.qty))
+        verdicts = self.judge(list(candidates.values()))
+        return [self.hit(ctx, order, at, *verdicts[pk], note="（按下单时的库存快照，快照后到）")
+                for pk, (order, at, _) in candidates.items() if pk in verdicts]
+
+    def disproved(self, ctx):
+        """Findings that a late snapshot shows never held: the warehouse had enough at the order's time."""
+        told = defaultdict(list)
+        for event in ctx.by_type.get("inventory.updated", ()):
+            told[event.data.sku].append(event.occurred_at)
+        findings = [f for f in standing_findings(self.code, told) if f.order is not None and f.order.warehouse_id]
+        items = [(f.order, f.found_at, [(s["sku"], s["ordered"]) for s in f.facts.get("short", ())]) for f in findings]
+        verdicts = self.judge(items)
+        return [(f, max(t for t in told[f.sku] if t <= f.found_at),
+                 f"迟到的库存快照表明下单时（{fmt_time(f.found_at)}）库存充足")
+                for f in findings if f.order_id not in verdicts and min(told[f.sku]) <= f.found_at]
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order is None:
             return None
+        lines = [(s["sku"], s["ordered"]) for s in finding.facts.get("short", [])]
+        if order.warehouse_id and lines:
+            verdict = self.judge([(order, finding.found_at, lines)]).get(order.pk)
+            return verdict[1:] if verdict and verdict[1] is not None else None
         if order.shipped_at:
             return order.shipped_at, "订单已发货 shipped"
         if order.cancelled_at:
             return order.cancelled_at, "订单已取消 cancelled"
-        lines = [(s["sku"], s["ordered"]) for s in finding.facts.get("short", [])]
         stock = ctx.stock_for({sku for sku, _ in lines})
-        if lines and not self.shortages(order, lines, stock):
+        if lines and not self.without_warehouse(order, lines, stock):
             latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
             return latest, "库存已到货 stock arrived"
         return None

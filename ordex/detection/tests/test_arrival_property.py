@@ -1,6 +1,7 @@
 """The property of issue 17: the same events give the same cases whatever order they arrive in.
 
-Small generated streams (orders → payment → shipment → scans, and heartbeats) are
+Small generated streams (orders → payment → shipment → scans, heartbeats, price lists and stock
+snapshots) are
 delivered once in `occurred_at` order and once shuffled within a bounded lateness, with replays, in batches
 of random sizes and with periodic passes along the way at the clock the arrivals have reached. After a final
 pass at the stream's end, both give the same cases — type, subject, and whether still open — once withdrawn
@@ -33,9 +34,14 @@ def _env(kind, at, data, key):
 
 @st.composite
 def streams(draw):
-    """A small merchant's day or four: (offset from the start, kind, argument) per event. Stock and price
-    changes are not generated: rules do not read them as of the order's time yet (issue 17 §3, open)."""
+    """A small merchant's day or four: (offset from the start, kind, argument) per event, with price lists
+    (a list price that makes the orders' 99.00 a price error or not) and stock snapshots (short or not for
+    the orders' 2 pieces) at moments between the orders."""
     events = []
+    for k in range(draw(st.integers(0, 3))):
+        events.append((draw(st.integers(0, 250)) * 60 + 30 + k, "price", (k, draw(st.sampled_from(["99.00", "250.00"])))))
+    for k in range(draw(st.integers(0, 3))):
+        events.append((draw(st.integers(0, 250)) * 60 + 40 + k, "stock", (k, draw(st.sampled_from([0, 1, 50])))))
     orders = draw(st.integers(1, 3))
     for n in range(orders):
         created = draw(st.integers(0, 240)) * 60
@@ -85,6 +91,12 @@ def _envelopes(stream, run: int, start: datetime) -> list[dict]:
             out.append(_env("tracking.updated", at, {
                 "carrier": "yunda", "tracking_no": f"Y{run}-{parcel}", "status": "picked_up" if k == 0 else "in_transit",
                 "location": where, "description": f"{where} 扫描"}, key))
+        elif kind == "price":
+            out.append(_env("product.updated", at, {"sku": sku, "name": "保温杯", "list_price": arg[1], "active": True},
+                            f"r{run}-price-{arg[0]}"))
+        elif kind == "stock":
+            out.append(_env("inventory.updated", at, {"sku": sku, "warehouse": "WH1", "on_hand": arg[1], "reserved": 0},
+                            f"r{run}-stock-{arg[0]}"))
         else:
             out.append(_env("system.heartbeat", at, {"component": component}, key))
     return out

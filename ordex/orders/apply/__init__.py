@@ -6,7 +6,8 @@ changes are written back with bulk inserts and updates. That is what makes bulk 
 (ingest) holds the transaction and the write lock.
 
 Rules of the hub, whatever the arrival order:
-- an order or product snapshot older than the one held changes nothing;
+- an order or product snapshot older than the one held changes nothing on its row, but every price list and
+  stock snapshot is kept by its time (`PriceHistory`, `StockHistory`: what rules judge an order by);
 - a parcel's status is the status of its latest tracking event (an older event never rolls it back);
 - first-time facts (paid, shipped, cancelled, delivered) keep their earliest `occurred_at`;
 - an event whose order or parcel is not known yet waits in `PendingEvent` and is applied when it arrives.

@@ -5,10 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from django.db import connection
+from django.db.models import Max
+
 from ordex.core.bulk import fast_insert, fast_load, fast_new, fast_update, rows_where_in
 
 from ..choices import PaymentMethod, PaymentStatus, Platform
 from ..events import AppliedEvent
+from ..history import price_timelines
 from ..models import (
     Component,
     Customer,
@@ -17,12 +21,14 @@ from ..models import (
     OrderChange,
     OrderLine,
     Payment,
+    PriceHistory,
     Product,
     Refund,
     Shipment,
     ShipmentLine,
     Shop,
     Stock,
+    StockHistory,
     SystemFault,
     TrackingEvent,
     Warehouse,
@@ -114,6 +120,8 @@ class Chunk:
         self.dirty_customers: dict[int, Customer] = {}
         self.dirty_components: dict[int, Component] = {}
         self.new_faults: list[SystemFault] = []
+        self.new_price_history: list[PriceHistory] = []
+        self.new_stock_history: list[StockHistory] = []
         self.txn_ids: dict[str, set[str]] | None = None
         self.scanned_before: dict[tuple[str, str], datetime | None] = {}
         self._load()
@@ -195,6 +203,7 @@ class Chunk:
                                               lambda name, _: Component(name=name))
         self._load_customers()
         self._load_stock()
+        self._load_prices()
 
     def _load_customers(self):
         wanted = {}
@@ -236,6 +245,43 @@ class Chunk:
             warehouses = {w for _, w in missing}
             rows = fast_load(Stock, "product", {p for p, _ in missing})
             self.stock.update(((s.product_id, s.warehouse_id), s) for s in rows if s.warehouse_id in warehouses)
+
+    def _load_prices(self):
+        """The price lists valid at the times of this chunk's order lines that give no list price (one read),
+        and, when the chunk tells price lists, the newest order time stored before it: a price list older
+        than that may be the one some stored orders were placed under (`flush` re-prices their lines)."""
+        moments = defaultdict(set)
+        for event in self.events:
+            if event.type in ("order.created", "order.updated"):
+                order = self.orders.get(event.data.order_no)
+                for line in event.data.lines:
+                    if line.list_price is None:
+                        pk = self.products[line.sku].pk
+                        moments[pk].add(event.occurred_at)
+                        if order is not None:
+                            moments[pk].add(order.created_at)
+        self.prices = price_timelines(moments) if moments else {}
+        self.newest_order_before = None
+        if any(event.type == "product.updated" for event in self.events):
+            self.newest_order_before = Order.objects.aggregate(newest=Max("created_at"))["newest"]
+
+    def keep_price(self, row: PriceHistory):
+        """A price list of this chunk: stored with it, and valid from its time for the lines applied after."""
+        self.new_price_history.append(row)
+        timeline = self.prices.get(row.product_id)
+        if timeline is not None:
+            timeline.add(row)
+
+    def list_price_at(self, product: Product, moment: datetime):
+        """The SKU's list price valid at `moment` (the newest price list at or before it)."""
+        timeline = self.prices.get(product.pk)
+        if timeline is None:  # not foreseen by _load (an order time moved within the chunk): read it alone
+            timeline = self.prices[product.pk] = price_timelines({product.pk: [moment]})[product.pk]
+            for row in self.new_price_history:
+                if row.product_id == product.pk:
+                    timeline.add(row)
+        row = timeline.at(moment)
+        return row.list_price if row is not None else None
 
     def paid_txn_ids(self, order_no: str) -> set[str]:
         """Transaction ids already paid on an order (stored, or earlier in this chunk): read once per chunk,
@@ -322,6 +368,29 @@ class Chunk:
         if self.dirty_components:
             fast_update(Component, list(self.dirty_components.values()), COMPONENT_FIELDS)
         fast_insert(SystemFault, self.new_faults)
+        fast_insert(PriceHistory, self.new_price_history)
+        fast_insert(StockHistory, self.new_stock_history)
+        self._reprice_stored_lines()
+
+    def _reprice_stored_lines(self):
+        """Stored order lines that took their list price from the SKU's price lists follow a price list that
+        arrived after them: each takes the list price valid at its order's time."""
+        late = {row.product_id: row.valid_from for row in self.new_price_history
+                if self.newest_order_before is not None and row.valid_from <= self.newest_order_before}
+        if not late:
+            return
+        qn = connection.ops.quote_name
+        lines, history, orders = (qn(m._meta.db_table) for m in (OrderLine, PriceHistory, Order))
+        products = sorted(late)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {lines} SET list_price = (SELECT h.list_price FROM {history} h "
+                f"WHERE h.product_id = {lines}.product_id AND h.valid_from <= "
+                f"(SELECT o.created_at FROM {orders} o WHERE o.id = {lines}.order_id) "
+                f"ORDER BY h.valid_from DESC, h.event_id DESC LIMIT 1) "
+                f"WHERE NOT list_price_given AND product_id IN ({', '.join(['%s'] * len(products))}) "
+                f"AND order_id IN (SELECT id FROM {orders} WHERE created_at >= %s)",
+                [*products, connection.ops.adapt_datetimefield_value(min(late.values()))])
 
 
 def _get_or_create_many(model, key_field: str, wanted: dict, cached: dict, build) -> dict:

@@ -13,9 +13,11 @@ from ..models import (
     CustomerReport,
     Order,
     OrderChange,
+    PriceHistory,
     Refund,
     Shipment,
     Stock,
+    StockHistory,
     SystemFault,
 )
 from ..phones import classify_phone, normalise_phone
@@ -97,8 +99,9 @@ def _apply_snapshot(chunk: Chunk, event: HubEvent) -> AppliedEvent:
         if line.name and not product.name:
             product.name = line.name
             chunk.touch(chunk.dirty_products, product)
+        given = line.list_price is not None
         lines.append(LineRow(order, number, product, line.sku, line.name or product.name, line.qty, line.unit_price,
-                              line.list_price if line.list_price is not None else product.list_price))
+                             line.list_price if given else chunk.list_price_at(product, order.created_at), given))
     chunk.new_lines.extend(lines)
     order.lines_key = "|".join(sorted(f"{line.sku}*{line.qty}" for line in data.lines))[:500]
     return AppliedEvent(event.event_id, event.type, at, data, order=order, extra={"lines": lines, "created": created})
@@ -175,6 +178,8 @@ def _apply_change(chunk: Chunk, event: HubEvent) -> AppliedEvent:
 def _apply_product(chunk: Chunk, event: HubEvent) -> AppliedEvent:
     data = event.data
     product = chunk.products[data.sku]
+    chunk.keep_price(PriceHistory(product=product, list_price=data.list_price, cost=data.cost,
+                                  valid_from=event.occurred_at, event_id=event.event_id))
     if product.updated_at is not None and event.occurred_at < product.updated_at:
         return AppliedEvent(event.event_id, event.type, event.occurred_at, data, product=product, changed=False)
     # The snapshot this one replaces, for subscribers that judge orders by the snapshot current at their time.
@@ -194,6 +199,9 @@ def _apply_product(chunk: Chunk, event: HubEvent) -> AppliedEvent:
 def _apply_inventory(chunk: Chunk, event: HubEvent) -> AppliedEvent:
     data = event.data
     product, warehouse = chunk.products[data.sku], chunk.warehouses[data.warehouse]
+    chunk.new_stock_history.append(fast_new(StockHistory, {"product": product, "warehouse": warehouse},
+                                            on_hand=data.on_hand, reserved=data.reserved,
+                                            valid_from=event.occurred_at, event_id=event.event_id))
     stock = chunk.stock.get((product.pk, warehouse.pk))
     if stock is None:
         stock = Stock(product=product, warehouse=warehouse, on_hand=data.on_hand, reserved=data.reserved,

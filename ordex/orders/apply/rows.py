@@ -59,6 +59,7 @@ class LineRow:
     qty: int
     unit_price: Decimal
     list_price: Decimal | None
+    list_price_given: bool = True
 
     @property
     def amount(self) -> Decimal:

@@ -350,7 +350,8 @@ class TestAdminSearch:
     @pytest.mark.parametrize(
         "path",
         ["shop", "warehouse", "component", "customer", "product", "stock", "order", "orderline", "payment",
-         "orderchange", "shipment", "trackingevent", "refund", "customerreport", "systemfault", "pendingevent"],
+         "orderchange", "shipment", "trackingevent", "refund", "customerreport", "systemfault", "pendingevent",
+         "pricehistory", "stockhistory"],
     )
     def test_every_hub_table_has_an_admin_page(self, client, carol, path):
         client.force_login(carol)

@@ -115,7 +115,7 @@ def test_no_operation_shows_a_role_without_the_right_any_unmasked_personal_data(
 
     params = {"order_no": "PD-0", "customer_id": Customer.objects.filter(phone=PHONE).first().pk,
               "incident_id": next(c["incident_id"] for c in cases if c["incident_id"]), "code": "malicious_orders",
-              "position": 1, "evidence_id": 1, "notification_id": 1, "action_id": 1, "shop_code": "tb-main",
+              "position": 1, "evidence_id": 1, "notification_id": 1, "action_id": 1, "shop_code": "tb-main", "backfill": "bf-1",
               "phone": PHONE, "limit": 200}
     may_see = role in PERSONAL_DATA_ROLES
     seen = []

@@ -38,7 +38,7 @@ def endpoints(case_id):
     from ordex.api import api
 
     values = {"case_id": case_id, "incident_id": 1, "notification_id": 1, "customer_id": 1, "position": 1, "evidence_id": 1,
-              "action_id": 1, "shop_code": "tb-main",
+              "action_id": 1, "shop_code": "tb-main", "backfill": "bf-1",
               "order_no": "SEC-1", "code": "payment_timeout"}
     found, unsigned = [], set()
     for path, operations in api.get_openapi_schema()["paths"].items():
