@@ -55,7 +55,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ordex.accounts.admin_config.OrdexAdminConfig",  # django.contrib.admin, for admins only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,16 +4,17 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    AGENT = "agent", "客服 agent"
-    WAREHOUSE = "warehouse", "仓储 warehouse"
-    LOGISTICS = "logistics", "物流 logistics"
-    FINANCE = "finance", "财务 finance"
-    SUPERVISOR = "supervisor", "主管 supervisor"
-    ADMIN = "admin", "管理员 admin"
-    INTEGRATION = "integration", "集成 integration"
+    AGENT = "agent", _("Agent")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    LOGISTICS = "logistics", _("Logistics")
+    FINANCE = "finance", _("Finance")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Admin")
+    INTEGRATION = "integration", _("Integration")
 
 
 # The department a role belongs to unless an admin says otherwise.

@@ -78,6 +78,7 @@ class CaseActions:
     can_assign: bool = False
     can_transfer: bool = False
     can_change_severity: bool = False
+    can_escalate: bool = False
     steps: frozenset[int] = field(default_factory=frozenset)
     skippable_steps: frozenset[int] = field(default_factory=frozenset)
     can_offer_choice: bool = False
@@ -125,6 +126,7 @@ def allowed_actions(principal: Principal, case: Case, *, now: datetime | None = 
         can_assign=is_open,
         can_transfer=is_open,
         can_change_severity=is_open,
+        can_escalate=is_open,
         steps=frozenset(may_do_step),
         skippable_steps=frozenset(s.position for s in steps if s.position in may_do_step and not s.required),
         can_offer_choice=is_open and open_choice is None and bool(case.type.allowed_resolutions) and (

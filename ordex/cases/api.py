@@ -178,6 +178,10 @@ class SeverityIn(Schema):
     reason: str = ""
 
 
+class EscalateIn(Schema):
+    reason: str = Field(description="Why the case needs the next level (required)")
+
+
 class StepIn(Schema):
     status: str = "done"
     note: str = ""
@@ -254,6 +258,10 @@ class NotificationOut(Schema):
     message: str
     created_at: datetime
     read_at: datetime | None
+
+
+class MarkedReadOut(Schema):
+    marked: int = Field(description="How many notifications were unread and are read now")
 
 
 class ExceptionTypeOut(Schema):
@@ -420,6 +428,14 @@ def post_severity(request, case_id: RowId, body: SeverityIn):
     return _reload(request, case_id)
 
 
+@router.post("/cases/{case_id}/escalate", response=CaseDetailOut,
+             summary="Raise the case one escalation level (supervisors are notified)")
+def post_escalate(request, case_id: RowId, body: EscalateIn):
+    _workable(request, case_id)
+    actions.escalate(case_id, actor=request.auth, reason=body.reason)
+    return _reload(request, case_id)
+
+
 @router.post("/cases/{case_id}/steps/{position}", response=CaseDetailOut, summary="Mark a playbook step done or skipped")
 def post_step(request, case_id: RowId, position: Count, body: StepIn):
     _workable(request, case_id)
@@ -545,3 +561,10 @@ def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, tags=["notifications"])
 def read_notification(request, notification_id: RowId):
     return actions.mark_notification_read(notification_id, user=request.auth.user)
+
+
+@router.post("/notifications/read", response=MarkedReadOut, tags=["notifications"], summary="Mark all my notifications read")
+def read_all_notifications(request):
+    if request.auth.user_id is None:
+        raise InvalidInput("user_required", "notifications belong to a user; this token has none")
+    return {"marked": actions.mark_all_notifications_read(user=request.auth.user)}

@@ -1,21 +1,22 @@
 """Every status set of the cases app, once, with zh/en labels; and the lifecycle's transitions table."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseStatus(models.TextChoices):
-    NEW = "new", "新建 new"
-    TRIAGED = "triaged", "已分诊 triaged"
-    IN_PROGRESS = "in_progress", "处理中 in progress"
-    WAITING_CUSTOMER = "waiting_customer", "等待客户 waiting for customer"
-    WAITING_THIRD_PARTY = "waiting_third_party", "等待第三方 waiting for third party"
-    RESOLVED = "resolved", "已解决 resolved"
-    CLOSED = "closed", "已关闭 closed"
-    REJECTED = "rejected", "误报驳回 rejected"
-    REOPENED = "reopened", "重新打开 reopened"
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+    WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting for third party")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("False positive")
+    REOPENED = "reopened", _("Reopened")
     # Set only by the system: late data showed, by `occurred_at`, that the condition never held. Not an
     # exception (reports skip it), not a false positive of the rule, no SLA, no customer message.
-    WITHDRAWN = "withdrawn", "已撤回 withdrawn"
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 S = CaseStatus
@@ -54,114 +55,115 @@ ALWAYS_PAUSED_STATUSES = frozenset({S.WAITING_CUSTOMER})
 
 
 class Severity(models.TextChoices):
-    P1 = "p1", "P1 紧急 critical"
-    P2 = "p2", "P2 高 high"
-    P3 = "p3", "P3 中 medium"
-    P4 = "p4", "P4 低 low"
+    P1 = "p1", _("P1 critical")
+    P2 = "p2", _("P2 high")
+    P3 = "p3", _("P3 medium")
+    P4 = "p4", _("P4 low")
 
 
 class Family(models.TextChoices):
-    ORDER = "order", "订单 order"
-    PAYMENT = "payment", "支付 payment"
-    PRICE = "price", "价格 price"
-    STOCK = "stock", "库存 stock"
-    FULFILMENT = "fulfilment", "履约 fulfilment"
-    LOGISTICS = "logistics", "物流 logistics"
-    AFTER_SALES = "after_sales", "售后 after-sales"
-    SYSTEM = "system", "系统 system"
+    ORDER = "order", _("Order")
+    PAYMENT = "payment", _("Payment")
+    PRICE = "price", _("Price")
+    STOCK = "stock", _("Stock")
+    FULFILMENT = "fulfilment", _("Fulfilment")
+    LOGISTICS = "logistics", _("Logistics")
+    AFTER_SALES = "after_sales", _("After-sales")
+    SYSTEM = "system", _("System")
 
 
 class Resolution(models.TextChoices):
     """Known outcomes. Exception types list the ones they allow (admins may add codes of their own)."""
 
-    REFUND = "refund", "退款 refund"
-    PARTIAL_REFUND = "partial_refund", "部分退款 partial refund"
-    RESHIP = "reship", "补发 reship"
-    EXCHANGE = "exchange", "换货 exchange"
-    RETURN_GOODS = "return_goods", "退货退款 return and refund"
-    COMPENSATION = "compensation", "补偿 compensation"
-    PRICE_DIFFERENCE = "price_difference", "补差价 pay the price difference"
-    CANCEL = "cancel", "取消订单 cancel"
-    REORDER = "reorder", "改价后重新下单 re-price and reorder"
-    KEEP_AND_PAY = "keep_and_pay", "保留并付款 keep and pay"
-    INTERCEPT = "intercept", "拦截 intercept"
-    ADDRESS_CHANGE = "address_change", "修改地址 address change"
-    CARRIER_CLAIM = "carrier_claim", "快递理赔 carrier claim"
-    WAIT_RESTOCK = "wait_restock", "等待补货 wait for restock"
-    PARTIAL_SHIPMENT = "partial_shipment", "分批发货 partial shipment"
-    SUBSTITUTE = "substitute", "更换同款/替代品 substitute"
-    INFO_CORRECTED = "info_corrected", "信息已更正 information corrected"
-    CHANGE_APPLIED = "change_applied", "已按申请变更 change applied"
-    CHANGE_DECLINED = "change_declined", "无法变更 change declined"
-    SHIPPED = "shipped", "已发出 shipped"
-    DELIVERED = "delivered", "已送达 delivered"
-    DATA_REPAIRED = "data_repaired", "数据已修复 data repaired"
-    SERVICE_RESTORED = "service_restored", "服务已恢复 service restored"
-    EXPLAINED = "explained", "已解释说明 explained"
-    ORDERS_BLOCKED = "orders_blocked", "已拦截订单 orders blocked"
-    NO_ACTION = "no_action", "无需处理 no action"
+    REFUND = "refund", _("Refund")
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    RESHIP = "reship", _("Reship")
+    EXCHANGE = "exchange", _("Exchange")
+    RETURN_GOODS = "return_goods", _("Return and refund")
+    COMPENSATION = "compensation", _("Compensation")
+    PRICE_DIFFERENCE = "price_difference", _("Pay the price difference")
+    CANCEL = "cancel", _("Cancel")
+    REORDER = "reorder", _("Re-price and reorder")
+    KEEP_AND_PAY = "keep_and_pay", _("Keep and pay")
+    INTERCEPT = "intercept", _("Intercept")
+    ADDRESS_CHANGE = "address_change", _("Address change")
+    CARRIER_CLAIM = "carrier_claim", _("Carrier claim")
+    WAIT_RESTOCK = "wait_restock", _("Wait for restock")
+    PARTIAL_SHIPMENT = "partial_shipment", _("Partial shipment")
+    SUBSTITUTE = "substitute", _("Substitute")
+    INFO_CORRECTED = "info_corrected", _("Information corrected")
+    CHANGE_APPLIED = "change_applied", _("Change applied")
+    CHANGE_DECLINED = "change_declined", _("Change declined")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    DATA_REPAIRED = "data_repaired", _("Data repaired")
+    SERVICE_RESTORED = "service_restored", _("Service restored")
+    EXPLAINED = "explained", _("Explained")
+    ORDERS_BLOCKED = "orders_blocked", _("Orders blocked")
+    NO_ACTION = "no_action", _("No action")
     # Set only by the system when the condition that opened the case went away by itself.
-    CLEARED = "cleared", "条件已消除 cleared"
+    CLEARED = "cleared", _("Cleared")
 
 
 class StepStatus(models.TextChoices):
-    OPEN = "open", "待办 open"
-    DONE = "done", "已完成 done"
-    SKIPPED = "skipped", "已跳过 skipped"
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class TimelineKind(models.TextChoices):
-    OPENED = "opened", "创建 opened"
-    FINDING = "finding", "新发现 finding"
-    CLEARED = "cleared", "条件消除 condition cleared"
-    WITHDRAWN = "withdrawn", "撤回 withdrawn"
-    TRANSITION = "transition", "状态变更 status change"
-    NOTE = "note", "备注 note"
-    STEP = "step", "步骤 step"
-    ASSIGNMENT = "assignment", "指派 assignment"
-    TRANSFER = "transfer", "转部门 department transfer"
-    ESCALATION = "escalation", "升级 escalation"
-    EVIDENCE = "evidence", "证据 evidence"
-    ORDER_LINKED = "order_linked", "关联订单 order linked"
-    INCIDENT = "incident", "归入事件 incident"
-    CHOICE_OFFERED = "choice_offered", "提供方案 choice offered"
-    CHOICE_RECORDED = "choice_recorded", "客户选择 choice recorded"
-    CHOICE_DEFAULTED = "choice_defaulted", "超时默认方案 default applied"
-    SLA_NEAR_BREACH = "sla_near_breach", "即将超时 SLA near breach"
-    SLA_BREACH = "sla_breach", "已超时 SLA breach"
-    RESPONSE_BREACH = "response_breach", "首次响应超时 first response breach"
-    DEPARTMENT_BREACH = "department_breach", "部门时限超时 department clock breach"
-    ACTION = "action", "处理动作 resolution action"
-    MESSAGE = "message", "客户消息 customer message"
-    MESSAGE_FAILED = "message_failed", "消息发送失败 message failed"
+    OPENED = "opened", _("Case opened")
+    FINDING = "finding", _("New finding")
+    CLEARED = "cleared", _("Condition cleared")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    TRANSITION = "transition", _("Status change")
+    NOTE = "note", _("Note")
+    STEP = "step", _("Step")
+    ASSIGNMENT = "assignment", _("Assignment")
+    TRANSFER = "transfer", _("Department transfer")
+    ESCALATION = "escalation", _("Escalation")
+    EVIDENCE = "evidence", _("Evidence")
+    ORDER_LINKED = "order_linked", _("Order linked")
+    INCIDENT = "incident", _("Added to an incident")
+    CHOICE_OFFERED = "choice_offered", _("Choice offered")
+    CHOICE_RECORDED = "choice_recorded", _("Choice recorded")
+    CHOICE_DEFAULTED = "choice_defaulted", _("Default applied")
+    SLA_NEAR_BREACH = "sla_near_breach", _("SLA near breach")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    RESPONSE_BREACH = "response_breach", _("First response breach")
+    DEPARTMENT_BREACH = "department_breach", _("Department clock breach")
+    ACTION = "action", _("Resolution action")
+    MESSAGE = "message", _("Customer message")
+    MESSAGE_FAILED = "message_failed", _("Message failed")
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", "处理中 open"
-    MONITORING = "monitoring", "观察中 monitoring"
-    RESOLVED = "resolved", "已解决 resolved"
+    OPEN = "open", _("Open")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class ChoiceStatus(models.TextChoices):
-    OPEN = "open", "等待客户选择 open"
-    CHOSEN = "chosen", "已选择 chosen"
-    DEFAULTED = "defaulted", "超时默认 defaulted"
+    OPEN = "open", _("Awaiting the customer's choice")
+    CHOSEN = "chosen", _("Chosen")
+    DEFAULTED = "defaulted", _("Defaulted")
 
 
 class ChoiceSource(models.TextChoices):
-    AGENT = "agent", "客服代录 agent"
-    CUSTOMER = "customer", "客户自选 customer"
-    DEFAULT = "default", "超时默认 default"
+    AGENT = "agent", _("Recorded by an agent")
+    CUSTOMER = "customer", _("Chosen by the customer")
+    DEFAULT = "default", _("Default")
 
 
 class EvidenceKind(models.TextChoices):
-    FINDING = "finding", "规则发现 finding"
-    UPLOAD = "upload", "上传文件 upload"
+    FINDING = "finding", _("Rule finding")
+    UPLOAD = "upload", _("Uploaded file")
 
 
 class NotificationKind(models.TextChoices):
-    NEAR_BREACH = "near_breach", "即将超时 near breach"
-    BREACH = "breach", "已超时 breach"
-    DEPARTMENT_BREACH = "department_breach", "部门超时 department breach"
-    ASSIGNED = "assigned", "新指派 assigned"
-    FOLLOW_UP = "follow_up", "回访 follow-up"
+    NEAR_BREACH = "near_breach", _("Near breach")
+    BREACH = "breach", _("Breach")
+    DEPARTMENT_BREACH = "department_breach", _("Department breach")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    FOLLOW_UP = "follow_up", _("Follow-up")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.models import Department, Role
 from ordex.orders.models import Order
@@ -34,13 +35,13 @@ UNENDED = Q(ended_at__isnull=True)
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "周一 Mon"
-    TUESDAY = 1, "周二 Tue"
-    WEDNESDAY = 2, "周三 Wed"
-    THURSDAY = 3, "周四 Thu"
-    FRIDAY = 4, "周五 Fri"
-    SATURDAY = 5, "周六 Sat"
-    SUNDAY = 6, "周日 Sun"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class Calendar(models.Model):
@@ -86,7 +87,7 @@ class CalendarHours(models.Model):
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
-        verbose_name_plural = "calendar hours"
+        verbose_name_plural = _("calendar hours")
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
@@ -132,7 +133,7 @@ class SlaPolicy(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "SLA policies"
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self):
         return self.name
@@ -499,7 +500,7 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["case", "at", "pk"]
         indexes = [models.Index(fields=["case", "at"], name="timeline_case_at")]
-        verbose_name_plural = "timeline entries"
+        verbose_name_plural = _("timeline entries")
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.kind}"

@@ -6,6 +6,7 @@ no cases."""
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import principal_for_user
 from ordex.core.errors import DomainError
@@ -97,7 +98,7 @@ class RuleAdmin(admin.ModelAdmin):
     def cleared(self, obj):
         return self._record(obj, "cleared")
 
-    @admin.action(description="试运行（不开案例） Dry run now: show what would fire")
+    @admin.action(description=_("Dry run now: show what would fire (opens no case)"))
     def dry_run(self, request, queryset):
         from .scan import run_scan
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DetectionConfig(AppConfig):
     name = "ordex.detection"
     label = "detection"
-    verbose_name = "检测规则 Detection"
+    verbose_name = _("Detection rules")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -10,17 +10,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Trigger(models.TextChoices):
-    ON_EVENT = "on_event", "事件触发 on event"
-    PERIODIC = "periodic", "定时扫描 periodic"
+    ON_EVENT = "on_event", _("On event")
+    PERIODIC = "periodic", _("Periodic")
 
 
 class FindingLevel(models.TextChoices):
-    FINDING = "finding", "异常 finding"
-    WARNING = "warning", "预警 warning"
-    ESCALATION = "escalation", "升级 escalation"
+    FINDING = "finding", _("Finding")
+    WARNING = "warning", _("Warning")
+    ESCALATION = "escalation", _("Escalation")
 
 
 class Rule(models.Model):

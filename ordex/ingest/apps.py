@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IngestConfig(AppConfig):
     name = "ordex.ingest"
     label = "ingest"
-    verbose_name = "Inbound events"
+    verbose_name = _("Inbound events")

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
@@ -8,8 +9,8 @@ class Event(models.Model):
     """
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "applied"
-        WAITING = "waiting", "waiting for its order or parcel"
+        APPLIED = "applied", _("Applied")
+        WAITING = "waiting", _("Waiting for its order or parcel")
 
     event_id = models.CharField(max_length=200, unique=True)
     type = models.CharField(max_length=40)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotifyConfig(AppConfig):
     name = "ordex.notify"
     label = "notify"
-    verbose_name = "Customer communication"
+    verbose_name = _("Customer communication")
 
     def ready(self):
         from ordex.cases import hooks

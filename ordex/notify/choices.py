@@ -29,8 +29,8 @@ TEMPLATE_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
 
 class Language(models.TextChoices):
-    ZH_HANS = "zh-hans", "简体中文"
-    EN = "en", "English"
+    ZH_HANS = "zh-hans", _("Simplified Chinese")
+    EN = "en", _("English")
 
 
 class MessageStatus(models.TextChoices):

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
     name = "ordex.orders"
     label = "orders"
-    verbose_name = "Orders (data hub)"
+    verbose_name = _("Orders (data hub)")

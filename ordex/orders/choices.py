@@ -1,51 +1,52 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Platform(models.TextChoices):
-    TAOBAO = "taobao", "淘宝"
-    TMALL = "tmall", "天猫"
-    JD = "jd", "京东"
-    PINDUODUO = "pinduoduo", "拼多多"
-    DOUYIN = "douyin", "抖音"
-    WECHAT = "wechat", "微信小店"
-    OWN = "own", "自营商城"
-    OTHER = "other", "其他"
+    TAOBAO = "taobao", _("Taobao")
+    TMALL = "tmall", _("Tmall")
+    JD = "jd", _("JD")
+    PINDUODUO = "pinduoduo", _("Pinduoduo")
+    DOUYIN = "douyin", _("Douyin")
+    WECHAT = "wechat", _("WeChat store")
+    OWN = "own", _("Own store")
+    OTHER = "other", _("Other")
 
 
 class OrderStatus(models.TextChoices):
-    CREATED = "created", "待付款"
-    PAID = "paid", "已付款"
-    SHIPPED = "shipped", "已发货"
-    DELIVERED = "delivered", "已签收"
-    CANCELLED = "cancelled", "已取消"
+    CREATED = "created", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Signed for")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PaymentStatus(models.TextChoices):
-    PAID = "paid", "已支付"
-    FAILED = "failed", "支付失败"
+    PAID = "paid", _("Payment succeeded")
+    FAILED = "failed", _("Payment failed")
 
 
 class PaymentMethod(models.TextChoices):
-    ALIPAY = "alipay", "支付宝"
-    WECHAT = "wechat", "微信支付"
-    CARD = "card", "银行卡"
-    OTHER = "other", "其他"
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT = "wechat", _("WeChat Pay")
+    CARD = "card", _("Bank card")
+    OTHER = "other", _("Other")
 
 
 class TrackingStatus(models.TextChoices):
-    INFO_RECEIVED = "info_received", "已下单"
-    PICKED_UP = "picked_up", "已揽收"
-    IN_TRANSIT = "in_transit", "运输中"
-    OUT_FOR_DELIVERY = "out_for_delivery", "派送中"
-    DELIVERY_FAILED = "delivery_failed", "派送失败"
-    AVAILABLE_FOR_PICKUP = "available_for_pickup", "待取件"
-    DELIVERED = "delivered", "已签收"
-    REFUSED = "refused", "拒签"
-    RETURNING = "returning", "退回中"
-    RETURNED = "returned", "已退回"
-    EXCEPTION = "exception", "疑难件"
-    LOST = "lost", "丢失"
-    DAMAGED = "damaged", "破损"
+    INFO_RECEIVED = "info_received", _("Label created")
+    PICKED_UP = "picked_up", _("Picked up")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
+    DELIVERED = "delivered", _("Signed for")
+    REFUSED = "refused", _("Refused")
+    RETURNING = "returning", _("Returning")
+    RETURNED = "returned", _("Returned")
+    EXCEPTION = "exception", _("Carrier exception")
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Damaged")
 
 
 # Statuses after which the parcel has left the carrier's normal flow (no further movement expected).
@@ -55,36 +56,36 @@ CARRIER_HAS_IT = frozenset(TrackingStatus.values) - {TrackingStatus.INFO_RECEIVE
 
 
 class RefundStatus(models.TextChoices):
-    REQUESTED = "requested", "退款中"
-    COMPLETED = "completed", "已退款"
-    FAILED = "failed", "退款失败"
+    REQUESTED = "requested", _("Refund requested")
+    COMPLETED = "completed", _("Refunded")
+    FAILED = "failed", _("Refund failed")
 
 
 class AddressQuality(models.TextChoices):
-    OK = "ok", "完整"
-    NO_DETAIL = "no_detail", "缺少详细地址"
-    UNRESOLVED = "unresolved", "无法解析省市区"
+    OK = "ok", _("Complete")
+    NO_DETAIL = "no_detail", _("No street address")
+    UNRESOLVED = "unresolved", _("Province/city/district not recognised")
 
 
 class PhoneKind(models.TextChoices):
-    MOBILE = "mobile", "手机"
-    FIXED = "fixed", "固话"
-    MASKED = "masked", "平台脱敏号"
-    VIRTUAL = "virtual", "虚拟号"
-    INVALID = "invalid", "无效"
-    MISSING = "missing", "缺失"
+    MOBILE = "mobile", _("Mobile")
+    FIXED = "fixed", _("Landline")
+    MASKED = "masked", _("Masked by the platform")
+    VIRTUAL = "virtual", _("Virtual number")
+    INVALID = "invalid", _("Invalid")
+    MISSING = "missing", _("Missing")
 
 
 class ReportKind(models.TextChoices):
-    WRONG_ITEM = "wrong_item", "发错货"
-    MISSING_ITEM = "missing_item", "漏发/少发"
-    DAMAGED = "damaged", "破损"
-    NOT_RECEIVED = "not_received", "未收到"
-    NOT_AS_DESCRIBED = "not_as_described", "货不对板"
-    QUALITY = "quality", "质量问题"
-    QUANTITY_MISMATCH = "quantity_mismatch", "数量不符"
-    COMPLAINT = "complaint", "投诉"
-    OTHER = "other", "其他"
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    MISSING_ITEM = "missing_item", _("Missing item")
+    DAMAGED = "damaged", _("Damaged")
+    NOT_RECEIVED = "not_received", _("Not received")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    QUALITY = "quality", _("Quality problem")
+    QUANTITY_MISMATCH = "quantity_mismatch", _("Quantity mismatch")
+    COMPLAINT = "complaint", _("Complaint")
+    OTHER = "other", _("Other")
 
 
 REMOTE_PROVINCES = ("西藏", "新疆", "青海", "内蒙古", "宁夏", "甘肃")

@@ -85,7 +85,7 @@ class ClaimStatus(models.TextChoices):
     EVIDENCE = "evidence", _("Evidence sent")
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Paid out")
 
 
 C = ClaimStatus

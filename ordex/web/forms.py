@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ordex.cases.choices import CaseStatus, Severity
+from ordex.cases.choices import TRANSITIONS, CaseStatus, Resolution, Severity
 from ordex.cases.queries import OPEN_ALIAS, CaseFilters
 
 YES = "1"
@@ -64,3 +64,120 @@ class QueueFilterForm(forms.Form):
     @property
     def page_number(self) -> int:
         return (self.cleaned_data.get("page") if "page" not in self.errors else None) or 1
+
+
+class BulkActionForm(forms.Form):
+    """One action for every case of an incident: assign (to a person, or automatically), move to a status
+    (with the reason or resolution it needs), or add a note. Offers only statuses some listed case can reach
+    and the resolutions of the incident's type."""
+
+    ASSIGN, TRANSITION, NOTE = "assign", "transition", "note"
+    action = forms.ChoiceField(choices=[(ASSIGN, _("Assign")), (TRANSITION, _("Change status")), (NOTE, _("Add a note"))])
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    to = forms.ChoiceField(required=False)
+    resolution = forms.ChoiceField(required=False)
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    AUTO = "auto"
+
+    def __init__(self, data, *, incident, cases, assignees):
+        super().__init__(data)
+        reachable = set()
+        for case in cases:
+            reachable |= TRANSITIONS.get(case.status, frozenset())
+        self.fields["to"].choices = [("", "—")] + [(value, label) for value, label in CaseStatus.choices if value in reachable]
+        self.fields["resolution"].choices = [("", "—")] + [
+            (code, Resolution(code).label if code in Resolution.values else code)
+            for code in incident.exception_type.allowed_resolutions
+        ]
+        self.fields["assignee"].choices = [("", _("Automatically (round robin)"))] + [
+            (person.pk, person.username) for person in assignees
+        ]
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == self.TRANSITION and not data.get("to"):
+            self.add_error("to", _("Choose the status to move the cases to."))
+        if action == self.NOTE and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write the note."))
+        return data
+
+    def bulk_arguments(self) -> dict:
+        data = self.cleaned_data
+        action = data["action"]
+        if action == self.ASSIGN:
+            return {"action": action, "user_id": data.get("assignee"), "auto": data.get("assignee") is None}
+        if action == self.TRANSITION:
+            return {"action": action, "to": data["to"], "reason": data.get("reason") or "",
+                    "resolution": data.get("resolution") or ""}
+        return {"action": action, "text": data["text"]}
+
+
+class RuleEditForm(forms.Form):
+    """Change one rule: its own parameters and switch, or one shop's or one platform's override of them
+    (the scope comes from `?shop=` / `?platform=`). In an override a blank value means "inherit the rule's
+    value". The reason is required; the change is recorded with who, when, old and new values."""
+
+    shop = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    platform = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    enabled = forms.BooleanField(required=False, label=_("Enabled"))
+    reason = forms.CharField(max_length=2000, label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Recorded with the change, for whoever reads the rule's history."))
+
+    def __init__(self, data, *, line, scope):
+        self.line = line
+        self.shop_code = (data or scope).get("shop", "") or ""
+        self.platform_code = "" if self.shop_code else (data or scope).get("platform", "") or ""
+        self.is_override = bool(self.shop_code or self.platform_code)
+        override = next((o for o in line.overrides if (o["shop"] or "") == self.shop_code
+                         and (o["platform"] or "") == self.platform_code), None) if self.is_override else None
+        stored = (override or {}).get("params", {}) if self.is_override else {p.name: p.value for p in line.params}
+        super().__init__(data, initial={"shop": self.shop_code, "platform": self.platform_code,
+                                        "enabled": line.enabled})
+        if self.is_override:
+            del self.fields["enabled"]
+        for param in line.params:
+            field_name = f"param_{param.name}"
+            initial = stored.get(param.name)
+            if param.kind == "bool":
+                field = forms.ChoiceField(choices=[("", _("inherit")), ("true", _("yes")), ("false", _("no"))]
+                                          if self.is_override else [("true", _("yes")), ("false", _("no"))],
+                                          required=not self.is_override)
+                initial = "" if initial is None else ("true" if initial else "false")
+            else:
+                field = forms.CharField(required=not self.is_override, max_length=40)
+            field.label = param.name
+            field.help_text = param.help
+            field.initial = initial
+            self.fields[field_name] = field
+
+    @property
+    def param_fields(self):
+        return [self[f"param_{param.name}"] for param in self.line.params]
+
+    def change_arguments(self) -> dict:
+        params = {}
+        for param in self.line.params:
+            value = self.cleaned_data.get(f"param_{param.name}")
+            if value in ("", None):
+                value = None
+            elif param.kind == "bool":
+                value = value == "true"
+            params[param.name] = value
+        arguments = {"params": params, "reason": self.cleaned_data["reason"]}
+        if self.shop_code:
+            arguments["shop"] = self.shop_code
+        elif self.platform_code:
+            arguments["platform"] = self.platform_code
+        else:
+            arguments["enabled"] = self.cleaned_data["enabled"]
+        return arguments
+
+    def add_domain_error(self, error) -> None:
+        """Show a refusal next to the field it names (`params.minutes` -> the minutes input)."""
+        field = error.field or ""
+        if field.startswith("params."):
+            field = f"param_{field.removeprefix('params.')}"
+        self.add_error(field if field in self.fields else None, error.message)

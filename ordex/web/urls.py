@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, case, queue, resolutions, search
+from .views import account, case, incidents, notifications, queue, resolutions, rules, search
 
 app_name = "web"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("actions/", resolutions.waiting_actions, name="waiting-actions"),
     path("actions/<int:action_id>/do/<slug:verb>/", resolutions.act_on_action, name="action-act"),
     path("search/", search.search, name="search"),
+    path("incidents/", incidents.incidents, name="incidents"),
+    path("incidents/<int:incident_id>/", incidents.incident_page, name="incident"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.read_notifications, name="read_notifications"),
+    path("rules/", rules.rules, name="rules"),
+    path("rules/<slug:code>/", rules.rule_edit, name="rule_edit"),
     path("login/", account.login, name="login"),
     path("logout/", account.logout, name="logout"),
     path("language/", account.language, name="language"),

@@ -13,9 +13,9 @@ One module per sub-area; import the verbs from here (`from ordex.cases.actions i
 - `work`: `add_note`, `complete_step`, `add_evidence`;
 - `customer_choice`: `offer_choice`, `record_choice`, `apply_expired_choices`;
 - `customer`: `record_message` (a message to or from the customer on the timeline), `open_follow_up_case`;
-- `sla`: `evaluate_sla(as_of)` (from `ordex scan --as-of` and the worker);
+- `sla`: `evaluate_sla(as_of)` (from `ordex scan --as-of` and the worker), `escalate` (a person raises the level);
 - `incidents`: `create_incident`, `update_incident`, `bulk_on_incident`;
-- `notifications`: `mark_notification_read`;
+- `notifications`: `mark_notification_read`, `mark_all_notifications_read`;
 - `batch`: `batch_of_findings()`, the per-batch memory of configuration rows;
 - `common`: the row lock, timeline entries and clocks the others share.
 """
@@ -35,8 +35,8 @@ from .findings import (
 )
 from .incidents import BULK_ACTIONS, bulk_on_incident, create_incident, update_incident
 from .lifecycle import change_severity, transition
-from .notifications import mark_notification_read
-from .sla import SlaScanResult, evaluate_sla
+from .notifications import mark_all_notifications_read, mark_notification_read
+from .sla import SlaScanResult, escalate, evaluate_sla
 from .work import (
     DEFAULT_EVIDENCE_MAX_BYTES,
     add_evidence,
@@ -64,8 +64,10 @@ __all__ = [
     "withdraw_finding",
     "complete_step",
     "create_incident",
+    "escalate",
     "evaluate_sla",
     "evidence_max_bytes",
+    "mark_all_notifications_read",
     "mark_notification_read",
     "offer_choice",
     "open_follow_up_case",

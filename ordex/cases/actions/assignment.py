@@ -5,10 +5,12 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.accounts.models import Department, Role, User
 from ordex.core.errors import DomainError, NotFound
+from ordex.core.text import stored_text
 
 from ..choices import OPEN_STATUSES, NotificationKind, TimelineKind
 from ..models import Case, Notification, RoundRobinCursor, TimelineEntry
@@ -62,7 +64,8 @@ def _set_assignee(case: Case, user: User | None, actor, at: datetime, why: str) 
     case.save(update_fields=fields)
     if user is not None and user != _actor_user(actor):
         Notification.objects.create(user=user, case=case, kind=NotificationKind.ASSIGNED,
-                                    message=f"case #{case.pk} {case.type.name_zh} assigned to you", created_at=at)
+                                    message=stored_text(_("Case #%(case)s %(type)s is assigned to you"), case=case.pk,
+                                                        type=case.type.name_zh), created_at=at)
     return _entry(case, actor, TimelineKind.ASSIGNMENT, why, at=at, assignee_from=before,
                   assignee_to=user.username if user else None)
 
@@ -78,9 +81,9 @@ def assign(case_id: int, *, actor: Principal, user_id: int | None = None, auto: 
         user = _round_robin(case.department, exclude_user_id=case.assignee_id)
         if user is None:
             raise DomainError("no_available_assignee", f"nobody in {case.department.code} is available under the cap")
-        why = "assigned automatically (round robin)"
+        why = stored_text(_("Assigned automatically (round robin)"))
     elif user_id is None:
-        user, why = None, "unassigned"
+        user, why = None, stored_text(_("Assignment removed"))
     else:
         user = User.objects.filter(pk=user_id, is_active=True).first()
         if user is None:
@@ -88,7 +91,7 @@ def assign(case_id: int, *, actor: Principal, user_id: int | None = None, auto: 
         if user.department_id != case.department_id:
             raise DomainError("assignee_not_in_department",
                               f"{user.username} is not in department {case.department.code}", field="user_id")
-        why = f"assigned to {user.username}"
+        why = stored_text(_("Assigned to %(user)s"), user=user.username)
     _set_assignee(case, user, actor, at, why).save()
     return case
 

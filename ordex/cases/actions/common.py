@@ -105,8 +105,8 @@ def _supervisors_for(department_id: int) -> list[User]:
     return supervisors or list(User.objects.filter(role=Role.SUPERVISOR, is_active=True))
 
 
-def _notify_supervisors(case: Case, kind: str, message: str, at: datetime) -> None:
+def _notify_supervisors(case: Case, kind: str, message: str, at: datetime, *, except_user_id: int | None = None) -> None:
     Notification.objects.bulk_create(
         Notification(user=user, case=case, kind=kind, message=message, created_at=at)
-        for user in _supervisors_for(case.department_id)
+        for user in _supervisors_for(case.department_id) if user.pk != except_user_id
     )

@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput, NotFound
+from ordex.core.text import stored_text
 
 from .. import hooks, sla
 from ..choices import OPEN_STATUSES, CaseStatus, NotificationKind, TimelineKind
@@ -70,12 +72,13 @@ def open_follow_up_case(original_case_id: int, *, actor: Principal | None, type_
         due = sla.deadline(calendar, at, timedelta(minutes=first_step_due_in_working_minutes))
         step.due_at = due
         step.save(update_fields=["due_at"])
-    _notify_supervisors(case, NotificationKind.FOLLOW_UP, f"case #{case.pk} {exception_type.name_zh}: {summary}", at)
+    _notify_supervisors(case, NotificationKind.FOLLOW_UP, stored_text(_("Case #%(case)s %(type)s: %(summary)s"), case=case.pk,
+                                                                   type=exception_type.name_zh, summary=summary), at)
     TimelineEntry.objects.bulk_create([
         _entry(case, actor, TimelineKind.OPENED, summary, at=at, to_status=CaseStatus.NEW, rule_code=MANUAL_RULE,
                follow_up_of=original.pk, step_due_at=due.isoformat() if due else None,
                assignee_to=case.assignee.username if case.assignee_id else None),
-        _entry(original, actor, TimelineKind.NOTE, f"follow-up case #{case.pk} opened: {summary}", at=at,
+        _entry(original, actor, TimelineKind.NOTE, stored_text(_("Follow-up case #%(case)s opened: %(summary)s"), case=case.pk, summary=summary), at=at,
                follow_up_case=case.pk),
     ])
     hooks.case_opened(hooks.CaseOpened(case=case, at=at))

@@ -5,15 +5,22 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput
+from ordex.core.text import stored_text, stored_time
 
 from .. import hooks
-from ..choices import CaseStatus, ChoiceSource, ChoiceStatus, TimelineKind
+from ..choices import CaseStatus, ChoiceSource, ChoiceStatus, Resolution, TimelineKind
 from ..models import Case, CustomerChoice, TimelineEntry
 from .common import _entry, _lock_case, _require_open
 from .lifecycle import _apply_transition
+
+
+def _labels(codes: Sequence[str]) -> list:
+    """Resolution codes as words (the stored text renders them in its language)."""
+    return [Resolution(code).label if code in Resolution.values else code for code in codes]
 
 
 @transaction.atomic
@@ -34,10 +41,10 @@ def offer_choice(case_id: int, *, actor: Principal, options: Sequence[str] = (),
     at = at or timezone.now()
     hours = deadline_hours if deadline_hours is not None else case.type.choice_deadline_hours
     choice = CustomerChoice.objects.create(case=case, options=options, offered_at=at, deadline_at=at + timedelta(hours=hours))
-    entries = [_entry(case, actor, TimelineKind.CHOICE_OFFERED, f"offered: {', '.join(options)}", at=at,
+    entries = [_entry(case, actor, TimelineKind.CHOICE_OFFERED, stored_text(_("Offered: %(options)s"), options=_labels(options)), at=at,
                       options=options, deadline_at=choice.deadline_at.isoformat())]
     if case.status != CaseStatus.WAITING_CUSTOMER:
-        entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason="waiting for the customer's choice"))
+        entries.append(_apply_transition(case, CaseStatus.WAITING_CUSTOMER, actor, at=at, reason=stored_text(_("Waiting for the customer's choice"))))
     TimelineEntry.objects.bulk_create(entries)
     hooks.choice_offered(hooks.ChoiceOffered(case=case, choice=choice))
     return choice
@@ -52,7 +59,8 @@ def _settle_choice(case: Case, choice: CustomerChoice, chosen: str, source: str,
     case.save(update_fields=["chosen_resolution", "updated_at"])
     entries = [_entry(case, actor, kind, message, at=at, chosen=chosen, source=source)]
     if case.status == CaseStatus.WAITING_CUSTOMER:
-        entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at, reason="customer choice settled"))
+        entries.append(_apply_transition(case, CaseStatus.IN_PROGRESS, actor, at=at,
+                                         reason=stored_text(_("The customer's choice is settled"))))
     TimelineEntry.objects.bulk_create(entries)
     hooks.choice_settled(hooks.ChoiceSettled(case_id=case.pk, chosen=chosen, source=source, at=at,
                                              choice_id=choice.pk, actor=actor))
@@ -71,7 +79,7 @@ def record_choice(case_id: int, *, actor: Principal | None, chosen: str, source:
     at = timezone.now()
     if at > choice.deadline_at:
         raise DomainError("choice_deadline_passed", f"the deadline {choice.deadline_at.isoformat()} has passed")
-    _settle_choice(case, choice, chosen, source, actor, at, TimelineKind.CHOICE_RECORDED, f"customer chose {chosen}")
+    _settle_choice(case, choice, chosen, source, actor, at, TimelineKind.CHOICE_RECORDED, stored_text(_("The customer chose %(chosen)s"), chosen=_labels([chosen])))
     return choice
 
 
@@ -94,7 +102,8 @@ def apply_expired_choices(as_of: datetime | None = None) -> int:
             chosen = default if default in choice.options else choice.options[0]
             _settle_choice(
                 case, choice, chosen, ChoiceSource.DEFAULT, None, choice.deadline_at, TimelineKind.CHOICE_DEFAULTED,
-                f"no choice by {choice.deadline_at.isoformat()}: default resolution {chosen} applies; the customer is told",
+                stored_text(_("No choice by %(deadline)s: the default %(chosen)s applies; the customer is told"),
+                        deadline=stored_time(choice.deadline_at), chosen=_labels([chosen])),
             )
             applied += 1
     return applied

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal, personal_template, personal_values
 from ordex.core.errors import InvalidInput, NotFound
+from ordex.core.text import stored_text
 from ordex.orders.models import Order
 
 from .. import hooks
@@ -71,7 +73,7 @@ def _link_orders(case: Case, orders: Sequence[Order], actor, at: datetime) -> li
         [CaseOrder(case=case, order=order, order_no=order.order_no) for order in new], ignore_conflicts=True
     )
     return [
-        _entry(case, actor, TimelineKind.ORDER_LINKED, f"order {order.order_no} linked", at=at, order_no=order.order_no)
+        _entry(case, actor, TimelineKind.ORDER_LINKED, stored_text(_("Order %(order)s linked"), order=order.order_no), at=at, order_no=order.order_no)
         for order in new
         if order.pk != case.order_id
     ]
@@ -180,7 +182,7 @@ def _open_or_add_finding(
     evidence_added = False
     if not created:
         if case.status in REOPENABLE_STATUSES:
-            entries.append(_reopen(case, actor, f"new finding by {rule_code}: {summary}", found_at))
+            entries.append(_reopen(case, actor, stored_text(_("New finding by %(rule)s: %(summary)s"), rule=rule_code, summary=summary), found_at))
             reopened = True
         evidence_added = _add_finding_evidence(case, rule_code, summary, facts, found_at, entries, actor)
     else:
@@ -221,7 +223,7 @@ def clear_finding(
     untouched = case.status == CaseStatus.NEW and case.assignee_id is None and case.touched_at is None
     if untouched:
         entries.append(_apply_transition(case, CaseStatus.RESOLVED, None, at=cleared_at,
-                                         reason=f"cleared: {summary}", resolution=Resolution.CLEARED))
+                                         reason=stored_text(_("Cleared: %(summary)s"), summary=summary), resolution=Resolution.CLEARED))
     TimelineEntry.objects.bulk_create(entries)
     return case
 
@@ -242,7 +244,7 @@ def withdraw_finding(case_id: int, *, withdrawn_at: datetime, summary: str, rule
     system_cleared = case.status == CaseStatus.RESOLVED and case.resolution == Resolution.CLEARED
     if whole_case and (case.status in OPEN_STATUSES or system_cleared):
         entries.append(_apply_transition(case, CaseStatus.WITHDRAWN, None, at=max(withdrawn_at, case.found_at),
-                                         reason=f"withdrawn: {summary}"))
+                                         reason=stored_text(_("Withdrawn: %(summary)s"), summary=summary)))
     TimelineEntry.objects.bulk_create(entries)
     return case
 

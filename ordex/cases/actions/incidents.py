@@ -4,10 +4,12 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.accounts.models import User
 from ordex.core.errors import DomainError, InvalidInput, NotFound
+from ordex.core.text import stored_text
 
 from ..choices import IncidentStatus, TimelineKind
 from ..models import Case, ExceptionType, Incident, TimelineEntry
@@ -34,7 +36,7 @@ def _join_incident(case: Case, incident: Incident, actor, at: datetime) -> list[
         return []
     case.incident = incident
     case.save(update_fields=["incident", "updated_at"])
-    return [_entry(case, actor, TimelineKind.INCIDENT, f"grouped into incident {incident}", at=at, incident_id=incident.pk)]
+    return [_entry(case, actor, TimelineKind.INCIDENT, stored_text(_("Grouped into incident %(incident)s"), incident=incident), at=at, incident_id=incident.pk)]
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.core.errors import DomainError, InvalidInput
+from ordex.core.text import stored_text
 
 from .. import hooks
 from ..choices import (
@@ -161,6 +163,7 @@ def change_severity(case_id: int, *, severity: str, actor: Principal, reason: st
     _recompute_deadlines(case, at, fields)
     _touch(case, actor, at, fields)
     case.save(update_fields=fields)
-    _entry(case, actor, TimelineKind.NOTE, reason or f"severity {before} → {severity}", at=at,
+    _entry(case, actor, TimelineKind.NOTE, reason or stored_text(_("Severity %(before)s → %(after)s"), before=Severity(before).label,
+                                               after=Severity(severity).label), at=at,
            severity_from=before, severity_to=severity).save()
     return case

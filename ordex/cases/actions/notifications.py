@@ -18,3 +18,9 @@ def mark_notification_read(notification_id: int, *, user) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+@transaction.atomic
+def mark_all_notifications_read(*, user) -> int:
+    """Every unread notification of the user is read from now on; returns how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

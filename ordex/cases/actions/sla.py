@@ -6,13 +6,18 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ordex.accounts.access import Principal
+from ordex.core.errors import InvalidInput
+from ordex.core.text import stored_text, stored_time
 
 from .. import sla
 from ..choices import OPEN_STATUSES, NotificationKind, TimelineKind
 from ..clocks import business_calendar, case_pauses, near_fraction, target_for
 from ..models import Case, CaseDepartmentClock, TimelineEntry
 from .assignment import _round_robin, _set_assignee
-from .common import _entry, _lock_case, _notify_supervisors
+from .common import _actor_user, _entry, _lock_case, _notify_supervisors, _require_open, _touch
 from .customer_choice import apply_expired_choices
 
 
@@ -31,12 +36,38 @@ class SlaScanResult:
 def _escalate(case: Case, kind: str, timeline_kind: str, message: str, at: datetime, fields: list[str]) -> list[TimelineEntry]:
     case.escalation_level += 1
     fields.append("escalation_level")
-    _notify_supervisors(case, kind, f"case #{case.pk} {case.type.name_zh}: {message}", at)
+    _notify_supervisors(case, kind, stored_text(_("Case #%(case)s %(type)s: %(summary)s"), case=case.pk,
+                                                type=case.type.name_zh, summary=message), at)
     return [
         _entry(case, None, timeline_kind, message, at=at),
-        _entry(case, None, TimelineKind.ESCALATION, f"escalation level {case.escalation_level}", at=at,
+        _entry(case, None, TimelineKind.ESCALATION, stored_text(_("Escalation level %(level)s"), level=case.escalation_level), at=at,
                level=case.escalation_level),
     ]
+
+
+@transaction.atomic
+def escalate(case_id: int, *, actor: Principal, reason: str) -> Case:
+    """A person raises an open case one escalation level and says why: the level goes up by one, the
+    timeline records who, the new level and the reason, and the department's supervisors are notified the
+    way an automatic (SLA) escalation notifies them — the person escalating excepted. Checked under the
+    case's lock: the actor may work the case and the case is open."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason_required", "say why the case is escalated", field="reason")
+    case = _lock_case(case_id, actor)
+    _require_open(case)
+    at = timezone.now()
+    case.escalation_level += 1
+    fields = ["escalation_level", "updated_at"]
+    _touch(case, actor, at, fields)
+    case.save(update_fields=fields)
+    _entry(case, actor, TimelineKind.ESCALATION, reason, at=at, level=case.escalation_level).save()
+    user = _actor_user(actor)
+    _notify_supervisors(case, NotificationKind.ESCALATED,
+                        stored_text(_("Case #%(case)s %(type)s: escalated to level %(level)s by %(name)s"), case=case.pk,
+                                    type=case.type.name_zh, level=case.escalation_level, name=actor.name),
+                        at, except_user_id=user.pk if user else None)
+    return case
 
 
 def _holder_at(case: Case, moment: datetime) -> int:
@@ -66,13 +97,14 @@ def _evaluate_case(case_id: int, as_of: datetime, result: dict) -> None:
             case.response_breached_at = response.due_at
             fields.append("response_breached_at")
             entries.append(_entry(case, None, TimelineKind.RESPONSE_BREACH,
-                                  f"no first response by {response.due_at.isoformat()}", at=response.due_at))
+                                  stored_text(_("No first response by %(due)s"), due=stored_time(response.due_at)), at=response.due_at))
             result["response_breached"] += 1
     if status.near_breach and case.near_breach_at is None:
         case.near_breach_at = case.near_breach_due_at if case.near_breach_due_at <= as_of else as_of
         fields.append("near_breach_at")
         entries += _escalate(case, NotificationKind.NEAR_BREACH, TimelineKind.SLA_NEAR_BREACH,
-                             f"{policy.near_breach_percent}% of the resolution time used; due {status.due_at.isoformat()}",
+                             stored_text(_("%(percent)s%% of the resolution time used; due %(due)s"),
+                                         percent=policy.near_breach_percent, due=stored_time(status.due_at)),
                              case.near_breach_at, fields)
         result["near_breached"] += 1
     if status.breached and case.breached_at is None:
@@ -80,12 +112,12 @@ def _evaluate_case(case_id: int, as_of: datetime, result: dict) -> None:
         case.breach_department_id = _holder_at(case, status.due_at)
         fields += ["breached_at", "breach_department"]
         entries += _escalate(case, NotificationKind.BREACH, TimelineKind.SLA_BREACH,
-                             f"resolution time ran out at {status.due_at.isoformat()}", status.due_at, fields)
+                             stored_text(_("The resolution time ran out at %(due)s"), due=stored_time(status.due_at)), status.due_at, fields)
         result["breached"] += 1
         if policy.reassign_on_breach:
             user = _round_robin(case.department, exclude_user_id=case.assignee_id)
             if user is not None:
-                entries.append(_set_assignee(case, user, None, status.due_at, "reassigned after SLA breach"))
+                entries.append(_set_assignee(case, user, None, status.due_at, stored_text(_("Reassigned after the SLA breach"))))
     case.resolve_due_at = status.due_at
     fields.append("resolve_due_at")
     case.save(update_fields=fields)
@@ -106,8 +138,10 @@ def _evaluate_department_clock(clock_id: int, as_of: datetime, result: dict) -> 
         return
     clock.breached_at = status.due_at
     clock.save(update_fields=["breached_at"])
-    message = f"department {clock.department.code} held the case past its internal target ({clock.target_minutes} min)"
-    _notify_supervisors(case, NotificationKind.DEPARTMENT_BREACH, f"case #{case.pk}: {message}", status.due_at)
+    message = stored_text(_("Department %(department)s held the case past its internal target (%(minutes)s min)"),
+                          department=clock.department.name_zh, minutes=clock.target_minutes)
+    _notify_supervisors(case, NotificationKind.DEPARTMENT_BREACH, stored_text(_("Case #%(case)s: %(summary)s"), case=case.pk,
+                                                                          summary=message), status.due_at)
     _entry(case, None, TimelineKind.DEPARTMENT_BREACH, message, at=status.due_at, department=clock.department.code).save()
     result["department_breached"] += 1
 

@@ -4,10 +4,12 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
 from ordex.accounts.models import Role
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ordex.core.text import stored_text
 
 from .. import evidence
 from ..choices import EvidenceKind, StepStatus, TimelineKind
@@ -60,7 +62,8 @@ def complete_step(case_id: int, position: int, *, actor: Principal, status: str 
     _touch(case, actor, at, fields)
     if fields:
         case.save(update_fields=fields)
-    _entry(case, actor, TimelineKind.STEP, note or f"step {position} {status}: {step.title_en}", at=at,
+    _entry(case, actor, TimelineKind.STEP, note or stored_text(_("Step %(position)s %(status)s: %(title)s"), position=position,
+                                                 status=StepStatus(status).label, title=step.title_zh), at=at,
            position=position, status=status).save()
     return step
 
@@ -90,6 +93,6 @@ def add_evidence(case_id: int, *, actor: Principal, upload, note: str = "") -> E
     _touch(case, actor, at, fields)
     if fields:
         case.save(update_fields=fields)
-    _entry(case, actor, TimelineKind.EVIDENCE, note or f"uploaded {upload.name}", at=at, evidence_id=stored.pk,
+    _entry(case, actor, TimelineKind.EVIDENCE, note or stored_text(_("Uploaded %(name)s"), name=upload.name), at=at, evidence_id=stored.pk,
            content_type=content_type, size=upload.size).save()
     return stored

@@ -305,6 +305,8 @@ def test_supervisor_reads_breach_notifications(supervisor_api, order, bob):
     assert {n["kind"] for n in notes} == {"near_breach", "breach", "department_breach"}
     read = supervisor_api.post(f"/api/v1/notifications/{notes[0]['id']}/read").json()
     assert read["read_at"] is not None
+    assert supervisor_api.post("/api/v1/notifications/read").json() == {"marked": 2}
+    assert supervisor_api.get("/api/v1/notifications", {"unread": True}).json() == []
 
 
 def test_queue_query_count_does_not_grow_with_the_page(supervisor_api, make_order, django_assert_max_num_queries):

@@ -118,7 +118,9 @@ def test_when_the_deadline_passes_the_default_resolution_applies_and_the_timelin
     assert (choice.status, choice.chosen, choice.chosen_at) == (ChoiceStatus.DEFAULTED, "refund", sh(2026, 11, 25, 11))
     assert (case.chosen_resolution, case.status) == ("refund", CaseStatus.IN_PROGRESS)
     entry = case.timeline.get(kind=TimelineKind.CHOICE_DEFAULTED)
-    assert "refund" in entry.message and "customer is told" in entry.message
+    # Stored in the default language (zh-Hans), the deadline in Asia/Shanghai, the resolution in words.
+    assert entry.message == "客户未在 2026-11-25 11:00 前选择：按默认方案退款处理，并已告知客户"
+    assert entry.data["chosen"] == "refund"
     assert actions.apply_expired_choices(sh(2026, 11, 26, 11)) == 0
 
 

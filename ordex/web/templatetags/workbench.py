@@ -5,9 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from ordex.accounts.access import mask_personal_data, render_personal
 from ordex.cases.choices import CaseStatus, Resolution
@@ -61,14 +60,14 @@ def in_language(obj, field: str) -> str:
 
 # The button that moves a case to a status says what the person does.
 STATUS_VERBS = {
-    CaseStatus.TRIAGED: _lazy("Triage"),
-    CaseStatus.IN_PROGRESS: _lazy("Start work"),
-    CaseStatus.WAITING_CUSTOMER: _lazy("Wait for the customer"),
-    CaseStatus.WAITING_THIRD_PARTY: _lazy("Wait for a third party"),
-    CaseStatus.RESOLVED: _lazy("Resolve"),
-    CaseStatus.CLOSED: _lazy("Close"),
-    CaseStatus.REJECTED: _lazy("Reject as false positive"),
-    CaseStatus.REOPENED: _lazy("Reopen"),
+    CaseStatus.TRIAGED: gettext_lazy("Triage"),
+    CaseStatus.IN_PROGRESS: gettext_lazy("Start work"),
+    CaseStatus.WAITING_CUSTOMER: gettext_lazy("Wait for the customer"),
+    CaseStatus.WAITING_THIRD_PARTY: gettext_lazy("Wait for a third party"),
+    CaseStatus.RESOLVED: gettext_lazy("Resolve"),
+    CaseStatus.CLOSED: gettext_lazy("Close"),
+    CaseStatus.REJECTED: gettext_lazy("Reject as false positive"),
+    CaseStatus.REOPENED: gettext_lazy("Reopen"),
 }
 
 

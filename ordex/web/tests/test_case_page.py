@@ -6,7 +6,7 @@ from django.test import Client
 
 from ordex.accounts.access import principal_for_user
 from ordex.accounts.models import PersonalDataReveal
-from ordex.cases.models import Case, CaseStep
+from ordex.cases.models import Case, CaseStep, Notification
 from ordex.resolutions.actions import mark_done
 from ordex.resolutions.models import Action
 
@@ -135,13 +135,13 @@ def test_roles_without_the_right_to_personal_data_cannot_reveal_it(as_role, make
     assert not PersonalDataReveal.objects.exists()
 
 
-MAX_CASE_PAGE_QUERIES = 42
+MAX_CASE_PAGE_QUERIES = 43
 
 
 def test_case_page_reads_a_fixed_number_of_queries(as_role, make_case, person, django_assert_max_num_queries):
-    """Session, user, the case with its parts, the order with its parts, 30 days of history, clocks, people,
-    the resolutions panel (limits, commitments, offers, actions, ledger, net cost): the count does not grow with
-    steps, timeline entries, parcels, history, actions or ledger lines."""
+    """Session, user, the bell's unread count, the case with its parts, the order with its parts, 30 days of
+    history, clocks, people, the resolutions panel (limits, commitments, offers, actions, ledger, net cost): the
+    count does not grow with steps, timeline entries, parcels, history, actions or ledger lines."""
     case = make_case(tracking_no="YD0001")
     agent = as_role("agent")
     with django_assert_max_num_queries(MAX_CASE_PAGE_QUERIES):
@@ -177,3 +177,24 @@ def test_text_ordex_stored_about_a_case_shows_personal_data_masked_until_reveale
     actions.add_note(finance_case.pk, actor=principal_for_user(person("supervisor")), text="回电 13700137000")
     finance_html = as_role("finance").get(f"/cases/{finance_case.pk}/").content.decode()
     assert "13700137000" not in finance_html and "137****7000" in finance_html
+
+
+def test_an_agent_escalates_with_a_reason_and_the_page_shows_the_new_level(as_role, make_case, person):
+    case = make_case()
+    agent = as_role("agent")
+    assert 'id="escalate"' in agent.get(f"/cases/{case.pk}/").content.decode()
+    refused = agent.post(f"/cases/{case.pk}/do/escalate/", {"reason": ""})
+    assert refused.status_code == 422 and 'data-error="escalate"' in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).escalation_level == 0
+    done = agent.post(f"/cases/{case.pk}/do/escalate/", {"reason": "顾客要求主管回电"}, follow=True)
+    assert '<span class="escalated">L1</span>' in done.content.decode()
+    assert Notification.objects.filter(case=case, kind="escalated", user=person("supervisor")).exists()
+
+
+def test_an_ended_case_offers_no_escalation_and_a_supervisor_may_escalate_any_departments_case(as_role, make_case):
+    case = make_case()
+    as_role("agent").post(f"/cases/{case.pk}/do/transition/", {"to": "rejected", "reason": "重复工单"})
+    assert 'id="escalate"' not in as_role("agent").get(f"/cases/{case.pk}/").content.decode()
+    warehouse_case = make_case("warehouse")
+    assert 'id="escalate"' not in as_role("supervisor").get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="escalate"' in as_role("supervisor").get(f"/cases/{warehouse_case.pk}/").content.decode()

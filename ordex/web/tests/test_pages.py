@@ -4,9 +4,11 @@ declares, 403 to the others, and sends anonymous people to /login/ with `next`."
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from ordex.accounts.models import Role
 from ordex.accounts.services import create_user
+from ordex.cases.models import ExceptionType, Incident
 
 # Views that are not pages of a role: they serve whoever comes (logging in and out, choosing a language).
 OPEN_TO_ALL = {"web:login", "web:logout", "web:language"}
@@ -41,6 +43,13 @@ def users(person, db):
 def url_for(make_case):
     """url_for(route, role) -> the route with each parameter filled by an object that role could reach."""
     cases = {}
+    incidents = []
+
+    def incident():
+        if not incidents:
+            incidents.append(Incident.objects.create(exception_type=ExceptionType.objects.get(code="price_error"),
+                                                     key="SKU-1", opened_at=timezone.now()))
+        return incidents[0]
 
     def fill(route: str, role: str) -> str:
         department = DEPARTMENT_OF_ROLE[role]
@@ -50,6 +59,9 @@ def url_for(make_case):
                 cases[department] = make_case(department)
             url = url.replace("<int:case_id>", str(cases[department].pk))
         url = url.replace("<slug:verb>", "note")
+        if "<int:incident_id>" in url:
+            url = url.replace("<int:incident_id>", str(incident().pk))
+        url = url.replace("<slug:code>", "payment_timeout")
         # Action forms answer POST only: GET is refused (405) before the action is looked up.
         url = url.replace("<int:action_id>", "1")
         assert "<" not in url, f"no test value for a parameter of {route}: add one to url_for"

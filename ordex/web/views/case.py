@@ -145,6 +145,11 @@ def _severity(request, who, case_id):
     return _("Severity changed.")
 
 
+def _escalate(request, who, case_id):
+    actions.escalate(case_id, actor=who, reason=request.POST.get("reason", ""))
+    return _("The case was escalated; the supervisors are told.")
+
+
 def _step(request, who, case_id):
     position = _number(request.POST.get("position", ""), "position")
     if position is None:
@@ -180,7 +185,7 @@ def _evidence(request, who, case_id):
 
 VERBS = {
     "transition": _transition, "take": _take, "assign": _assign, "transfer": _transfer, "severity": _severity,
-    "step": _step, "offer_choice": _offer_choice, "record_choice": _record_choice, "note": _note,
+    "escalate": _escalate, "step": _step, "offer_choice": _offer_choice, "record_choice": _record_choice, "note": _note,
     "evidence": _evidence,
 }
 

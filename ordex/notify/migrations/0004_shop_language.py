@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notify', '0002_seed_templates'),
+        ('notify', '0003_english_labels_translated'),
         ('orders', '0006_phones_in_one_form'),
     ]
 
