@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from ordex.cases import actions
 from ordex.cases.models import Case
+from ordex.core.text import stored_text
 from ordex.core.versions import read_token, stamp
 
 from . import history, withdraw
@@ -217,7 +219,8 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
             outcome.cases_opened += int(result.created)
             if hit.cleared_at is not None and hit.level == FindingLevel.FINDING:
                 actions.clear_finding(type_code=hit.type_code, cleared_at=hit.cleared_at,
-                                      summary=hit.clear_summary or "条件已消除", rule_code=hit.rule,
+                                      summary=stored_text(hit.clear_summary or gettext_lazy("The condition cleared")),
+                                      rule_code=hit.rule,
                                       order=hit.order, subject_key="" if hit.order is not None else hit.subject_key)
         rows.append(row)
     Finding.objects.bulk_create(rows, batch_size=500)
@@ -231,7 +234,7 @@ def _finding_row(hit: Hit, **extra) -> Finding:
         found_at=hit.found_at, basis_at=hit.basis_at, summary=hit.summary, facts=hit.facts,
         active=hit.level == FindingLevel.FINDING and hit.cleared_at is None,
         cleared_at=hit.cleared_at if hit.level == FindingLevel.FINDING else None,
-        clear_summary=hit.clear_summary, **extra,
+        clear_summary=stored_text(hit.clear_summary), **extra,
     )
 
 
@@ -257,7 +260,8 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
         return len(items)
     never_held = [(f, at, summary) for f, at, summary in items if f.active and at < f.found_at]
     if never_held:
-        withdraw.withdraw([(f, at, f"迟到的事件表明条件从未成立：{summary}") for f, at, summary in never_held])
+        withdraw.withdraw([(f, at, stored_text(gettext_lazy("Late events show the condition never held: %(why)s"),
+                                               why=summary)) for f, at, summary in never_held])
     done, seen = [], set()
     for finding, cleared_at, summary in items:
         if not finding.active or finding.pk in seen:
@@ -265,11 +269,11 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
         seen.add(finding.pk)
         finding.active = False
         finding.cleared_at = max(cleared_at, finding.found_at)
-        finding.clear_summary = summary
+        finding.clear_summary = stored_text(summary)
         done.append(finding)
         # A finding of a history import that has no case yet: its case is settled when the import ends.
         if finding.level == FindingLevel.FINDING and not (finding.history_id and finding.case_id is None):
-            actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=summary,
+            actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=finding.clear_summary,
                                   rule_code=finding.rule_code, order=finding.order if finding.order_id else None,
                                   subject_key="" if finding.order_id else finding.subject_key)
     Finding.objects.bulk_update(done, ["active", "cleared_at", "clear_summary"], batch_size=500)

@@ -60,10 +60,10 @@ def rule_rows(codes=None) -> list[dict]:
         row = rows.get(code)
         stored = row.params if row else {}
         out.append({
-            "code": code, "type": rule.type_code, "trigger": rule.trigger, "title": rule.title,
-            "description": rule.description, "enabled": row.enabled if row else True,
+            "code": code, "type": rule.type_code, "trigger": rule.trigger, "title": str(rule.title),
+            "description": str(rule.description), "enabled": row.enabled if row else True,
             "params": {p.name: p.to_json(v) for p, v in zip(rule.params, rule.merge(stored).values(), strict=False)},
-            "param_help": {p.name: {"default": p.to_json(p.default), "help": p.help, "kind": p.kind.__name__}
+            "param_help": {p.name: {"default": p.to_json(p.default), "help": str(p.help), "kind": p.kind.__name__}
                            for p in rule.params},
             "overrides": [{"shop": o.shop.code if o.shop_id else None, "platform": o.platform or None,
                            "params": o.params} for o in row.overrides.all()] if row else [],

@@ -1,6 +1,8 @@
 """Seeding stored rules from the code's defaults (DESIGN.md's default limits). Existing rows keep their
 edited parameters; new parameters get their defaults."""
 
+from ordex.core.text import stored_text
+
 
 def seed_rules(rule_model) -> int:
     from .rules import RULES
@@ -10,7 +12,7 @@ def seed_rules(rule_model) -> int:
         defaults = {p.name: p.to_json(p.default) for p in rule.params}
         row, made = rule_model.objects.get_or_create(code=rule.code, defaults={
             "type_code": rule.type_code, "trigger": rule.trigger, "params": defaults,
-            "description": rule.description})
+            "description": stored_text(rule.description)})
         created += made
         if not made:
             missing = {k: v for k, v in defaults.items() if k not in row.params}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from ordex.cases import actions
+from ordex.core.text import stored_text
 from ordex.orders.choices import CARRIER_HAS_IT, TrackingStatus
 
 from .models import Finding, FindingLevel
@@ -132,7 +133,7 @@ def withdraw(items: list[tuple[Finding, object, str]]) -> int:
             continue
         finding.active = False
         finding.withdrawn_at = at
-        finding.withdraw_summary = why
+        finding.withdraw_summary = stored_text(why)
         done[finding.pk] = finding
     Finding.objects.bulk_update(list(done.values()), ["active", "withdrawn_at", "withdraw_summary"], batch_size=500)
     case_ids = {f.case_id for f in done.values() if f.case_id}

@@ -5,6 +5,8 @@ import re
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
@@ -18,11 +20,11 @@ class PaymentMismatch(BaseRule):
     code = "payment_mismatch"
     type_code = "payment_mismatch"
     trigger = "on_event"
-    title = "支付金额不符 payment mismatch"
+    title = gettext_lazy("Payment mismatch")
     description = ("实付金额 ≠ 应付金额，或同一订单付款两次（同一交易号重复推送不算）。"
                    " Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
     events = frozenset({"order.paid", "order.created", "order.updated"})
-    params = (Param("tolerance", Decimal, Decimal("0.00"), "允许误差（元） tolerance (CNY)"),)
+    params = (Param("tolerance", Decimal, Decimal("0.00"), gettext_lazy("Tolerance (CNY)")),)
 
     def problem(self, order, p):
         if not order.paid_at:
@@ -48,7 +50,7 @@ class PaymentMismatch(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order is not None and order.paid_at and not self.problem(order, ctx.params.for_order_obj(self, order)):
-            return ctx.event_time(order=order) or as_of, "金额已一致 amounts agree"
+            return ctx.event_time(order=order) or as_of, gettext_lazy("Amounts agree")
         return None
 
 
@@ -56,8 +58,8 @@ class CancelShippedAnyway(BaseRule):
     code = "cancel_shipped_anyway"
     type_code = "cancel_failed"
     trigger = "on_event"
-    title = "申请取消后仍发货 shipped despite a cancel request"
-    description = ("买家已申请取消、订单未取消却发货了。 Cancel requested and not honoured, but the order was shipped anyway.")
+    title = gettext_lazy("Shipped despite a cancel request")
+    description = (gettext_lazy("Cancel requested and not honoured, but the order was shipped anyway."))
     events = frozenset({"shipment.created", "order.cancel_requested"})
     params = ()
 
@@ -106,7 +108,7 @@ class CarrierStatus(BaseRule):
         shipment = finding.shipment
         if self.clears_on_delivery and shipment is not None and shipment.delivered_at \
                 and shipment.delivered_at > finding.found_at:
-            return shipment.delivered_at, "已签收 delivered"
+            return shipment.delivered_at, gettext_lazy("Signed for")
         return None
 
 
@@ -114,7 +116,7 @@ class CarrierSaysStalled(BaseRule):
     code = "carrier_stalled"
     type_code = "tracking_stalled"
     trigger = "on_event"
-    title = "承运商标记超时未更新 carrier flags no update"
+    title = gettext_lazy("Carrier flags no update")
     description = ("承运商推送“超时未更新”（快递100 202）。包裹再次移动后自动消除。"
                    " The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it moves.")
     events = frozenset({"tracking.updated"})
@@ -137,7 +139,7 @@ class CarrierSaysStalled(BaseRule):
         shipment = finding.shipment
         if shipment is not None and shipment.carrier_stalled_at is None and shipment.status_at \
                 and shipment.status_at >= finding.found_at:
-            return shipment.status_at, "包裹已重新移动 parcel moved"
+            return shipment.status_at, gettext_lazy("Parcel moved")
         return None
 
 
@@ -182,7 +184,7 @@ class ShippedLines(BaseRule):
         shipped, ordered = ctx.shipped_and_ordered([finding.order_id])
         got, want = shipped.get(finding.order_id, {}), ordered.get(finding.order_id, {})
         if want and all(got.get(sku, 0) >= qty for sku, qty in want.items()):
-            return ctx.event_time(order=finding.order) or as_of, "余下商品已补发 the rest was shipped"
+            return ctx.event_time(order=finding.order) or as_of, gettext_lazy("The rest was shipped")
         return None
 
 
@@ -193,13 +195,12 @@ class AddressMisdelivery(BaseRule):
     code = "address_misdelivery"
     type_code = "address_misdelivery"
     trigger = "on_event"
-    title = "配送地址错误 address misdelivery"
+    title = gettext_lazy("Address misdelivery")
     description = ("签收地点与收货地址的区县不一致；客户反馈送错地址；或发货后才申请改地址（需拦截改派）。"
                    " Delivered in another district than the order's address; the customer reports a wrong delivery"
                    " address; or an address change asked after shipping (intercept/redirect).")
     events = frozenset({"tracking.updated", "customer.reported", "order.change_requested"})
-    params = (Param("compare_districts", bool, True, "比较签收地点与收货区县 compare the delivery place with the"
-                                                       " order's district"),)
+    params = (Param("compare_districts", bool, True, gettext_lazy("Compare the delivery place with the order's district")),)
 
     def evaluate(self, ctx):
         hits = []
@@ -230,16 +231,16 @@ class AddressMisdelivery(BaseRule):
 # Customer report kind -> (rule code, exception type). not_received opens signed_not_received only after
 # the parcel was signed for; before that it is a complaint about a late parcel.
 REPORTS = {
-    ReportKind.WRONG_ITEM: ("report_wrong_item", "wrong_item", "客户反馈发错货 customer reports a wrong item"),
-    ReportKind.MISSING_ITEM: ("report_missing_item", "missing_item", "客户反馈少发/漏发 customer reports missing items"),
+    ReportKind.WRONG_ITEM: ("report_wrong_item", "wrong_item", gettext_lazy("Customer reports a wrong item")),
+    ReportKind.MISSING_ITEM: ("report_missing_item", "missing_item", gettext_lazy("Customer reports missing items")),
     ReportKind.QUANTITY_MISMATCH: ("report_missing_item", "missing_item", ""),
-    ReportKind.DAMAGED: ("report_damaged", "parcel_damaged", "客户反馈破损 customer reports damage"),
+    ReportKind.DAMAGED: ("report_damaged", "parcel_damaged", gettext_lazy("Customer reports damage")),
     ReportKind.NOT_RECEIVED: ("report_not_received", "signed_not_received",
-                              "已签收但客户称未收到 signed for, customer says not received"),
+                              gettext_lazy("Signed for, customer says not received")),
     ReportKind.NOT_AS_DESCRIBED: ("report_not_as_described", "not_as_described",
-                                  "客户反馈货不对板 customer reports not as described"),
-    ReportKind.QUALITY: ("report_quality", "quality_issue", "客户反馈质量问题 customer reports a quality issue"),
-    ReportKind.COMPLAINT: ("report_complaint", "complaint", "客户投诉/申诉 customer complaint or appeal"),
+                                  gettext_lazy("Customer reports not as described")),
+    ReportKind.QUALITY: ("report_quality", "quality_issue", gettext_lazy("Customer reports a quality issue")),
+    ReportKind.COMPLAINT: ("report_complaint", "complaint", gettext_lazy("Customer complaint or appeal")),
     ReportKind.OTHER: ("report_complaint", "complaint", ""),
 }
 
@@ -250,7 +251,7 @@ class CustomerReport(BaseRule):
 
     def __init__(self, code, type_code, title, kinds, params=()):
         self.code, self.type_code, self.title, self.kinds, self.params = code, type_code, title, kinds, params
-        self.description = title + "：客户通过 customer.reported 反馈（附证据）。 Opened by a customer.reported event."
+        self.description = format_lazy("{}{}", title, "：客户通过 customer.reported 反馈（附证据）。 Opened by a customer.reported event.")
 
     def evaluate(self, ctx):
         hits = []
@@ -296,8 +297,8 @@ class RefundFailed(BaseRule):
     code = "refund_failed"
     type_code = "refund_failed"
     trigger = "on_event"
-    title = "退款失败 refund failed"
-    description = "退款渠道返回失败（refund.failed）；该笔退款之后完成则自动消除。 `refund.failed`; clears if that refund later completes."
+    title = gettext_lazy("Refund failed")
+    description = gettext_lazy("`refund.failed`; clears if that refund later completes.")
     events = frozenset({"refund.failed", "refund.completed"})
     params = ()
 
@@ -315,7 +316,7 @@ class RefundFailed(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         refund = finding.refund
         if refund is not None and refund.status == RefundStatus.COMPLETED and refund.completed_at:
-            return refund.completed_at, "退款已完成 refund completed"
+            return refund.completed_at, gettext_lazy("Refund completed")
         return None
 
 
@@ -323,7 +324,7 @@ class RefundMismatch(BaseRule):
     code = "refund_mismatch"
     type_code = "refund_mismatch"
     trigger = "on_event"
-    title = "退款金额不符 refund mismatch"
+    title = gettext_lazy("Refund mismatch")
     description = ("实退金额 ≠ 申请金额，或一笔订单的退款合计 > 实付金额。"
                    " Refunded ≠ requested, or the order's completed refunds add up to more than was paid.")
     events = frozenset({"refund.completed", "refund.requested"})
@@ -361,7 +362,7 @@ class InventoryDataError(BaseRule):
     code = "inventory_data_error"
     type_code = "inventory_data_error"
     trigger = "on_event"
-    title = "库存数据错误 inventory data error"
+    title = gettext_lazy("Inventory data error")
     description = ("库存快照为负数，或预占大于在库（数量不一致）。之后一份正常快照到达则自动消除。"
                    " Negative stock, or reserved above on hand (count mismatch). Clears when a sound snapshot arrives.")
     events = frozenset({"inventory.updated"})
@@ -388,7 +389,7 @@ class InventoryDataError(BaseRule):
                 hits.append(Hit(self.code, self.type_code, f"sku:{sku}@{wh}", moment, f"{sku} @ {wh}：{found[0]}",
                                 {"sku": sku, "warehouse": wh, "on_hand": on_hand, "reserved": reserved,
                                  "variant": found[1]}, sku=sku, occurrence=moment.isoformat(), cleared_at=fixed,
-                                clear_summary="新库存快照正常 a sound snapshot arrived" if fixed else ""))
+                                clear_summary=gettext_lazy("A sound snapshot arrived") if fixed else ""))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -407,7 +408,7 @@ class SystemFault(BaseRule):
     code = "system_fault"
     type_code = "system_outage"
     trigger = "on_event"
-    title = "系统故障上报 system fault"
+    title = gettext_lazy("System fault")
     description = "商家系统组件上报故障（system.fault）。 A component reports a fault (`system.fault`)."
     events = frozenset({"system.fault"})
     params = ()

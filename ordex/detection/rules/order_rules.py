@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy
 
 from ordex.accounts.access import mask
 from ordex.orders.choices import AddressQuality, PhoneKind
@@ -35,13 +36,13 @@ class CustomerInfoError(BaseRule):
     code = "customer_info_error"
     type_code = "customer_info_error"
     trigger = "on_event"
-    title = "客户信息错误 customer info error"
+    title = gettext_lazy("Customer info error")
     description = ("收货地址无法解析到省/市/区，或缺少详细地址；手机号无效或缺失（平台脱敏号、虚拟号视为有效）。"
                    " Address not resolvable to province/city/district or without street detail; invalid or missing "
                    "phone (platform-masked and virtual numbers are valid).")
     events = SNAPSHOTS
-    params = (Param("check_phone", bool, True, "检查手机号 check the phone number"),
-              Param("check_address", bool, True, "检查地址 check the address"),)
+    params = (Param("check_phone", bool, True, gettext_lazy("Check the phone number")),
+              Param("check_address", bool, True, gettext_lazy("Check the address")),)
 
     def problems(self, order, p) -> list[str]:
         found = []
@@ -67,7 +68,7 @@ class CustomerInfoError(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order is not None and not self.problems(order, ctx.params.for_order_obj(self, order)):
-            return order.snapshot_at, "客户信息已更正 customer info corrected"
+            return order.snapshot_at, gettext_lazy("Customer info corrected")
         return None
 
 
@@ -75,12 +76,12 @@ class DuplicateOrder(BaseRule):
     code = "duplicate_order"
     type_code = "duplicate_order"
     trigger = "on_event"
-    title = "订单重复提交 duplicate order"
+    title = gettext_lazy("Duplicate order")
     description = ("同一手机号 + 同一地址 + 相同商品及数量，在时间窗口内再次下单；后下的一单是重复单。"
                    " Same buyer phone + same address + same SKU/qty multiset within the window; the later order is the"
                    " duplicate.")
     events = frozenset({"order.created"})
-    params = (Param("window_minutes", int, 10, "时间窗口（分钟） window (minutes)", minimum=1),)
+    params = (Param("window_minutes", int, 10, gettext_lazy("Window (minutes)"), minimum=1),)
 
     def evaluate(self, ctx):
         new = [o for o, _ in ctx.orders_with(self.events) if o.phone and o.address_key and o.lines_key]
@@ -141,14 +142,14 @@ class MaliciousOrders(BaseRule):
     code = "malicious_orders"
     type_code = "malicious_orders"
     trigger = "periodic"
-    title = "恶意下单 malicious orders"
+    title = gettext_lazy("Malicious orders")
     description = ("同一手机号、地址或 IP 在 1 小时内下了 ≥ 5 笔订单且都没有在付款时限内付款：每笔订单一个案例，归入同一事件，"
                    "可批量取消。平台脱敏号、虚拟号不作为同一买家的依据。 ≥ 5 orders from one phone, address or IP within the"
                    " window, none paid within the payment limit: one case per order, grouped into one incident (bulk"
                    " cancel). Platform-masked and virtual numbers do not identify a buyer.")
-    params = (Param("window_minutes", int, 60, "时间窗口（分钟） window (minutes)", minimum=1),
-              Param("min_orders", int, 5, "未付款订单数下限 unpaid orders at least", minimum=2),
-              Param("unpaid_minutes", int, 30, "视为未付款的时限（分钟） unpaid after (minutes)", minimum=1),)
+    params = (Param("window_minutes", int, 60, gettext_lazy("Window (minutes)"), minimum=1),
+              Param("min_orders", int, 5, gettext_lazy("Unpaid orders at least"), minimum=2),
+              Param("unpaid_minutes", int, 30, gettext_lazy("Unpaid after (minutes)"), minimum=1),)
 
     KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
     MASK_KIND = {"phone": "phone", "buyer_ip": "ip"}
@@ -221,15 +222,15 @@ class QuantityAnomaly(BaseRule):
     code = "quantity_anomaly"
     type_code = "quantity_anomaly"
     trigger = "on_event"
-    title = "订单数量异常 quantity anomaly"
+    title = gettext_lazy("Quantity anomaly")
     description = ("某 SKU 的购买数量超过其近 30 天单笔中位数的 10 倍，或超过单笔上限。"
                    " Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
     events = SNAPSHOTS
-    params = (Param("median_multiple", float, 10.0, "中位数倍数 multiple of the 30-day median", minimum=1),
-              Param("median_days", int, 30, "中位数统计天数 days of history for the median", minimum=1),
-              Param("min_history_orders", int, 20, "计算中位数所需最少订单数 orders needed before the median is used",
+    params = (Param("median_multiple", float, 10.0, gettext_lazy("Multiple of the 30-day median"), minimum=1),
+              Param("median_days", int, 30, gettext_lazy("Days of history for the median"), minimum=1),
+              Param("min_history_orders", int, 20, gettext_lazy("Orders needed before the median is used"),
                     minimum=1),
-              Param("max_qty_per_order", int, 50, "单笔数量上限（0 = 不限） per-order cap (0 = none)"),)
+              Param("max_qty_per_order", int, 50, gettext_lazy("Per-order cap (0 = none)")),)
 
     def evaluate(self, ctx):
         hits = []
@@ -255,7 +256,7 @@ class QuantityAnomaly(BaseRule):
         lines = ctx.new_lines(order) if order is not None else None
         if lines and all(line.sku != finding.sku or line.qty <= finding.facts.get("median", 1) *
                          ctx.params.for_order_obj(self, order)["median_multiple"] for line in lines):
-            return order.snapshot_at, "订单数量已更正 quantity corrected"
+            return order.snapshot_at, gettext_lazy("Quantity corrected")
         return None
 
 
@@ -263,17 +264,17 @@ class PriceError(BaseRule):
     code = "price_error"
     type_code = "price_error"
     trigger = "on_event"
-    title = "价格错误 price error"
+    title = gettext_lazy("Price error")
     description = ("成交单价低于标价的 50%、高于标价的 200%，或低于成本；同一 SKU ≥ 3 笔归为一个事件。已付款订单不会被自动取消，"
                    "只标记协商。 Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form one"
                    " incident. A paid order is never cancelled automatically: it is flagged for negotiation.")
     events = SNAPSHOTS | {"product.updated"}
-    params = (Param("below_ratio", Decimal, Decimal("0.50"), "低于标价比例 below this share of list price"),
-              Param("above_ratio", Decimal, Decimal("2.00"), "高于标价比例 above this multiple of list price"),
-              Param("check_cost", bool, True, "低于成本也算 below cost counts"),
-              Param("incident_min_orders", int, 3, "同一 SKU 形成事件的订单数 orders on one SKU for an incident",
+    params = (Param("below_ratio", Decimal, Decimal("0.50"), gettext_lazy("Below this share of list price")),
+              Param("above_ratio", Decimal, Decimal("2.00"), gettext_lazy("Above this multiple of list price")),
+              Param("check_cost", bool, True, gettext_lazy("Below cost counts")),
+              Param("incident_min_orders", int, 3, gettext_lazy("Orders on one SKU for an incident"),
                     minimum=1),
-              Param("incident_hours", int, 72, "事件统计时间（小时） hours over which orders form one incident",
+              Param("incident_hours", int, 72, gettext_lazy("Hours over which orders form one incident"),
                     minimum=1),)
 
     def line_problem(self, line, cost, p):
@@ -353,7 +354,7 @@ class PriceError(BaseRule):
         order = finding.order
         lines = ctx.new_lines(order) if order is not None else None
         if lines and not self.judge(ctx, [(order, lines)]):
-            return order.snapshot_at, "价格已更正 price corrected"
+            return order.snapshot_at, gettext_lazy("Price corrected")
         return None
 
 
@@ -361,7 +362,7 @@ class OutOfStock(BaseRule):
     code = "out_of_stock"
     type_code = "out_of_stock"
     trigger = "on_event"
-    title = "商品缺货 out of stock"
+    title = gettext_lazy("Out of stock")
     description = ("订购数量大于订单仓库的可用库存（在库 − 预占）；证据中列出有货的其他仓库。补货后自动消除。"
                    " Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence lists other"
                    " warehouses that have it. Clears when stock arrives.")
@@ -390,9 +391,9 @@ class OutOfStock(BaseRule):
                 short.append({"sku": sku, "ordered": qty, "available": row.available})
                 restocked.append(next((r.valid_from for r in timeline.after(moment) if r.available >= qty), None))
             if short:
-                ends = [(max(restocked), "库存已到货 stock arrived")] if all(restocked) else []
-                ends += [(at, why) for at, why in ((order.shipped_at, "订单已发货 shipped"),
-                                                   (order.cancelled_at, "订单已取消 cancelled")) if at and at > moment]
+                ends = [(max(restocked), gettext_lazy("Stock arrived"))] if all(restocked) else []
+                ends += [(at, why) for at, why in ((order.shipped_at, gettext_lazy("Shipped")),
+                                                   (order.cancelled_at, gettext_lazy("Cancelled"))) if at and at > moment]
                 verdicts[order.pk] = (short, *min(ends, default=(None, "")))
         return verdicts
 
@@ -475,13 +476,13 @@ class OutOfStock(BaseRule):
             verdict = self.judge([(order, finding.found_at, lines)]).get(order.pk)
             return verdict[1:] if verdict and verdict[1] is not None else None
         if order.shipped_at:
-            return order.shipped_at, "订单已发货 shipped"
+            return order.shipped_at, gettext_lazy("Shipped")
         if order.cancelled_at:
-            return order.cancelled_at, "订单已取消 cancelled"
+            return order.cancelled_at, gettext_lazy("Cancelled")
         stock = ctx.stock_for({sku for sku, _ in lines})
         if lines and not self.without_warehouse(order, lines, stock):
             latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
-            return latest, "库存已到货 stock arrived"
+            return latest, gettext_lazy("Stock arrived")
         return None
 
 
@@ -489,7 +490,7 @@ class OrderChangeRequest(BaseRule):
     code = "order_change_request"
     type_code = "order_change_request"
     trigger = "on_event"
-    title = "订单变更申请 order change request"
+    title = gettext_lazy("Order change request")
     description = ("买家申请修改地址/数量/规格：发货前必须处理。发货后才提出的改地址申请按“配送地址错误”处理（需拦截改派）。"
                    " The buyer asked to change address/qty/spec: must be handled before shipping. An address change"
                    " asked after shipping opens address_misdelivery instead (intercept/redirect).")

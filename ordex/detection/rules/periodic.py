@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from ordex.orders.choices import FINAL_TRACKING, RefundStatus, TrackingStatus, is_remote_province
 from ordex.orders.models import Order, Refund, Shipment
@@ -50,10 +52,10 @@ class PeriodicRule(BaseRule):
 class PaymentTimeout(PeriodicRule):
     code = "payment_timeout"
     type_code = "payment_timeout"
-    title = "支付超时 payment timeout"
+    title = gettext_lazy("Payment timeout")
     description = ("下单后超过时限仍未付款（已取消的订单除外）。付款或取消后自动消除。"
                    " Unpaid past the limit after creation (cancelled orders excepted). Clears on payment or cancel.")
-    params = (Param("minutes", int, 30, "付款时限（分钟） minutes to pay", minimum=1),)
+    params = (Param("minutes", int, 30, gettext_lazy("Minutes to pay"), minimum=1),)
     events = frozenset({"order.paid", "order.cancelled"})
     late_events = frozenset({"order.created"})
 
@@ -76,7 +78,7 @@ class PaymentTimeout(PeriodicRule):
             ).only("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform")
             for order in rows:
                 due = order.created_at + limit
-                ended, why = _ended([(order.paid_at, "已付款 paid"), (order.cancelled_at, "已取消 cancelled")], as_of)
+                ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(order), due,
                                 f"下单 {group.params['minutes']} 分钟后仍未付款（下单 {fmt_time(order.created_at)}，"
                                 f"应付 ¥{order.total}）",
@@ -86,19 +88,19 @@ class PaymentTimeout(PeriodicRule):
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
-        ended, why = _ended([(order.paid_at, "已付款 paid"), (order.cancelled_at, "已取消 cancelled")], as_of)
+        ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
         return (ended, why) if ended else None
 
 
 class ShipDelay(PeriodicRule):
     code = "ship_delay"
     type_code = "ship_delay"
-    title = "发货延迟 ship delay"
+    title = gettext_lazy("Ship delay")
     description = ("付款后超过时限未发货（订单带有平台 ship_by 时以其为准）；到达 75% 时记一条预警（不开案例）。"
                    " Paid, not shipped within the limit after payment (the order's platform `ship_by` wins when"
                    " given); a warning (no case) at 75%.")
-    params = (Param("hours", float, 48.0, "发货时限（小时） hours to ship after payment", minimum=0.1),
-              Param("warning_ratio", float, 0.75, "预警比例 warning at this share of the limit (0 = off)"),)
+    params = (Param("hours", float, 48.0, gettext_lazy("Hours to ship after payment"), minimum=0.1),
+              Param("warning_ratio", float, 0.75, gettext_lazy("Warning at this share of the limit (0 = off)")),)
     events = frozenset({"shipment.created", "order.cancelled"})
     late_events = frozenset({"order.paid", "order.created", "order.updated"})
 
@@ -143,8 +145,8 @@ class ShipDelay(PeriodicRule):
                 due = order.ship_by or order.paid_at + limit
                 basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
                 if due <= as_of and _after(order.shipped_at, due) and _after(order.cancelled_at, due):
-                    ended, why = _ended([(order.shipped_at, f"已发货 shipped {fmt_time(order.shipped_at)}"),
-                                         (order.cancelled_at, "已取消 cancelled")], as_of)
+                    ended, why = _ended([(order.shipped_at, format_lazy("{} {}", gettext_lazy("Shipped"), fmt_time(order.shipped_at))),
+                                         (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
                     hits.append(Hit(self.code, self.type_code, order_subject(order), due,
                                     f"超过{basis}（{fmt_time(due)}）仍未发货；付款于 {fmt_time(order.paid_at)}",
                                     {"paid_at": order.paid_at.isoformat(), "deadline": due.isoformat(),
@@ -161,18 +163,18 @@ class ShipDelay(PeriodicRule):
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
-        ended, why = _ended([(order.shipped_at, "已发货 shipped"), (order.cancelled_at, "已取消 cancelled")], as_of)
+        ended, why = _ended([(order.shipped_at, gettext_lazy("Shipped")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
         return (ended, why) if ended else None
 
 
 class CancelNotHonoured(PeriodicRule):
     code = "cancel_failed"
     type_code = "cancel_failed"
-    title = "订单取消异常 cancel not honoured"
+    title = gettext_lazy("Cancel not honoured")
     description = ("买家申请取消后超过时限订单仍未取消（发货后才申请的除外）。取消后自动消除。"
                    " Cancel requested, order not cancelled within the limit (requests made after shipping excepted)."
                    " Clears when cancelled.")
-    params = (Param("hours", float, 12.0, "取消时限（小时） hours to cancel", minimum=0.1),)
+    params = (Param("hours", float, 12.0, gettext_lazy("Hours to cancel"), minimum=0.1),)
     events = frozenset({"order.cancelled"})
     late_events = frozenset({"order.cancel_requested"})
 
@@ -196,7 +198,7 @@ class CancelNotHonoured(PeriodicRule):
             ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
             for order in rows:
                 due = order.cancel_requested_at + limit
-                ended, why = _ended([(order.cancelled_at, "已取消 cancelled")], as_of)
+                ended, why = _ended([(order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
                 shipped = order.shipped_at is not None and order.shipped_at <= as_of
                 hits.append(Hit(self.code, self.type_code, order_subject(order), due,
                                 f"买家 {fmt_time(order.cancel_requested_at)} 申请取消，{fmt_hours(limit)} 后仍未取消"
@@ -208,7 +210,7 @@ class CancelNotHonoured(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order.cancelled_at and order.cancelled_at <= as_of:
-            return order.cancelled_at, "已取消 cancelled"
+            return order.cancelled_at, gettext_lazy("Cancelled")
         return None
 
 
@@ -236,11 +238,11 @@ def _parcel_facts(shipment) -> dict:
 class PickupTimeout(PeriodicRule):
     code = "pickup_timeout"
     type_code = "pickup_timeout"
-    title = "揽收超时 pickup timeout"
+    title = gettext_lazy("Pickup timeout")
     description = ("发货（shipment.created）后超过时限没有揽收或之后的扫描；超过升级时限时加一条升级证据。"
                    " Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past the second limit.")
-    params = (Param("hours", float, 24.0, "揽收时限（小时） hours to pickup", minimum=0.1),
-              Param("escalate_hours", float, 48.0, "升级时限（小时） escalate after hours (0 = off)"),)
+    params = (Param("hours", float, 24.0, gettext_lazy("Hours to pickup"), minimum=0.1),
+              Param("escalate_hours", float, 48.0, gettext_lazy("Escalate after hours (0 = off)")),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
 
@@ -262,7 +264,7 @@ class PickupTimeout(PeriodicRule):
                 due = shipment.created_at + limit
                 if due > as_of or not _after(shipment.picked_up_at, due):
                     continue
-                ended, why = _ended([(shipment.picked_up_at, "已揽收 picked up")], as_of)
+                ended, why = _ended([(shipment.picked_up_at, gettext_lazy("Picked up"))], as_of)
                 summary = (f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后仍无揽收扫描"
                            f"（发货 {fmt_time(shipment.created_at)}）")
                 hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due, summary,
@@ -279,18 +281,18 @@ class PickupTimeout(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         shipment = finding.shipment
         if shipment is not None and shipment.picked_up_at and shipment.picked_up_at <= as_of:
-            return shipment.picked_up_at, "已揽收 picked up"
+            return shipment.picked_up_at, gettext_lazy("Picked up")
         return None
 
 
 class FalseShipment(PeriodicRule):
     code = "false_shipment"
     type_code = "false_shipment"
-    title = "虚假发货 false shipment"
+    title = gettext_lazy("False shipment")
     description = ("发货后超过时限，该运单号没有任何承运商轨迹。出现轨迹后自动消除。"
                    " A tracking number with no carrier event at all within the limit after shipment.created."
                    " Clears when an event arrives.")
-    params = (Param("hours", float, 72.0, "无轨迹时限（小时） hours without any carrier event", minimum=0.1),)
+    params = (Param("hours", float, 72.0, gettext_lazy("Hours without any carrier event"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
 
@@ -308,7 +310,7 @@ class FalseShipment(PeriodicRule):
                 Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit)).select_related("order")
             for shipment in rows:
                 due = shipment.created_at + limit
-                ended, why = _ended([(shipment.first_event_at, "出现承运商轨迹 carrier event")], as_of)
+                ended, why = _ended([(shipment.first_event_at, gettext_lazy("Carrier event"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due,
                                 f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后没有任何物流轨迹，疑似虚假发货",
                                 _parcel_facts(shipment), order=shipment.order, shipment=shipment,
@@ -318,7 +320,7 @@ class FalseShipment(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         shipment = finding.shipment
         if shipment is not None and shipment.first_event_at and shipment.first_event_at <= as_of:
-            return shipment.first_event_at, "出现承运商轨迹 carrier event"
+            return shipment.first_event_at, gettext_lazy("Carrier event")
         return None
 
 
@@ -328,16 +330,16 @@ MOVING = [s for s in TrackingStatus.values if s not in FINAL_TRACKING and s != T
 class TrackingStalled(PeriodicRule):
     code = "tracking_stalled"
     type_code = "tracking_stalled"
-    title = "物流停滞 tracking stalled"
+    title = gettext_lazy("Tracking stalled")
     description = ("揽收后超过时限没有任何轨迹更新（偏远省份：西藏、新疆、青海、内蒙古、宁夏、甘肃用更长时限）；"
                    "承运商自己标记“超时未更新”也算。包裹再次移动后自动消除。同一承运商同一网点 ≥ 3 件归为一个事件。"
                    " No tracking update within the limit after pickup (longer for remote provinces), or the carrier"
                    " flags the parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
                    " carrier hub form one incident.")
-    params = (Param("hours", float, 48.0, "停滞时限（小时） hours without update", minimum=0.1),
-              Param("remote_hours", float, 72.0, "偏远省份时限（小时） hours for remote provinces", minimum=0.1),
-              Param("escalate_hours", float, 96.0, "升级时限（小时） escalate after hours (0 = off)"),
-              Param("hub_incident_min", int, 3, "同一网点形成事件的包裹数 parcels at one hub for an incident",
+    params = (Param("hours", float, 48.0, gettext_lazy("Hours without update"), minimum=0.1),
+              Param("remote_hours", float, 72.0, gettext_lazy("Hours for remote provinces"), minimum=0.1),
+              Param("escalate_hours", float, 96.0, gettext_lazy("Escalate after hours (0 = off)")),
+              Param("hub_incident_min", int, 3, gettext_lazy("Parcels at one hub for an incident"),
                     minimum=1),)
     events = frozenset({"tracking.updated"})
 
@@ -378,7 +380,7 @@ class TrackingStalled(PeriodicRule):
                    f"{fmt_time(since_at)}")
         hit = Hit(self.code, self.type_code, order_subject(shipment.order), due, summary, facts,
                   order=shipment.order, shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}",
-                  basis_at=since_at, cleared_at=moved_at, clear_summary="包裹已重新移动 parcel moved" if moved_at else "")
+                  basis_at=since_at, cleared_at=moved_at, clear_summary=gettext_lazy("Parcel moved") if moved_at else "")
         hits = [hit]
         if p["escalate_hours"] and since_at + hours(p["escalate_hours"]) <= (moved_at or as_of):
             hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
@@ -423,10 +425,10 @@ class TrackingStalled(PeriodicRule):
 class ParcelLostStalled(PeriodicRule):
     code = "parcel_lost_stalled"
     type_code = "parcel_lost"
-    title = "包裹丢失（长期停滞） parcel lost (stalled)"
+    title = gettext_lazy("Parcel lost (stalled)")
     description = ("揽收后停滞超过丢失时限（默认 7 天）视为丢失。包裹再次移动后自动消除。"
                    " Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel moves.")
-    params = (Param("days", float, 7.0, "丢失时限（天） days stalled", minimum=0.1),)
+    params = (Param("days", float, 7.0, gettext_lazy("Days stalled"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"tracking.updated"})
 
@@ -461,7 +463,7 @@ class ParcelLostStalled(PeriodicRule):
                    f"{shipment.last_location or '—'} {fmt_time(since_at)}",
                    {**_parcel_facts(shipment), "last_update_at": since_at.isoformat()}, order=shipment.order,
                    shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}", basis_at=since_at,
-                   cleared_at=moved_at, clear_summary="包裹已重新移动 parcel moved" if moved_at else "")
+                   cleared_at=moved_at, clear_summary=gettext_lazy("Parcel moved") if moved_at else "")
 
     def check_clear(self, finding, as_of, ctx):
         return TrackingStalled.check_clear(self, finding, as_of, ctx)
@@ -470,12 +472,12 @@ class ParcelLostStalled(PeriodicRule):
 class DeliveryOverdue(PeriodicRule):
     code = "delivery_overdue"
     type_code = "delivery_overdue"
-    title = "配送延误 delivery overdue"
+    title = gettext_lazy("Delivery overdue")
     description = ("超过承诺送达时间仍未签收：订单带 deliver_by 时以其为准，否则为发货后 5 天（偏远省份 8 天）。签收后自动消除。"
                    " Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days (8 for"
                    " remote provinces). Clears on delivery.")
-    params = (Param("days", float, 5.0, "默认送达天数 days after shipping", minimum=0.1),
-              Param("remote_days", float, 8.0, "偏远省份送达天数 days for remote provinces", minimum=0.1),)
+    params = (Param("days", float, 5.0, gettext_lazy("Days after shipping"), minimum=0.1),
+              Param("remote_days", float, 8.0, gettext_lazy("Days for remote provinces"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created", "order.created", "order.updated"})
 
@@ -521,7 +523,7 @@ class DeliveryOverdue(PeriodicRule):
             for order in candidates:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
-                ended, why = _ended([(order.delivered_at, "已签收 delivered")], as_of)
+                ended, why = _ended([(order.delivered_at, gettext_lazy("Signed for"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(order), promised,
                                 f"承诺 {fmt_time(promised)} 前送达，仍未签收（发货 {fmt_time(order.shipped_at)}"
                                 f"{'，平台承诺时间' if order.deliver_by else ''}）",
@@ -533,19 +535,19 @@ class DeliveryOverdue(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order.delivered_at and order.delivered_at <= as_of:
-            return order.delivered_at, "已签收 delivered"
+            return order.delivered_at, gettext_lazy("Signed for")
         return None
 
 
 class RefundDelayed(PeriodicRule):
     code = "refund_delayed"
     type_code = "refund_delayed"
-    title = "退款延迟 refund delayed"
+    title = gettext_lazy("Refund delayed")
     description = ("退款申请后超过时限未完成：未发货订单 12 小时；已发货“仅退款” 24 小时。完成后自动消除；失败另开“退款失败”。"
                    " Refund requested, not completed within the limit: 12 h if the order was not shipped, 24 h for a"
                    " shipped refund-only. Clears on completion; a failure opens refund_failed instead.")
-    params = (Param("unshipped_hours", float, 12.0, "未发货退款时限（小时） hours, unshipped", minimum=0.1),
-              Param("shipped_hours", float, 24.0, "已发货仅退款时限（小时） hours, shipped refund-only", minimum=0.1),)
+    params = (Param("unshipped_hours", float, 12.0, gettext_lazy("Hours, unshipped"), minimum=0.1),
+              Param("shipped_hours", float, 24.0, gettext_lazy("Hours, shipped refund-only"), minimum=0.1),)
     events = frozenset({"refund.completed", "refund.failed"})
     late_events = frozenset({"refund.requested"})
 
@@ -572,7 +574,7 @@ class RefundDelayed(PeriodicRule):
                 due = refund.requested_at + limit
                 if due > as_of or not _after(refund.completed_at, due) or not _after(refund.failed_at, due):
                     continue
-                ended, why = _ended([(refund.completed_at, "退款已完成 refund completed")], as_of)
+                ended, why = _ended([(refund.completed_at, gettext_lazy("Refund completed"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(refund.order), due,
                                 f"退款 {refund.refund_no}（¥{refund.amount}）申请于 {fmt_time(refund.requested_at)}，"
                                 f"{fmt_hours(limit)} 内未完成（{'已发货仅退款' if shipped else '未发货'}）",
@@ -584,5 +586,5 @@ class RefundDelayed(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         refund = finding.refund
         if refund is not None and refund.completed_at and refund.completed_at <= as_of:
-            return refund.completed_at, "退款已完成 refund completed"
+            return refund.completed_at, gettext_lazy("Refund completed")
         return None

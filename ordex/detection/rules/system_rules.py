@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
@@ -19,11 +20,11 @@ class InventorySyncDelay(BaseRule):
     code = "inventory_sync_delay"
     type_code = "inventory_sync_delay"
     trigger = "periodic"
-    title = "库存同步延迟 inventory sync delay"
+    title = gettext_lazy("Inventory sync delay")
     description = ("在售 SKU（上次库存快照之后仍有订单）的库存超过时限没有更新。新快照到达后自动消除。"
                    " A selling SKU (ordered since its last stock snapshot) whose stock was not updated within the"
                    " limit. Clears when a snapshot arrives.")
-    params = (Param("hours", float, 24.0, "库存更新时限（小时） hours without a stock update", minimum=0.1),)
+    params = (Param("hours", float, 24.0, gettext_lazy("Hours without a stock update"), minimum=0.1),)
     events = frozenset({"inventory.updated"})
 
     def scan(self, as_of, since, groups):
@@ -59,11 +60,11 @@ class HeartbeatMissing(BaseRule):
     code = "heartbeat_missing"
     type_code = "system_outage"
     trigger = "periodic"
-    title = "心跳中断 missed heartbeats"
+    title = gettext_lazy("Missed heartbeats")
     description = ("组件超过时限没有发送心跳（system.heartbeat）。心跳恢复后自动消除；导入历史时中间的心跳空档也会被发现。"
                    " A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps in imported"
                    " history are found too.")
-    params = (Param("minutes", int, 15, "心跳时限（分钟） minutes without a heartbeat", minimum=1),)
+    params = (Param("minutes", int, 15, gettext_lazy("Minutes without a heartbeat"), minimum=1),)
     events = frozenset({"system.heartbeat"})
 
     def hit(self, component, last, resumed, limit):
@@ -145,15 +146,15 @@ class ShopSilent(BaseRule):
     code = "shop_silent"
     type_code = "system_outage"
     trigger = "periodic"
-    title = "店铺营业时间无订单 shop silent"
+    title = gettext_lazy("Shop silent")
     description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时在这个时段每 10 分钟至少 1 单（前 7 天同一时段的平均）。"
                    " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min at"
                    " that time of day (average of the same clock window over the previous 7 days).")
-    params = (Param("minutes", int, 60, "无订单时长（分钟） silent minutes", minimum=1),
-              Param("usual_per_10_min", float, 1.0, "平时每 10 分钟订单数下限 usual orders per 10 min at least"),
-              Param("baseline_days", int, 7, "基线天数 baseline days", minimum=1),
-              Param("business_start", str, "09:00", "营业开始 business hours start (Asia/Shanghai)"),
-              Param("business_end", str, "22:00", "营业结束 business hours end"),)
+    params = (Param("minutes", int, 60, gettext_lazy("Silent minutes"), minimum=1),
+              Param("usual_per_10_min", float, 1.0, gettext_lazy("Usual orders per 10 min at least")),
+              Param("baseline_days", int, 7, gettext_lazy("Baseline days"), minimum=1),
+              Param("business_start", str, "09:00", gettext_lazy("Business hours start (Asia/Shanghai)")),
+              Param("business_end", str, "22:00", gettext_lazy("Business hours end")),)
     events = frozenset({"order.created"})
 
     def business_minutes(self, start: datetime, end: datetime, p) -> float:
@@ -242,13 +243,13 @@ class PaymentChannelFailure(BaseRule):
     code = "payment_channel_failure"
     type_code = "payment_channel_failure"
     trigger = "periodic"
-    title = "支付渠道故障 payment channel failure"
+    title = gettext_lazy("Payment channel failure")
     description = ("某支付方式在滑动窗口内的失败率超过阈值（且尝试次数足够）：一个渠道一个事件。失败率回落后自动消除。"
                    " A payment method's failure rate over a sliding window above the threshold (with enough"
                    " attempts): one incident per channel. Clears when the rate falls back.")
-    params = (Param("window_minutes", int, 15, "滑动窗口（分钟） window (minutes)", minimum=1),
-              Param("failure_rate", float, 0.5, "失败率阈值 failure rate at least", minimum=0.01),
-              Param("min_attempts", int, 5, "窗口内最少尝试次数 attempts in the window at least", minimum=1),)
+    params = (Param("window_minutes", int, 15, gettext_lazy("Window (minutes)"), minimum=1),
+              Param("failure_rate", float, 0.5, gettext_lazy("Failure rate at least"), minimum=0.01),
+              Param("min_attempts", int, 5, gettext_lazy("Attempts in the window at least"), minimum=1),)
 
     late_events = frozenset({"order.paid", "payment.failed"})
 
@@ -310,11 +311,11 @@ class DataLoss(BaseRule):
     code = "data_loss"
     type_code = "data_loss"
     trigger = "periodic"
-    title = "数据丢失 data loss"
+    title = gettext_lazy("Data loss")
     description = ("收到某订单/运单的事件，但订单（或发货单）本身超过 1 小时仍未收到：说明上游漏推了数据。"
                    "订单补到后自动消除。 Events for an order (or parcel) whose order.created (or shipment.created) has"
                    " not arrived within the limit: the upstream lost data. Clears when it arrives.")
-    params = (Param("minutes", int, 60, "等待时限（分钟） minutes waiting", minimum=1),)
+    params = (Param("minutes", int, 60, gettext_lazy("Minutes waiting"), minimum=1),)
 
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
@@ -347,13 +348,13 @@ class DataLoss(BaseRule):
 
     def check_clear(self, finding, as_of, ctx):
         if finding.subject_key in getattr(ctx, "arrived", ()):
-            return as_of, "数据已补到 the missing data arrived"
+            return as_of, gettext_lazy("The missing data arrived")
         return None
 
     def clear_in_scan(self, findings, as_of):
         keys = {f.subject_key for f in findings}
         still = keys_still_waiting(keys)
-        return [(f, as_of, "数据已补到 the missing data arrived") for f in findings if f.subject_key not in still]
+        return [(f, as_of, gettext_lazy("The missing data arrived")) for f in findings if f.subject_key not in still]
 
 
 __all__ = ["InventorySyncDelay", "HeartbeatMissing", "ShopSilent", "PaymentChannelFailure", "DataLoss", "Q"]

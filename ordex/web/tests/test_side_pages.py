@@ -135,3 +135,13 @@ def test_side_pages_send_a_fixed_number_of_queries(person, incident_cases, djang
         client.get(url)
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_rules_page_names_each_rule_in_the_page_language(person):
+    supervisor = person("supervisor")
+    client = client_of(supervisor)
+    assert "支付超时" in client.get("/rules/").content.decode()
+    supervisor.language = "en"
+    supervisor.save(update_fields=["language"])
+    body = client.get("/rules/").content.decode()
+    assert "Payment timeout" in body and "支付超时" not in body and "Minutes to pay" in body
