@@ -5,26 +5,17 @@ or a historical one sends nothing."""
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import transaction
 
 from ordex.accounts.access import principal_for_user
 from ordex.cases.choices import CaseStatus
 from ordex.cases.models import Case
-from ordex.cases.tests.conftest import sh
 from ordex.notify import actions
 from ordex.notify.choices import Channel, Language, Moment
 from ordex.notify.models import Message, ShopLanguage
 from ordex.resolutions import actions as resolutions
 from ordex.resolutions.actions import ActionRequest, LineRequest
 from ordex.resolutions.tests.conftest import open_case, paid_order
-
-
-@pytest.fixture(autouse=True)
-def daytime():
-    """SMS waits out the quiet hours (21:00-09:00 Asia/Shanghai): these tests read SMS bodies by day."""
-    with time_machine.travel(sh(2026, 12, 7, 10), tick=True):
-        yield
 
 
 @pytest.fixture
