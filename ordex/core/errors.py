@@ -1,6 +1,8 @@
 """Errors a client can see. Each has a stable code, registered with its HTTP status and meaning in
 `ordex.core.error_codes` (one line per code); the API turns it into `{"code", "error", "field"}`."""
 
+from django.utils import translation
+
 from . import error_codes
 
 
@@ -8,7 +10,9 @@ class DomainError(Exception):
     """A refused request: `code` is stable and documented (docs/errors.md). The HTTP status is not the
     error's business: the API edge reads it from the registry (`status` shows what it will be)."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None):
+    def __init__(self, code: str, message, *, field: str | None = None):
+        """`message`: English text, or a `core.text.shown_text` (a msgid with its values) when the words are
+        meant for people: the workbench shows those in the reader's language, the API in English."""
         super().__init__(message)
         self.code = code
         self.message = message
@@ -20,7 +24,8 @@ class DomainError(Exception):
         return error_codes.http_status(self.code, type(self))
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "error": self.message, "field": self.field or None}
+        with translation.override("en"):
+            return {"code": self.code, "error": str(self.message), "field": self.field or None}
 
 
 class NotFound(DomainError):

@@ -28,13 +28,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal
+from ordex.accounts.models import Role
 from ordex.cases.choices import OPEN_STATUSES as CASE_OPEN_STATUSES
 from ordex.cases.choices import TimelineKind
 from ordex.cases.hooks import ChoiceSettled
 from ordex.cases.models import Case, TimelineEntry
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ordex.core.text import shown_text
 from ordex.orders import queries as hub
 
 from . import config, hooks, outbox
@@ -194,36 +197,56 @@ class Commitments:
         return paid + allowance - self.external_refunds - self.cash
 
 
-def commitments(order_id: int, *, exclude_action_id: int | None = None) -> Commitments:
-    rows = Action.objects.filter(order_id=order_id, status__in=sorted(LIVE_STATUSES))
-    if exclude_action_id is not None:
-        rows = rows.exclude(pk=exclude_action_id)
+def commitments_of(actions, completed_refunds) -> Commitments:
+    """What the live ones of an order's `actions` hold, beside the refunds the merchant completed."""
     cash = ZERO
     refunded: dict[int, int] = {}
     reshipped: dict[int, int] = {}
     references = set()
-    for kind, amount, lines, reference in rows.values_list("kind", "amount", "lines", "reference"):
-        if kind in CASH_OUT_KINDS:
-            cash += amount
-        if reference:
-            references.add(reference)
-        bucket = reshipped if kind in GOODS_KINDS else refunded if kind in (K.REFUND, K.CANCEL) else None
+    for action in actions:
+        if action.status not in LIVE_STATUSES:
+            continue
+        if action.kind in CASH_OUT_KINDS:
+            cash += action.amount
+        if action.reference:
+            references.add(action.reference)
+        bucket = reshipped if action.kind in GOODS_KINDS else refunded if action.kind in (K.REFUND, K.CANCEL) else None
         if bucket is not None:
-            for line in lines:
+            for line in action.lines:
                 bucket[line["line_no"]] = bucket.get(line["line_no"], 0) + line["qty"]
     external = sum(
-        (refund.completed_amount or refund.amount or ZERO for refund in hub.completed_refunds_of(order_id)
+        (refund.completed_amount or refund.amount or ZERO for refund in completed_refunds
          if refund.refund_no not in references),
         ZERO,
     )
     return Commitments(cash=cash, refunded_units=refunded, reshipped_units=reshipped, external_refunds=external)
 
 
+def commitments(order_id: int, *, exclude_action_id: int | None = None) -> Commitments:
+    rows = Action.objects.filter(order_id=order_id, status__in=sorted(LIVE_STATUSES)) \
+        .only("status", "kind", "amount", "lines", "reference")
+    if exclude_action_id is not None:
+        rows = rows.exclude(pk=exclude_action_id)
+    return commitments_of(rows, hub.completed_refunds_of(order_id))
+
+
+def exposure_of(actions) -> Decimal:
+    """Money (cash out and coupons) the live ones of a case's `actions` commit: what approval limits weigh."""
+    return to_money(sum((action.amount for action in actions
+                         if action.status in LIVE_STATUSES and action.kind in MONEY_KINDS), ZERO))
+
+
+def case_exposures(case_ids) -> dict[int, Decimal]:
+    """case id -> what its live actions commit (`exposure_of`), for several cases in one query."""
+    by_case: dict[int, list[Action]] = {case_id: [] for case_id in case_ids}
+    for action in Action.objects.filter(case_id__in=list(by_case), status__in=sorted(LIVE_STATUSES),
+                                        kind__in=sorted(MONEY_KINDS)).only("case_id", "status", "kind", "amount"):
+        by_case[action.case_id].append(action)
+    return {case_id: exposure_of(actions) for case_id, actions in by_case.items()}
+
+
 def case_exposure(case_id: int) -> Decimal:
-    """Money (cash out and coupons) the live actions of a case commit: what approval limits weigh."""
-    total = Action.objects.filter(case_id=case_id, status__in=sorted(LIVE_STATUSES), kind__in=sorted(MONEY_KINDS)) \
-        .aggregate(total=Sum("amount"))["total"]
-    return to_money(total or ZERO)
+    return case_exposures([case_id])[case_id]
 
 
 def kinds_for_case(case: Case) -> list[str]:
@@ -374,9 +397,11 @@ def request_action(case_id: int, *, actor: Principal | None, request: ActionRequ
     if kind in GOODS_KINDS or kind == K.REFUND:
         overridden = _check_lines(kind, lines, order_lines, held, bool(request.override_reason.strip()))
     if kind in CASH_OUT_KINDS and amount > capacity:
-        raise DomainError("exceeds_paid", f"{kind} of {amount} would take order {order.order_no} above what it paid: "
-                          f"{max(capacity, ZERO)} left of {order.paid_amount} paid + {settings_row.postage_allowance} "
-                          "postage allowance", field="amount")
+        raise DomainError("exceeds_paid", shown_text(
+            _("%(kind)s of %(amount)s would take order %(order)s above what it paid: %(left)s left of %(paid)s "
+              "paid + %(allowance)s postage allowance."),
+            kind=K(kind).label, amount=f"¥{amount}", order=order.order_no, left=f"¥{max(capacity, ZERO)}",
+            paid=f"¥{order.paid_amount}", allowance=f"¥{settings_row.postage_allowance}"), field="amount")
 
     at = timezone.now()
     details = dict(request.details)
@@ -433,22 +458,34 @@ def is_requester(action: Action, actor: Principal) -> bool:
     return action.requested_by_name == actor.name
 
 
+def approval_refused(action: Action, actor: Principal, *, approves: bool, limit: Decimal | None,
+                     exposure: Decimal) -> DomainError | None:
+    """Why `actor` may not approve `action`, or None when they may: it waits for approval, someone else asked
+    for it, the actor's role approves (`approves`: it has an approval limit row) and, for money, `limit`
+    (None: no limit) covers `exposure`, what the case's live actions commit. The one rule: approve_action
+    applies it under the lock, the workbench before it offers the button."""
+    if action.status != S.REQUESTED:
+        return DomainError("illegal_action_transition", f"action {action.pk} is {action.status}, not requested")
+    if is_requester(action, actor):
+        return Forbidden("own_request", "nobody approves their own request")
+    if not approves:
+        return Forbidden("forbidden", f"role '{actor.role}' may not approve actions")
+    if action.kind in MONEY_KINDS and limit is not None and exposure > limit:
+        return Forbidden("approval_limit_exceeded", shown_text(
+            _("Case #%(case)s commits %(exposure)s; your approval limit as %(role)s is %(limit)s."),
+            case=action.case_id, exposure=f"¥{exposure}", role=Role(actor.role).label, limit=f"¥{limit}"))
+    return None
+
+
 @transaction.atomic
 def approve_action(action_id: int, *, actor: Principal, reason: str = "") -> Action:
     """Approve a waiting action. The approver is not the requester and their limit covers the case's money
-    (re-read under the lock); then the shop's adapter carries it out."""
+    (re-read under the lock: `approval_refused`); then the shop's adapter carries it out."""
     action, case = _lock_action(action_id)
-    if action.status != S.REQUESTED:
-        raise DomainError("illegal_action_transition", f"action {action.pk} is {action.status}, not requested")
-    if is_requester(action, actor):
-        raise Forbidden("own_request", "nobody approves their own request")
-    limit = config.limit_for(actor.role)
-    if not config.may_approve(actor.role):
-        raise Forbidden("forbidden", f"role '{actor.role}' may not approve actions")
-    exposure = case_exposure(case.pk)
-    if action.kind in MONEY_KINDS and limit is not None and exposure > limit:
-        raise Forbidden("approval_limit_exceeded",
-                        f"case {case.pk} commits {exposure}; your limit as {actor.role} is {limit}")
+    refused = approval_refused(action, actor, approves=config.may_approve(actor.role),
+                               limit=config.limit_for(actor.role), exposure=case_exposure(case.pk))
+    if refused is not None:
+        raise refused
     at = timezone.now()
     _move(action, case, S.APPROVED, actor, at=at, reason=reason)
     _start(action, case, actor, at)
@@ -765,7 +802,7 @@ def note_reconciled(action_id: int, *, reference: str, at: datetime) -> None:
 def issue_webhook_secret(shop_id: int | None) -> str:
     """A new webhook secret for the shop (or the default row): returned once, never stored; only a salt
     and the first characters are kept. The previous secret stops working."""
-    row, _ = CommerceSettings.objects.select_for_update().get_or_create(shop_id=shop_id)
+    row, _created = CommerceSettings.objects.select_for_update().get_or_create(shop_id=shop_id)
     row.secret_salt = secrets.token_hex(16)
     secret = config.shop_secret_for(row)
     row.secret_hint = secret[:8]

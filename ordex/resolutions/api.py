@@ -238,7 +238,7 @@ def get_actions(request, case_id: int):
     panel = queries.panel(case, request.auth)
     cost = queries.net_cost(case.pk)
     return {
-        "items": [_out(action) for action in queries.actions_of_case(case.pk)],
+        "items": [_out(action) for action in panel.actions],
         "offered": [{"kind": offer.kind, "label": offer.label, "suggested_amount": _money_or_none(offer.suggested_amount),
                      "source": offer.source} for offer in panel.offers],
         "my_limit": _money_or_none(panel.my_limit),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 
 from .models import ApprovalLimit, CommerceSettings, PlatformRule, ResolutionKind
 from .money import ZERO, derived_secret, percent_of, to_money
@@ -39,12 +40,9 @@ def limits() -> list[ApprovalLimit]:
 
 
 def commerce_settings(shop_id: int | None) -> CommerceSettings:
-    """The shop's own row, else the default row, else the built-in defaults (ledger, no allowance)."""
-    if shop_id is not None:
-        own = CommerceSettings.objects.filter(shop_id=shop_id).first()
-        if own is not None:
-            return own
-    return CommerceSettings.objects.filter(shop__isnull=True).first() or CommerceSettings()
+    """The shop's own row, else the default row, else the built-in defaults (ledger, no allowance). One query."""
+    rows = {row.shop_id: row for row in CommerceSettings.objects.filter(Q(shop_id=shop_id) | Q(shop__isnull=True))}
+    return rows.get(shop_id) or rows.get(None) or CommerceSettings()
 
 
 @dataclass(frozen=True)
@@ -54,17 +52,21 @@ class Suggestion:
     source: str
 
 
-def suggestion(case, kind: str) -> Suggestion | None:
-    """The platform's rule for this kind of remedy on this type of case, as an amount with its source."""
-    order = case.order
-    if order is None:
-        return None
+def suggestions(case, kinds: Iterable[str]) -> dict[str, Suggestion]:
+    """kind -> the platform's rule for that kind of remedy on this type of case, as an amount with its source
+    (kinds without a rule are absent). One query."""
+    order, kinds = case.order, list(kinds)
+    if order is None or not kinds:
+        return {}
     platform = order.platform if order.platform != "other" else order.shop.platform
-    rule = PlatformRule.objects.filter(platform=platform, exception_type=case.type.code, kind=kind).first()
-    if rule is None:
-        return None
     base = order.paid_amount or order.total
-    return Suggestion(kind=kind, amount=percent_of(base, rule.percent, rule.minimum, rule.maximum), source=rule.source)
+    return {rule.kind: Suggestion(kind=rule.kind, amount=percent_of(base, rule.percent, rule.minimum, rule.maximum),
+                                  source=rule.source)
+            for rule in PlatformRule.objects.filter(platform=platform, exception_type=case.type.code, kind__in=kinds)}
+
+
+def suggestion(case, kind: str) -> Suggestion | None:
+    return suggestions(case, [kind]).get(kind)
 
 
 def price_difference(order_lines, qty_by_line: dict[int, int] | None = None) -> Decimal:

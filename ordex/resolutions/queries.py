@@ -4,7 +4,7 @@ a case's net cost. One function per question, a fixed number of queries each."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from ordex.accounts.access import Principal
 from ordex.cases.models import Case
@@ -12,7 +12,7 @@ from ordex.orders import queries as hub
 from ordex.orders.models import Order
 
 from . import access, config
-from .actions import case_exposure, commitments, kinds_for_case
+from .actions import commitments_of, exposure_of, kinds_for_case
 from .choices import CASH_OUT_KINDS, ActionKind, ActionStatus, Direction, LedgerKind
 from .models import Action, LedgerLine
 from .money import ZERO, to_money
@@ -31,12 +31,15 @@ def waiting_for(principal: Principal, *, limit: int = 100) -> list[Action]:
     return list(rows[:limit])
 
 
-def approver_roles() -> frozenset[str]:
-    return frozenset(row.role for row in config.limits())
-
-
-def actions_of_case(case_id: int) -> list[Action]:
-    return list(Action.objects.filter(case_id=case_id).select_related("order").order_by("created_at", "pk"))
+def approving(principal: Principal, exposure: dict[int, Decimal],
+              limits: dict[str, Decimal | None] | None = None) -> access.Approving:
+    """The caller's approval rights (whether their role approves, its per-case limit) beside what the cases
+    commit (`exposure`: case id -> money): what `access.offered_verbs` weighs. `limits`: role -> per-case
+    limit when the caller read them already."""
+    if limits is None:
+        limits = {row.role: row.per_case for row in config.limits()}
+    return access.Approving(approves=principal.role in limits, limit=limits.get(principal.role, ZERO),
+                            exposure=exposure)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class Offer:
 
 @dataclass(frozen=True)
 class Panel:
-    """What the actions panel of a case shows: the kinds its playbook allows with a suggested amount,
-    the caller's limit and what the case and its order have committed already."""
+    """What the actions panel of a case shows: the case's actions, the kinds its playbook allows with a
+    suggested amount, the caller's limit and what the case and its order have committed already."""
 
     offers: list[Offer]
     my_limit: Decimal | None
@@ -58,33 +61,48 @@ class Panel:
     order_paid: Decimal
     cash_left: Decimal
     limits: dict[str, Decimal | None] = field(default_factory=dict)
+    approving: access.Approving | None = None  # the caller's approval rights over this case's actions
+    actions: list[Action] = field(default_factory=list)  # the case's, oldest first
 
 
-def panel(case: Case, principal: Principal) -> Panel:
-    order = Order.objects.select_related("shop").filter(pk=case.order_id).first()
+def panel(case: Case, principal: Principal, order: Order | None = None) -> Panel:
+    """A fixed number of queries, whatever the number of actions: the limits, the order's actions (the
+    case's among them), the merchant's completed refunds, the shop's settings, the playbook's kinds and the
+    platform's rules for them. `order`: the case's order when the caller read it already (with its shop)."""
     limits = {row.role: row.per_case for row in config.limits()}
     if order is None:
-        return Panel(offers=[], my_limit=config.limit_for(principal.role), case_committed=ZERO, order_paid=ZERO,
-                     cash_left=ZERO, limits=limits)
+        order = Order.objects.select_related("shop").filter(pk=case.order_id).first()
+    if order is None:  # no order, no action (request_action refuses them)
+        approval = approving(principal, {case.pk: ZERO}, limits)
+        return Panel(offers=[], my_limit=approval.limit, case_committed=ZERO, order_paid=ZERO, cash_left=ZERO,
+                     limits=limits, approving=approval)
     case.order = order
-    held = commitments(order.pk)
+    order_actions = list(Action.objects.filter(order_id=order.pk).order_by("created_at", "pk"))
+    case_actions = [action for action in order_actions if action.case_id == case.pk]
+    for action in order_actions:
+        action.order = order
+    approval = approving(principal, {case.pk: exposure_of(case_actions)}, limits)
+    held = commitments_of(order_actions, hub.completed_refunds_of(order.pk))
     cash_left = max(held.cash_capacity(order.paid_amount, config.commerce_settings(order.shop_id).postage_allowance),
                     ZERO)
+    kinds = kinds_for_case(case)
+    suggestions = config.suggestions(case, [kind for kind in kinds
+                                            if kind in (ActionKind.COMPENSATION, ActionKind.COUPON)])
     offers = []
-    for kind in kinds_for_case(case):
+    for kind in kinds:
         amount, source = None, ""
         if kind in (ActionKind.REFUND, ActionKind.CANCEL):
             amount = cash_left
-        elif kind in (ActionKind.COMPENSATION, ActionKind.COUPON):
-            suggestion = config.suggestion(case, kind)
-            if suggestion is not None:
-                amount, source = min(suggestion.amount, cash_left) if kind in CASH_OUT_KINDS else suggestion.amount, \
-                    suggestion.source
+        elif kind in suggestions:
+            suggestion = suggestions[kind]
+            amount = min(suggestion.amount, cash_left) if kind in CASH_OUT_KINDS else suggestion.amount
+            source = suggestion.source
         elif kind == ActionKind.PRICE_DIFFERENCE:
             amount = min(config.price_difference(hub.lines_of(order.pk)), cash_left)
         offers.append(Offer(kind=kind, label=str(ActionKind(kind).label), suggested_amount=amount, source=source))
-    return Panel(offers=offers, my_limit=config.limit_for(principal.role), case_committed=case_exposure(case.pk),
-                 order_paid=order.paid_amount, cash_left=cash_left, limits=limits)
+    return Panel(offers=offers, my_limit=approval.limit, case_committed=approval.exposure[case.pk],
+                 order_paid=order.paid_amount, cash_left=cash_left, limits=limits, approving=approval,
+                 actions=case_actions)
 
 
 def ledger_of_order(order_id: int) -> list[LedgerLine]:
@@ -108,17 +126,17 @@ class NetCost:
                 + self.postage - self.carrier_claims_recovered - self.supplier_chargebacks)
 
 
-def net_cost(case_id: int) -> NetCost:
+def net_cost_of(lines) -> NetCost:
     """What the case cost, from its ledger lines: money out minus money recovered."""
-    sums = {(kind, direction): to_money(total) for kind, direction, total in
-            LedgerLine.objects.filter(case_id=case_id).values_list("kind", "direction").annotate(total=Sum("amount"))
-            .values_list("kind", "direction", "total")}
+    sums: dict[tuple[str, str], Decimal] = {}
+    for line in lines:
+        sums[(line.kind, line.direction)] = sums.get((line.kind, line.direction), ZERO) + line.amount
 
     def out(kind):
-        return sums.get((kind, Direction.OUT), ZERO)
+        return to_money(sums.get((kind, Direction.OUT), ZERO))
 
     def back(kind):
-        return sums.get((kind, Direction.IN), ZERO)
+        return to_money(sums.get((kind, Direction.IN), ZERO))
 
     return NetCost(
         refunds=out(LedgerKind.REFUND), compensation=out(LedgerKind.COMPENSATION), coupons=out(LedgerKind.COUPON),
@@ -127,3 +145,6 @@ def net_cost(case_id: int) -> NetCost:
         supplier_chargebacks=back(LedgerKind.CHARGEBACK),
     )
 
+
+def net_cost(case_id: int) -> NetCost:
+    return net_cost_of(LedgerLine.objects.filter(case_id=case_id).only("kind", "direction", "amount"))

@@ -2,6 +2,8 @@
 approve / reject / done / failed, an order's ledger, and the 409 that keeps a case with an open action
 from being resolved."""
 
+from decimal import Decimal
+
 import pytest
 
 from ordex.resolutions.models import Action, LedgerLine
@@ -127,3 +129,16 @@ def test_a_carrier_claim_through_the_api(api_as, frank, supervisor_api):
     assert paid["status"] == "done" and paid["recovered_amount"] == "120.00"
     ledger = supervisor_api.get(f"/api/v1/orders/{case.order_no}/ledger").json()
     assert [(line["kind"], line["direction"]) for line in ledger["lines"]] == [("carrier_claim", "in")]
+
+
+def test_an_approval_above_the_limit_is_refused_in_english_naming_the_money_and_the_limit(agent_api, supervisor_api):
+    """The API speaks English whatever language the client accepts; the workbench shows the same refusal in
+    the reader's language."""
+    order = paid_order(shop_code="big-api", paid="3000.00", lines=[{"sku": "TV", "unit_price": Decimal("3000.00"),
+                                                                     "qty": 1}])
+    case = open_case(order, "duplicate_order")
+    action = post_action(agent_api, case, {"kind": "refund", "amount": "2500.00"}).json()
+    refused = supervisor_api.post(f"/api/v1/actions/{action['id']}/approve", {}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 403
+    assert refused.json() == {"code": "approval_limit_exceeded", "field": None,
+                              "error": f"Case #{case.pk} commits ¥2500.00; your approval limit as Supervisor is ¥2000.00."}

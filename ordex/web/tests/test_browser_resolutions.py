@@ -71,3 +71,24 @@ def test_the_same_form_sent_twice_at_once_makes_one_action(live_page, make_case)
     page.reload()
     expect(page.locator("#resolutions tr[data-kind=refund]")).to_have_count(1)
     assert Action.objects.filter(case=case).count() == 1
+
+
+def test_a_supervisor_whose_limit_is_too_low_is_not_offered_approve_and_finance_approves(live_page, make_case):
+    """¥2,500 is above the supervisor's ¥2,000 limit: her page offers reject, not approve (the API would refuse
+    it); finance, without a limit, approves it from the list of what waits for it."""
+    case = make_case(price="3000.00")
+    agent = live_page("agent", language="en")
+    ask_for_refund(agent, case, "2500.00", "television cracked").click()
+    expect(agent.locator("#resolutions tr[data-kind=refund]")).to_have_attribute("data-status", "requested")
+
+    supervisor = live_page("supervisor")
+    supervisor.goto(f"/cases/{case.pk}/")
+    row = supervisor.locator("#resolutions tr[data-kind=refund]")
+    expect(row.locator('[data-verb="reject"]')).to_have_count(1)
+    expect(row.locator('[data-verb="approve"]')).to_have_count(0)
+    expect(supervisor.locator('[data-money="my-limit"]')).to_have_text("¥2,000.00")
+
+    finance = live_page("finance", language="en")
+    finance.goto("/actions/")
+    finance.locator('#waiting tr[data-kind=refund] [data-verb="approve"]').click()
+    expect(finance.locator("#waiting tr[data-kind=refund]")).to_have_attribute("data-status", "executing")

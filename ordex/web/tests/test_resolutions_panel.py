@@ -95,7 +95,7 @@ def test_a_refused_request_says_why_next_to_its_form_and_keeps_what_was_typed(as
     assert response.status_code == 409
     html = response.content.decode()
     assert 'data-error="request_action"' in html
-    assert "would exceed what the order paid" in html
+    assert "above what it paid" in html and "¥140.00" in html
     refund_form = re.search(r'<details class="request-form" data-kind="refund" open>.*?</form>', html, re.S).group(0)
     assert 'value="140.00"' in refund_form and "顾客要求全额加运费" in refund_form
     assert form_key(html, "refund") == key  # the same form again: submitting it twice still makes one action
@@ -175,3 +175,36 @@ def test_a_supervisor_records_a_supplier_chargeback_once_and_the_ledger_shows_it
     assert 'data-ledger-kind="chargeback"' in page and "supplier 杯盖厂, DN-1" in page
     assert 'data-money="net-cost">-¥30.00<' in page
     assert as_role("agent").post(f"/cases/{case.pk}/chargebacks/", body).status_code == 403
+
+
+def test_approve_is_offered_only_to_an_approver_whose_limit_covers_the_money(as_role, make_case):
+    """The supervisor's limit (¥2,000) is below the ¥2,500 the case commits: she may reject it but not approve
+    it, so no approve button; finance has no limit and is offered it. Forcing the approval anyway is refused
+    with the words of that refusal, naming the money and the limit, in the page's language."""
+    case = make_case(price="3000.00")
+    agent = as_role("agent")
+    refund(agent, case, form_key(agent.get(f"/cases/{case.pk}/").content.decode(), "refund"), amount="2500")
+    action = Action.objects.get(case=case)
+    assert action.status == "requested"
+    assert verbs(as_role("supervisor").get(f"/cases/{case.pk}/").content.decode(), action) == {"reject", "cancel"}
+    assert verbs(as_role("supervisor").get("/actions/").content.decode(), action) == {"reject"}
+    assert {"approve", "reject"} <= verbs(as_role("finance").get("/actions/").content.decode(), action)
+
+    refused = as_role("supervisor").post(f"/actions/{action.pk}/do/approve/")
+    assert refused.status_code == 403
+    row = re.search(rf'data-error="action-{action.pk}">(.*?)</p>', refused.content.decode(), re.S).group(1)
+    assert row == f"Case #{case.pk} commits ¥2500.00; your approval limit as Supervisor is ¥2000.00."
+    in_chinese = as_role("supervisor", "zh-hans").post(f"/actions/{action.pk}/do/approve/").content.decode()
+    row = re.search(rf'data-error="action-{action.pk}">(.*?)</p>', in_chinese, re.S).group(1)
+    assert row == f"工单 #{case.pk} 涉及金额 ¥2500.00，超出你作为主管的审批额度 ¥2000.00。"
+    action.refresh_from_db()
+    assert action.status == "requested"
+
+
+def test_a_request_above_what_the_order_paid_is_refused_with_the_amounts(as_role, make_case):
+    case = make_case(price="100.00")
+    agent = as_role("agent", "zh-hans")
+    response = refund(agent, case, form_key(agent.get(f"/cases/{case.pk}/").content.decode(), "refund"), amount="140")
+    error = re.search(r'data-error="request_action">(.*?)</p>', response.content.decode(), re.S).group(1)
+    assert error == (f"退款 ¥140.00 将使订单 {case.order_no} 超出实付金额：实付 ¥100.00 + 运费额度 ¥0.00，"
+                     "还可支付 ¥100.00。")

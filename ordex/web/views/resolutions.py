@@ -47,9 +47,10 @@ def new_key() -> str:
     return f"web:{uuid.uuid4().hex}"
 
 
-def _row(who: Principal, action: Action, *, may_request: bool, approvers, error: str = "", kept=None) -> dict:
+def _row(who: Principal, action: Action, *, may_request: bool, approving: access.Approving, error: str = "",
+         kept=None) -> dict:
     claim_labels = dict(ClaimStatus.choices)
-    return {"action": action, "verbs": access.offered_verbs(who, action, may_request=may_request, approvers=approvers),
+    return {"action": action, "verbs": access.offered_verbs(who, action, may_request=may_request, approving=approving),
             "claim_next": [(step, claim_labels[step]) for step in sorted(CLAIM_TRANSITIONS[action.claim_status])]
             if action.claim_status else [],
             "error": error, "kept": kept or {}}
@@ -60,14 +61,14 @@ def panel_context(who: Principal, case: Case, order, *, errors: dict, submitted:
     the kinds the playbook offers with their suggested amounts, the limits and the order's ledger."""
     if order is None:
         return {"money": None}
-    panel = queries.panel(case, who)
+    panel = queries.panel(case, who, order)
     may_request = may_work(who, case)
-    approvers = frozenset(panel.limits)  # the roles with an approval limit are the ones who approve
     refused_id = submitted.get("action_id") if submitted.get("verb") == "action" else None
-    rows = [_row(who, action, may_request=may_request, approvers=approvers,
+    rows = [_row(who, action, may_request=may_request, approving=panel.approving,
                  error=errors.get("action", "") if action.pk == refused_id else "",
                  kept=submitted if action.pk == refused_id else {})
-            for action in queries.actions_of_case(case.pk)]
+            for action in panel.actions]
+    ledger = queries.ledger_of_order(case.order_id)
     failed_kind = submitted.get("kind") if submitted.get("verb") == "request_action" else None
 
     def lines(kind):
@@ -77,8 +78,8 @@ def panel_context(who: Principal, case: Case, order, *, errors: dict, submitted:
     return {"money": {
         "panel": panel,
         "rows": rows,
-        "ledger": queries.ledger_of_order(case.order_id),
-        "net_cost": queries.net_cost(case.pk),
+        "ledger": ledger,
+        "net_cost": queries.net_cost_of(line for line in ledger if line.case_id == case.pk),
         "may_request": may_request,
         "may_override": who.role in OVERRIDE_ROLES,
         "may_charge_back": who.role in CHARGEBACK_ROLES,
@@ -246,11 +247,12 @@ def act_on_action(request, action_id: int, verb: str):
 
 def _waiting_page(request, *, status=200, errors=None, submitted=None):
     who = principal(request)
-    approvers = queries.approver_roles()
     errors = errors or {}
-    rows = [_row(who, action, may_request=False, approvers=approvers, error=errors.get(action.pk, ""),
+    waiting = queries.waiting_for(who)
+    approving = queries.approving(who, actions.case_exposures({action.case_id for action in waiting}))
+    rows = [_row(who, action, may_request=False, approving=approving, error=errors.get(action.pk, ""),
                  kept=submitted if action.pk in errors else {})
-            for action in queries.waiting_for(who)]
+            for action in waiting]
     return render(request, "web/waiting_actions.html", {"rows": rows, "nav": "waiting"}, status=status)
 
 
