@@ -2,6 +2,7 @@
 `ordex.core.error_codes` (one line per code); the API turns it into `{"code", "error", "field"}`."""
 
 from django.utils import translation
+from django.utils.functional import Promise
 
 from . import error_codes
 
@@ -22,6 +23,16 @@ class DomainError(Exception):
     def status(self) -> int:
         """The HTTP status the API answers this code with (ordex.core.error_codes)."""
         return error_codes.http_status(self.code, type(self))
+
+    def in_words(self) -> str:
+        """The refusal for a person, in the active language: its own words when it was raised with them as a
+        translatable message (naming the limit, the amount, ...), else the meaning of its code."""
+        if isinstance(self.message, Promise):
+            return str(self.message)
+        entry = error_codes.CODES.get(self.code)
+        if entry is None:
+            return str(self.message)
+        return entry.en if (translation.get_language() or "").startswith("en") else entry.zh
 
     def as_dict(self) -> dict:
         with translation.override("en"):

@@ -33,11 +33,11 @@ from django.utils.translation import gettext_lazy as _
 from ordex.accounts.access import Principal
 from ordex.accounts.models import Role
 from ordex.cases.choices import OPEN_STATUSES as CASE_OPEN_STATUSES
-from ordex.cases.choices import TimelineKind
+from ordex.cases.choices import ChoiceSource, Resolution, TimelineKind
 from ordex.cases.hooks import ChoiceSettled
 from ordex.cases.models import Case, TimelineEntry
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
-from ordex.core.text import shown_text
+from ordex.core.text import shown_text, stored_text
 from ordex.orders import queries as hub
 
 from . import config, hooks, outbox
@@ -146,10 +146,12 @@ def _timeline(case: Case, actor, message: str, *, at: datetime, action: Action, 
     )
 
 
-def _move(action: Action, case: Case, to: str, actor, *, at: datetime, reason: str = "",
+def _move(action: Action, case: Case, to: str, actor, *, at: datetime, reason="",
           fields: list[str] | None = None, **data) -> None:
     """Apply one transition of the table (checked against the status read under the lock), save, write the
-    timeline entry and tell the listeners."""
+    timeline entry and tell the listeners. `reason`: a person's words, or the system's as a msgid (stored in
+    zh-Hans, as every text Ordex writes into a record: core.text.stored_text)."""
+    reason = stored_text(reason)
     from_status = action.status
     if to not in TRANSITIONS[from_status]:
         if from_status == S.REQUESTED and to in (S.EXECUTING, S.DONE, S.FAILED):
@@ -172,9 +174,10 @@ def _move(action: Action, case: Case, to: str, actor, *, at: datetime, reason: s
             action.outcome_reason = reason
             fields.append("outcome_reason")
     action.save(update_fields=fields)
-    message = f"{action.get_kind_display()} #{action.pk}: {from_status} → {to}"
-    _timeline(case, actor, f"{message}. {reason}" if reason else message, at=at, action=action,
-              from_status=from_status, **data)
+    labels = {"kind": K(action.kind).label, "action": action.pk, "before": S(from_status).label, "after": S(to).label}
+    message = stored_text(_("%(kind)s #%(action)s: %(before)s → %(after)s. %(reason)s"), reason=reason, **labels) \
+        if reason else stored_text(_("%(kind)s #%(action)s: %(before)s → %(after)s"), **labels)
+    _timeline(case, actor, message, at=at, action=action, from_status=from_status, **data)
     hooks.action_changed(hooks.ActionChanged(
         action_id=action.pk, case_id=case.pk, order_no=action.order.order_no, kind=action.kind,
         from_status=from_status, to_status=to, amount=action.amount, at=at, actor_name=_name(actor), reason=reason,
@@ -421,9 +424,11 @@ def request_action(case_id: int, *, actor: Principal | None, request: ActionRequ
         override_reason=request.override_reason.strip() if overridden else "",
         override_by_name=_name(actor) if overridden else "",
     )
-    message = f"{action.get_kind_display()} #{action.pk} requested: {amount}"
+    message = stored_text(_("%(kind)s #%(action)s requested: %(amount)s"), kind=K(kind).label, action=action.pk,
+                          amount=f"¥{amount}")
     if request.reason:
-        message += f" ({request.reason})"
+        message = stored_text(_("%(kind)s #%(action)s requested: %(amount)s (%(reason)s)"), kind=K(kind).label,
+                              action=action.pk, amount=f"¥{amount}", reason=request.reason)
     _timeline(case, actor, message, at=at, action=action, from_status="", lines=lines,
               **({"override_reason": action.override_reason, "overridden": overridden} if overridden else {}))
     hooks.action_changed(hooks.ActionChanged(
@@ -431,7 +436,7 @@ def request_action(case_id: int, *, actor: Principal | None, request: ActionRequ
         to_status=S.REQUESTED, amount=amount, at=at, actor_name=_name(actor), reason=request.reason,
     ))
     if _within_limit(actor, case.pk, kind):
-        _move(action, case, S.APPROVED, actor, at=at, reason="within the requester's limit")
+        _move(action, case, S.APPROVED, actor, at=at, reason=_("Within the requester's limit"))
         _start(action, case, actor, at)
     return Requested(action=action, created=True)
 
@@ -502,7 +507,7 @@ def reject_action(action_id: int, *, actor: Principal, reason: str) -> Action:
         raise Forbidden("forbidden", f"role '{actor.role}' may not reject actions")
     if action.status != S.REQUESTED:
         raise DomainError("illegal_action_transition", f"action {action.pk} is {action.status}, not requested")
-    _move(action, case, S.CANCELLED, actor, at=timezone.now(), reason=f"rejected: {reason}")
+    _move(action, case, S.CANCELLED, actor, at=timezone.now(), reason=shown_text(_("Rejected: %(reason)s"), reason=reason))
     return action
 
 
@@ -512,7 +517,7 @@ def cancel_action(action_id: int, *, actor: Principal | None, reason: str) -> Ac
     action, case = _lock_action(action_id)
     if action.status == S.APPROVED and not outbox.withdraw(action):
         raise DomainError("already_sent", f"action {action.pk} was already sent to the merchant's system")
-    _move(action, case, S.CANCELLED, actor, at=timezone.now(), reason=reason or "cancelled")
+    _move(action, case, S.CANCELLED, actor, at=timezone.now(), reason=reason or _("Withdrawn"))
     return action
 
 
@@ -526,11 +531,11 @@ def _start(action: Action, case: Case, actor, at: datetime) -> None:
     commit and marks the action executing when the merchant accepted it."""
     if action.kind == K.CARRIER_CLAIM:
         action.claim_status = ClaimStatus.FILED
-        _move(action, case, S.EXECUTING, actor, at=at, fields=["claim_status"], reason="claim filed with the carrier")
+        _move(action, case, S.EXECUTING, actor, at=at, fields=["claim_status"], reason=_("Claim filed with the carrier"))
     elif action.adapter == Adapter.WEBHOOK:
         outbox.enqueue(action, at)
     else:
-        _move(action, case, S.EXECUTING, actor, at=at, reason="recorded for the merchant's staff to carry out")
+        _move(action, case, S.EXECUTING, actor, at=at, reason=_("Recorded for the merchant's staff to carry out"))
 
 
 @transaction.atomic
@@ -539,7 +544,7 @@ def delivered(action_id: int) -> Action:
     already arrived)."""
     action, case = _lock_action(action_id)
     if action.status == S.APPROVED:
-        _move(action, case, S.EXECUTING, None, at=timezone.now(), reason="accepted by the merchant's system")
+        _move(action, case, S.EXECUTING, None, at=timezone.now(), reason=_("Accepted by the merchant's system"))
     return action
 
 
@@ -653,7 +658,9 @@ def progress_claim(action_id: int, *, actor: Principal, to: str, recovered_amoun
         action.recovered_amount = to_money(recovered_amount)
         fields.append("recovered_amount")
     action.save(update_fields=fields)
-    _timeline(case, actor, note or f"carrier claim #{action.pk}: {before} → {to}", at=at, action=action,
+    _timeline(case, actor, note or stored_text(_("Carrier claim #%(action)s: %(before)s → %(after)s"), action=action.pk,
+                                               before=ClaimStatus(before).label, after=ClaimStatus(to).label),
+              at=at, action=action,
               from_status=action.status, claim_from=before, claim_to=to, recovered=str(action.recovered_amount))
     if to in CLAIM_FINAL:
         finish(action, case, actor, at, confirmed_by="staff")
@@ -707,7 +714,9 @@ def record_chargeback(case_id: int, *, actor: Principal, amount: Decimal, suppli
                                      direction=Direction.IN, amount=amount, idempotency_key=key, actor=_user(actor),
                                      actor_name=_name(actor), at=at, note=note[:300])
     TimelineEntry.objects.create(case=case, at=at, actor=_user(actor), actor_name=_name(actor),
-                                 kind=TimelineKind.ACTION, message=f"supplier chargeback {amount}: {note}",
+                                 kind=TimelineKind.ACTION, message=stored_text(
+                                     _("Supplier chargeback ¥%(amount)s: %(supplier)s"), amount=amount,
+                                     supplier=f"{supplier}, {reference.strip()}" if reference.strip() else supplier),
                                  data={"ledger_line_id": line.pk, "kind": LedgerKind.CHARGEBACK, "amount": str(amount),
                                        "supplier": supplier, "reference": reference.strip()})
     return Chargeback(line=line, created=True)
@@ -734,7 +743,9 @@ def action_for_settled_choice(event: ChoiceSettled) -> None:
         return
     kind = kinds[0]
     order_lines = hub.lines_of(case.order_id)
-    request = ActionRequest(kind=kind, reason=f"customer choice: {event.chosen} ({event.source})")
+    chosen = dict(Resolution.choices).get(event.chosen, event.chosen)
+    request = ActionRequest(kind=kind, reason=stored_text(_("Customer's choice: %(chosen)s (%(source)s)"), chosen=chosen,
+                                                          source=dict(ChoiceSource.choices).get(event.source, event.source)))
     if kind in GOODS_KINDS:
         request = ActionRequest(kind=kind, reason=request.reason,
                                 lines=tuple(LineRequest(sku=line.sku, qty=line.qty, line_no=line.line_no)
@@ -742,23 +753,25 @@ def action_for_settled_choice(event: ChoiceSettled) -> None:
     elif kind in (K.COMPENSATION, K.COUPON):
         suggestion = config.suggestion(case, kind)
         if suggestion is None:
-            _note(case, event, f"{kind} chosen: the agent sets the amount and requests it")
+            _note(case, event, stored_text(_("%(kind)s chosen: the agent sets the amount and requests it"),
+                                           kind=K(kind).label))
             return
         request = ActionRequest(kind=kind, reason=request.reason, amount=suggestion.amount,
                                 details={"suggested_by": suggestion.source})
     elif kind == K.ADDRESS_CHANGE:
-        _note(case, event, "address change chosen: the agent records the new address and requests it")
+        _note(case, event, stored_text(_("Address change chosen: the agent records the new address and requests it")))
         return
     try:
         with transaction.atomic():
             request_action(case.pk, actor=event.actor, request=request, idempotency_key=f"choice:{event.choice_id}")
     except DomainError as refused:
-        _note(case, event, f"no {kind} created ({refused.code}): {refused.message}")
+        _note(case, event, stored_text(_("No %(kind)s created: %(why)s"), kind=K(kind).label, why=refused.in_words()),
+              refused=refused.code)
 
 
-def _note(case: Case, event: ChoiceSettled, message: str) -> None:
+def _note(case: Case, event: ChoiceSettled, message: str, **data) -> None:
     TimelineEntry.objects.create(case=case, at=event.at, actor=_user(event.actor), actor_name=_name(event.actor),
-                                 kind=TimelineKind.ACTION, message=message, data={"chosen": event.chosen})
+                                 kind=TimelineKind.ACTION, message=message, data={"chosen": event.chosen, **data})
 
 
 # --- confirmations from the merchant's side ---------------------------------------------------------
@@ -782,7 +795,7 @@ def confirm_by_callback(action_id: int, *, succeeded: bool, reference: str = "",
     if succeeded:
         finish(action, case, None, timezone.now(), confirmed_by="callback", reference=reference)
     else:
-        _move(action, case, S.FAILED, None, at=timezone.now(), reason=reason or "the merchant's system refused it")
+        _move(action, case, S.FAILED, None, at=timezone.now(), reason=reason or _("The merchant's system refused it"))
     return action
 
 

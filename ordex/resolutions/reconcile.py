@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.cases import actions as case_actions
+from ordex.core.text import stored_text
 from ordex.orders import queries as hub
 
 from . import actions, config
-from .choices import CASH_OUT_KINDS, GOODS_KINDS, ActionStatus
+from .choices import CASH_OUT_KINDS, GOODS_KINDS, ActionKind, ActionStatus
 from .models import Action, ReconcileCursor
 
 RULE_CODE = "resolutions.reconcile"
@@ -98,8 +100,10 @@ def flag_unconfirmed(as_of: datetime, result: ReconcileResult) -> None:
             if not confirmed:
                 case_actions.record_finding(
                     type_code="refund_mismatch", found_at=as_of, rule_code=RULE_CODE, order=action.order,
-                    summary=f"{action.kind} #{action.pk} of {action.amount} marked done, but no refund.completed "
-                            f"arrived within {settings_row.confirm_within_hours} h",
+                    summary=stored_text(_("%(kind)s #%(action)s of %(amount)s marked done, but no refund.completed "
+                                          "arrived within %(hours)s h"), kind=ActionKind(action.kind).label,
+                                        action=action.pk, amount=f"¥{action.amount}",
+                                        hours=settings_row.confirm_within_hours),
                     facts={"action_id": action.pk, "amount": str(action.amount), "done_at": action.ended_at.isoformat()},
                 )
                 result.unconfirmed += 1
@@ -123,8 +127,9 @@ def flag_unexplained(result: ReconcileResult) -> None:
             if not explained:
                 case_actions.record_finding(
                     type_code="data_loss", found_at=refund.completed_at, rule_code=RULE_CODE, order=refund.order,
-                    summary=f"refund {refund.refund_no} of {refund.completed_amount or refund.amount} completed, "
-                            "but no action in Ordex asked for it",
+                    summary=stored_text(_("Refund %(refund)s of %(amount)s completed, but no action in Ordex "
+                                          "asked for it"), refund=refund.refund_no,
+                                        amount=f"¥{refund.completed_amount or refund.amount}"),
                     facts={"refund_no": refund.refund_no, "amount": str(refund.completed_amount or refund.amount)},
                 )
                 result.unexplained += 1

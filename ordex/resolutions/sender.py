@@ -10,6 +10,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ordex.core.text import shown_text
 
 from . import actions, config
 from .choices import OutboxStatus
@@ -80,7 +83,8 @@ def _record(message: OutboxMessage, error: str) -> str:
         with transaction.atomic():
             rows.update(status=OutboxStatus.DEAD, attempts=F("attempts") + 1, claimed_until=None, last_error=error)
             actions.mark_failed(message.action_id, actor=None,
-                                reason=f"the merchant's system did not accept it after {attempts} attempts: {error}")
+                                reason=shown_text(_("The merchant's system did not accept it after %(attempts)s "
+                                                  "attempts: %(error)s"), attempts=attempts, error=error))
         return "dead"
     rows.update(attempts=F("attempts") + 1, claimed_until=None, last_error=error,
                 next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)))

@@ -24,7 +24,7 @@ def test_a_chargeback_lowers_the_net_cost_of_the_case(case, as_finance):
     assert (cost.refunds, cost.supplier_chargebacks, cost.total) == (Decimal("100.00"), Decimal("60.00"),
                                                                       Decimal("40.00"))
     entry = TimelineEntry.objects.filter(case=case).order_by("-pk").first()
-    assert "supplier chargeback 60.00" in entry.message and entry.data["supplier"] == "杯盖厂"
+    assert entry.message == "供应商扣款 ¥60.00：杯盖厂, DN-7" and entry.data["supplier"] == "杯盖厂"
     assert actions.ledger_cash_out(case.order_id) == Decimal("100.00")  # money in leaves the refund cap alone
 
 

@@ -207,6 +207,7 @@ def test_a_done_refund_with_no_matching_event_becomes_a_refund_mismatch(reconcil
     assert result.unconfirmed == 1
     finding = Case.objects.get(order=reconciled_order, type__code="refund_mismatch")
     assert finding.facts["action_id"] == action.pk
+    assert finding.evidence.get().summary == f"退款 #{action.pk}（¥80.00）已标记完成，但 72 小时内未收到退款完成事件"
     assert reconcile.run(as_of=timezone.now() + timedelta(hours=80)).unconfirmed == 0
 
 
@@ -224,5 +225,6 @@ def test_a_refund_no_action_explains_becomes_a_data_loss_finding(reconciled_orde
     RefundFactory(order=reconciled_order, refund_no="GHOST-1", status="completed", amount=Decimal("55.00"),
                   completed_amount=Decimal("55.00"), completed_at=timezone.now())
     assert reconcile.run().unexplained == 1
-    assert Case.objects.filter(order=reconciled_order, type__code="data_loss").exists()
+    finding = Case.objects.get(order=reconciled_order, type__code="data_loss")
+    assert finding.evidence.get().summary == "退款 GHOST-1（¥55.00）已完成，但 Ordex 中没有处理动作申请过它"
     assert reconcile.run().unexplained == 0  # read once

@@ -21,7 +21,6 @@ from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.orders.queries import customer_history, order_detail
 
-from ..errors import describe
 from .common import page, principal
 from .resolutions import panel_context
 
@@ -207,6 +206,6 @@ def act(request, case_id: int, verb: str):
         submitted = {key: request.POST.getlist(key) if key == "options" else request.POST.get(key)
                      for key in request.POST}
         return _render(request, case_id, status=error.status, submitted={"verb": verb, **submitted},
-                       errors={verb: describe(error), "field": error.field or ""})
+                       errors={verb: error.in_words(), "field": error.field or ""})
     messages.success(request, done)
     return redirect(reverse("web:case", args=[case_id]) + f"#{verb}")

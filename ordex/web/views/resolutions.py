@@ -32,7 +32,6 @@ from ordex.resolutions.choices import (
 from ordex.resolutions.models import Action
 from ordex.resolutions.money import to_money
 
-from ..errors import describe
 from .common import page, principal
 
 # Kinds whose form names order lines and quantities.
@@ -136,7 +135,7 @@ def _refused(request, case_id: int, error: DomainError, verb: str, action_id: in
     if action_id is not None:
         submitted["action_id"] = action_id
     return render_case(request, case_id, status=error.status, submitted=submitted,
-                       errors={verb: describe(error), "field": error.field or ""})
+                       errors={verb: error.in_words(), "field": error.field or ""})
 
 
 @page(methods=("POST",))
@@ -236,7 +235,7 @@ def act_on_action(request, action_id: int, verb: str):
         done = handler(request, who, action_id)
     except DomainError as error:
         if from_list:
-            return _waiting_page(request, status=error.status, errors={action_id: describe(error)},
+            return _waiting_page(request, status=error.status, errors={action_id: error.in_words()},
                                  submitted=request.POST)
         return _refused(request, action.case_id, error, "action", action_id)
     messages.success(request, done)
