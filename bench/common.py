@@ -107,6 +107,17 @@ def run_script(script: str, env: dict, *args: str) -> dict:
     return last_json(out.stdout)
 
 
+def on_each_database(script: str, *args: str) -> dict:
+    """Run a bench script's child on a fresh SQLite instance and, when configured, on an emptied PostgreSQL
+    database: {"sqlite": …, "postgresql": …}."""
+    results = {"sqlite": run_script(script, fresh_env(None), *args)}
+    url = postgres_url()
+    if url:
+        reset_postgres(url)
+        results["postgresql"] = run_script(script, fresh_env(url), *args)
+    return results
+
+
 def setup_django(*, migrate_first: bool = True) -> None:
     """Inside a child: Django set up against the database its environment names (migrated)."""
     sys.path.insert(0, str(ROOT))
