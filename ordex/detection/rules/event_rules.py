@@ -4,13 +4,12 @@ reports, stock snapshots, system faults."""
 import re
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
-from ordex.orders.models import Refund
+from ordex.orders.queries import completed_refund_totals
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
 from .incidents import group_incidents
@@ -334,8 +333,7 @@ class RefundMismatch(BaseRule):
         events = [e for e in ctx.applied if e.type in self.events and e.refund is not None]
         if not events:
             return []
-        totals = dict(Refund.objects.filter(order_id__in={e.order.pk for e in events}, status=RefundStatus.COMPLETED)
-                      .values("order_id").annotate(total=Sum("completed_amount")).values_list("order_id", "total"))
+        totals = completed_refund_totals({e.order.pk for e in events})
         hits, seen = [], set()
         for event in events:
             refund, order = event.refund, event.order

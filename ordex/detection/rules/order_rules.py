@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from ordex.accounts.access import mask
 from ordex.orders.choices import AddressQuality, PhoneKind
-from ordex.orders.models import Order
-from ordex.orders.queries import lines_by_order, prices_as_of, stock_as_of
+from ordex.orders.queries import lines_by_order, order_rows, orders_by_id, prices_as_of, stock_as_of
 
 from ..models import Finding
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
@@ -92,8 +91,8 @@ class DuplicateOrder(BaseRule):
         lo = min(o.created_at for o in new) - window
         hi = max(o.created_at for o in new) + window
         # The neighbours as plain rows (a chunk's orders have hundreds of them); whole orders only for hits.
-        rows = Order.objects.filter(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi) \
-            .order_by().values_list(*_OrderKey._fields)
+        rows = order_rows(Q(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi),
+                          fields=_OrderKey._fields)
         groups = defaultdict(list)
         for row in map(_OrderKey._make, rows):
             groups[(row.phone, row.address_key, row.lines_key)].append(row)
@@ -111,7 +110,7 @@ class DuplicateOrder(BaseRule):
                 pairs.append((earlier, later))
         if not pairs:
             return []
-        stored = Order.objects.in_bulk({o.pk for pair in pairs for o in pair if o.pk not in in_memory})
+        stored = orders_by_id({o.pk for pair in pairs for o in pair if o.pk not in in_memory})
         hits = []
         for earlier_row, later_row in pairs:
             earlier = in_memory.get(earlier_row.pk) or stored[earlier_row.pk]
@@ -164,14 +163,12 @@ class MaliciousOrders(BaseRule):
     def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window, unpaid = timedelta(minutes=p["window_minutes"]), timedelta(minutes=p["unpaid_minutes"])
-        rows = Order.objects.filter(created_at__lte=as_of - unpaid).filter(
-            Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid))
+        conditions = [Q(created_at__lte=as_of - unpaid), Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid)]
         if since is not None:
-            rows = rows.filter(created_at__gt=since - unpaid - window)
+            conditions.append(Q(created_at__gt=since - unpaid - window))
         if only is not None:
             # Late history: the orders sharing a phone, address or IP with the queued ones, around their time.
-            targets = list(Order.objects.filter(pk__in=only).values_list("phone", "address_key", "buyer_ip",
-                                                                         "created_at"))
+            targets = order_rows(Q(pk__in=only), fields=("phone", "address_key", "buyer_ip", "created_at"))
             if not targets:
                 return []
             near = Q()
@@ -181,9 +178,10 @@ class MaliciousOrders(BaseRule):
                     near |= Q(**{f"{field}__in": values})
             if not near:
                 return []
-            rows = rows.filter(near, created_at__gt=min(t[3] for t in targets) - window,
-                               created_at__lt=max(t[3] for t in targets) + window)
-        rows = list(rows.values("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at"))
+            conditions.append(near & Q(created_at__gt=min(t[3] for t in targets) - window,
+                                       created_at__lt=max(t[3] for t in targets) + window))
+        fields = ("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at")
+        rows = [dict(zip(fields, row, strict=True)) for row in order_rows(*conditions, fields=fields)]
         bursts = []
         for field, label in self.KEYS:
             groups_by_key = defaultdict(list)
@@ -202,7 +200,7 @@ class MaliciousOrders(BaseRule):
                         bursts.append((field, label, value, last["created_at"] + unpaid, burst))
         if not bursts:
             return []
-        orders = Order.objects.in_bulk({r["pk"] for *_, burst in bursts for r in burst})
+        orders = orders_by_id({r["pk"] for *_, burst in bursts for r in burst})
         hits = []
         for field, label, value, found_at, burst in bursts:
             # An incident has no order to mask against: its key and title never hold the phone or IP itself.

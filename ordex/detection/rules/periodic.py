@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from ordex.orders.choices import FINAL_TRACKING, RefundStatus, TrackingStatus, is_remote_province
-from ordex.orders.models import Order, Refund, Shipment
+from ordex.orders.queries import orders_where, parcel_order_ids, parcels_where, refunds_where
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours, order_subject, remote_q
 
@@ -69,13 +70,11 @@ class PaymentTimeout(PeriodicRule):
         hits = []
         for group in groups:
             limit = timedelta(minutes=group.params["minutes"])
-            rows = Order.objects.filter(group.q(), self.window("created_at", as_of, since, limit, limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
+            rows = orders_where(
+                group.q(), self.window("created_at", as_of, since, limit, limit),
                 Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + limit),
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("created_at") + limit),
-            ).only("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform")
+                ids=only, fields=("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform"))
             for order in rows:
                 due = order.created_at + limit
                 ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
@@ -125,22 +124,18 @@ class ShipDelay(PeriodicRule):
             if since is not None:
                 # Newly due, through indexes: unshipped orders paid in the window (partial index on paid_at),
                 # and platform deadlines in the window. The exact test is done below, per row.
-                by_payment = Order.objects.filter(group.q(), shipped_at__isnull=True, paid_at__gt=since - limit,
-                                                  paid_at__lte=as_of - earliest)
-                by_platform = Order.objects.filter(group.q(), paid_at__isnull=False, shipped_at__isnull=True,
-                                                   ship_by__isnull=False, ship_by__gt=since - lead,
-                                                   ship_by__lte=as_of + lead)
-                rows = [*by_payment.only(*fields), *by_platform.only(*fields)]
+                by_payment = orders_where(group.q(), Q(shipped_at__isnull=True, paid_at__gt=since - limit,
+                                                       paid_at__lte=as_of - earliest), fields=fields)
+                by_platform = orders_where(group.q(), Q(paid_at__isnull=False, shipped_at__isnull=True,
+                                                        ship_by__isnull=False, ship_by__gt=since - lead,
+                                                        ship_by__lte=as_of + lead), fields=fields)
+                rows = [*by_payment, *by_platform]
             else:
                 deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
-                rows = Order.objects.filter(group.q(), paid_at__isnull=False)
-                if only is not None:
-                    rows = rows.filter(pk__in=only)
-                rows = (rows.annotate(deadline=deadline)
-                        .filter(deadline__lte=as_of + lead)
-                        .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
-                        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
-                        .only(*fields))
+                rows = orders_where(group.q(), Q(paid_at__isnull=False), LessThanOrEqual(deadline, as_of + lead),
+                                    Q(shipped_at__isnull=True) | Q(shipped_at__gt=deadline - lead),
+                                    Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=deadline - lead),
+                                    ids=only, fields=fields)
             for order in rows:
                 due = order.ship_by or order.paid_at + limit
                 basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
@@ -188,14 +183,13 @@ class CancelNotHonoured(PeriodicRule):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
-                                        cancel_requested_at__isnull=False)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
+            rows = orders_where(
+                group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
+                Q(cancel_requested_at__isnull=False),
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("cancel_requested_at") + limit),
                 Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("cancel_requested_at")),
-            ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
+                ids=only, fields=("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id",
+                                  "platform"))
             for order in rows:
                 due = order.cancel_requested_at + limit
                 ended, why = _ended([(order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
@@ -254,13 +248,10 @@ class PickupTimeout(PeriodicRule):
         for group in groups:
             limit = hours(group.params["hours"])
             escalate = hours(group.params["escalate_hours"]) if group.params["escalate_hours"] else None
-            rows = Shipment.objects.filter(group.q("order__"), self.windows("created_at", as_of, since, limit,
-                                                                            escalate or limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
+            conditions = [group.q("order__"), self.windows("created_at", as_of, since, limit, escalate or limit)]
             if since is None:
-                rows = rows.filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
-            for shipment in rows.select_related("order"):
+                conditions.append(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
+            for shipment in parcels_where(*conditions, ids=only):
                 due = shipment.created_at + limit
                 if due > as_of or not _after(shipment.picked_up_at, due):
                     continue
@@ -303,11 +294,8 @@ class FalseShipment(PeriodicRule):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, limit, limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
-                Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit)).select_related("order")
+            rows = parcels_where(group.q("order__"), self.window("created_at", as_of, since, limit, limit),
+                                 Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit), ids=only)
             for shipment in rows:
                 due = shipment.created_at + limit
                 ended, why = _ended([(shipment.first_event_at, gettext_lazy("Carrier event"))], as_of)
@@ -358,11 +346,9 @@ class TrackingStalled(PeriodicRule):
             limits = [hours(p["hours"]), hours(p["remote_hours"])]
             if p["escalate_hours"]:
                 limits.append(hours(p["escalate_hours"]))
-            rows = Shipment.objects.filter(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
-                                           status__in=MOVING, picked_up_at__isnull=False)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            for shipment in rows.select_related("order"):
+            rows = parcels_where(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
+                                 Q(status__in=MOVING, picked_up_at__isnull=False), ids=only)
+            for shipment in rows:
                 if shipment.last_event_at <= as_of - self.limit_for(shipment, p):
                     hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
         return self.group_hubs(hits, groups[0].params["hub_incident_min"])
@@ -439,13 +425,11 @@ class ParcelLostStalled(PeriodicRule):
         hits = []
         for group in groups:
             limit = timedelta(days=group.params["days"])
-            rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
-                                           last_event_at__lte=as_of - limit)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
+            conditions = [group.q("order__"), Q(status__in=MOVING, picked_up_at__isnull=False,
+                                                last_event_at__lte=as_of - limit)]
             if since is not None:
-                rows = rows.filter(last_event_at__gt=since - limit)
-            for shipment in rows.select_related("order"):
+                conditions.append(Q(last_event_at__gt=since - limit))
+            for shipment in parcels_where(*conditions, ids=only):
                 hits.append(self.lost_hit(shipment, shipment.last_event_at, None, limit))
         return hits
 
@@ -494,27 +478,22 @@ class DeliveryOverdue(PeriodicRule):
             p = group.params
             days, remote_days = timedelta(days=p["days"]), timedelta(days=p["remote_days"])
             short = min(days, remote_days)
-            base = Order.objects.filter(group.q(), shipped_at__isnull=False)
-            if only is not None:
-                base = base.filter(pk__in=only)
-            base = base.filter(
-                Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at")))
-            explicit = base.filter(deliver_by__isnull=False, deliver_by__lte=as_of).filter(
-                Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by")))
-            implicit = base.filter(deliver_by__isnull=True, shipped_at__lte=as_of - short).filter(
-                (~remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + days))
-                 & Q(shipped_at__lte=as_of - days))
-                | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
-                   & Q(shipped_at__lte=as_of - remote_days)))
+            base = [group.q(), Q(shipped_at__isnull=False), Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at"))]
+            explicit = [*base, Q(deliver_by__isnull=False, deliver_by__lte=as_of),
+                        Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by"))]
+            implicit = [*base, Q(deliver_by__isnull=True, shipped_at__lte=as_of - short),
+                        (~remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + days))
+                         & Q(shipped_at__lte=as_of - days))
+                        | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
+                           & Q(shipped_at__lte=as_of - remote_days))]
+            implicit_ids = only
             if since is not None:
-                explicit = explicit.filter(deliver_by__gt=since, delivered_at__isnull=True)
+                explicit.append(Q(deliver_by__gt=since, delivered_at__isnull=True))
                 # shipped_at is the first parcel's created_at: the indexed parcels give the few candidates.
-                ids = set(Shipment.objects.filter(self.windows("created_at", as_of, since, days, remote_days))
-                          .values_list("order_id", flat=True))
-                implicit = Order.objects.filter(group.q(), pk__in=ids, deliver_by__isnull=True,
-                                                delivered_at__isnull=True, shipped_at__isnull=False)
+                implicit = [group.q(), Q(deliver_by__isnull=True, delivered_at__isnull=True, shipped_at__isnull=False)]
+                implicit_ids = parcel_order_ids(self.windows("created_at", as_of, since, days, remote_days))
             candidates = []
-            for order in [*explicit, *implicit]:
+            for order in [*orders_where(*explicit, ids=only), *orders_where(*implicit, ids=implicit_ids)]:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
                 if promised <= as_of and _after(order.delivered_at, promised) and _after(order.cancelled_at,
@@ -563,11 +542,8 @@ class RefundDelayed(PeriodicRule):
         for group in groups:
             p = group.params
             un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
-            rows = Refund.objects.filter(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
-                                         status__in=RefundStatus.values)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.select_related("order")
+            rows = refunds_where(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
+                                 Q(status__in=RefundStatus.values), ids=only)
             for refund in rows:
                 shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at
                 limit = sh if shipped else un

@@ -4,14 +4,25 @@ channels, events waiting for an order that never came. Subjects are SKUs, compon
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
-from ordex.orders.models import Component, Order, OrderLine, Payment, Shop, Stock
-from ordex.orders.queries import keys_still_waiting, targets_present, waiting_since
+from ordex.orders.queries import (
+    first_order_time,
+    keys_still_waiting,
+    last_heartbeats,
+    last_order_time,
+    order_count,
+    order_times,
+    payment_attempts,
+    shops,
+    stale_selling_stock,
+    targets_present,
+    waiting_since,
+)
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -29,14 +40,8 @@ class InventorySyncDelay(BaseRule):
 
     def scan(self, as_of, since, groups):
         limit = hours(groups[0].params["hours"])
-        sold = OrderLine.objects.filter(product_id=OuterRef("product_id"), order__created_at__gt=OuterRef("updated_at"),
-                                        order__created_at__lte=as_of)
-        rows = Stock.objects.filter(updated_at__lte=as_of - limit, product__active=True).filter(Exists(sold))
         latest = {}
-        for stock in rows.select_related("product", "warehouse"):
-            if Stock.objects.filter(product_id=stock.product_id, updated_at__gt=stock.updated_at,
-                                    updated_at__lte=as_of).exists():
-                continue
+        for stock in stale_selling_stock(as_of - limit, as_of):
             current = latest.get(stock.product.sku)
             if current is None or stock.updated_at > current.updated_at:
                 latest[stock.product.sku] = stock
@@ -77,8 +82,7 @@ class HeartbeatMissing(BaseRule):
 
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
-        rows = Component.objects.filter(last_heartbeat_at__isnull=False, last_heartbeat_at__lte=as_of - limit)
-        return [self.hit(c.name, c.last_heartbeat_at, None, limit) for c in rows]
+        return [self.hit(name, last, None, limit) for name, last in last_heartbeats(silent_since=as_of - limit).items()]
 
     def evaluate(self, ctx):
         """Gaps between heartbeats seen on import (history replayed after the fact), judged between neighbours
@@ -196,20 +200,16 @@ class ShopSilent(BaseRule):
         need = p["minutes"]
         span = timedelta(minutes=need)
         hits = []
-        for shop_id, code in Shop.objects.values_list("pk", "code"):
-            orders = Order.objects.filter(shop_id=shop_id)
-            recent = orders.filter(created_at__lte=as_of)
+        for shop_id, code in shops():
             if since is not None:
                 # A minute's pass: the silences still running at `since` start at the last order before it.
-                before = orders.filter(created_at__lte=since).order_by("-created_at").values_list(
-                    "created_at", flat=True).first()
-                recent = recent.filter(created_at__gt=since)
-            times = sorted(recent.values_list("created_at", flat=True))
+                before = last_order_time(shop_id, until=since)
+            times = order_times(shop_id, after=since, until=as_of)
             if since is not None and before is not None:
                 times.insert(0, before)
             if not times:
                 continue
-            first = orders.order_by("created_at").values_list("created_at", flat=True).first()
+            first = first_order_time(shop_id)
             for prev, nxt in zip(times, times[1:] + [None], strict=False):
                 end = nxt or as_of
                 due = self.silence_due(prev, end, need, p)
@@ -221,7 +221,7 @@ class ShopSilent(BaseRule):
                     start = prev - timedelta(days=days_back)
                     if start < first:
                         break
-                    samples.append(orders.filter(created_at__gte=start, created_at__lt=start + span).count())
+                    samples.append(order_count(shop_id, start, start + span))
                 if len(samples) < 2:
                     continue  # not enough history to know what is usual
                 usual = sum(samples) / len(samples) / (need / 10)
@@ -269,11 +269,10 @@ class PaymentChannelFailure(BaseRule):
     def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window = timedelta(minutes=p["window_minutes"])
-        rows = Payment.objects.filter(method__in=PaymentMethod.values, occurred_at__lte=as_of)
-        if since is not None:
-            rows = rows.filter(occurred_at__gt=since - 4 * window)
         by_method = defaultdict(list)
-        for method, at, status in rows.order_by("occurred_at").values_list("method", "occurred_at", "status"):
+        attempts = payment_attempts(PaymentMethod.values, after=since - 4 * window if since is not None else None,
+                                    until=as_of)
+        for method, at, status in attempts:
             by_method[method].append((at, status == PaymentStatus.FAILED))
         hits = []
         for method, attempts in by_method.items():
