@@ -36,9 +36,8 @@ class CustomerInfoError(BaseRule):
     type_code = "customer_info_error"
     trigger = "on_event"
     title = gettext_lazy("Customer info error")
-    description = ("收货地址无法解析到省/市/区，或缺少详细地址；手机号无效或缺失（平台脱敏号、虚拟号视为有效）。"
-                   " Address not resolvable to province/city/district or without street detail; invalid or missing "
-                   "phone (platform-masked and virtual numbers are valid).")
+    description = gettext_lazy("Address not resolvable to province/city/district or without street detail; invalid"
+                               " or missing phone (platform-masked and virtual numbers are valid).")
     events = SNAPSHOTS
     params = (Param("check_phone", bool, True, gettext_lazy("Check the phone number")),
               Param("check_address", bool, True, gettext_lazy("Check the address")),)
@@ -76,9 +75,8 @@ class DuplicateOrder(BaseRule):
     type_code = "duplicate_order"
     trigger = "on_event"
     title = gettext_lazy("Duplicate order")
-    description = ("同一手机号 + 同一地址 + 相同商品及数量，在时间窗口内再次下单；后下的一单是重复单。"
-                   " Same buyer phone + same address + same SKU/qty multiset within the window; the later order is the"
-                   " duplicate.")
+    description = gettext_lazy("Same buyer phone + same address + same SKU/qty multiset within the window; the"
+                               " later order is the duplicate.")
     events = frozenset({"order.created"})
     params = (Param("window_minutes", int, 10, gettext_lazy("Window (minutes)"), minimum=1),)
 
@@ -142,10 +140,9 @@ class MaliciousOrders(BaseRule):
     type_code = "malicious_orders"
     trigger = "periodic"
     title = gettext_lazy("Malicious orders")
-    description = ("同一手机号、地址或 IP 在 1 小时内下了 ≥ 5 笔订单且都没有在付款时限内付款：每笔订单一个案例，归入同一事件，"
-                   "可批量取消。平台脱敏号、虚拟号不作为同一买家的依据。 ≥ 5 orders from one phone, address or IP within the"
-                   " window, none paid within the payment limit: one case per order, grouped into one incident (bulk"
-                   " cancel). Platform-masked and virtual numbers do not identify a buyer.")
+    description = gettext_lazy("≥ 5 orders from one phone, address or IP within the window, none paid within the"
+                               " payment limit: one case per order, grouped into one incident (bulk cancel)."
+                               " Platform-masked and virtual numbers do not identify a buyer.")
     params = (Param("window_minutes", int, 60, gettext_lazy("Window (minutes)"), minimum=1),
               Param("min_orders", int, 5, gettext_lazy("Unpaid orders at least"), minimum=2),
               Param("unpaid_minutes", int, 30, gettext_lazy("Unpaid after (minutes)"), minimum=1),)
@@ -221,8 +218,7 @@ class QuantityAnomaly(BaseRule):
     type_code = "quantity_anomaly"
     trigger = "on_event"
     title = gettext_lazy("Quantity anomaly")
-    description = ("某 SKU 的购买数量超过其近 30 天单笔中位数的 10 倍，或超过单笔上限。"
-                   " Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
+    description = gettext_lazy("Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
     events = SNAPSHOTS
     params = (Param("median_multiple", float, 10.0, gettext_lazy("Multiple of the 30-day median"), minimum=1),
               Param("median_days", int, 30, gettext_lazy("Days of history for the median"), minimum=1),
@@ -263,9 +259,10 @@ class PriceError(BaseRule):
     type_code = "price_error"
     trigger = "on_event"
     title = gettext_lazy("Price error")
-    description = ("成交单价低于标价的 50%、高于标价的 200%，或低于成本；同一 SKU ≥ 3 笔归为一个事件。已付款订单不会被自动取消，"
-                   "只标记协商。 Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form one"
-                   " incident. A paid order is never cancelled automatically: it is flagged for negotiation.")
+    # xgettext:no-python-format
+    description = gettext_lazy("Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form"
+                               " one incident. A paid order is never cancelled automatically: it is flagged for"
+                               " negotiation.")
     events = SNAPSHOTS | {"product.updated"}
     params = (Param("below_ratio", Decimal, Decimal("0.50"), gettext_lazy("Below this share of list price")),
               Param("above_ratio", Decimal, Decimal("2.00"), gettext_lazy("Above this multiple of list price")),
@@ -361,9 +358,8 @@ class OutOfStock(BaseRule):
     type_code = "out_of_stock"
     trigger = "on_event"
     title = gettext_lazy("Out of stock")
-    description = ("订购数量大于订单仓库的可用库存（在库 − 预占）；证据中列出有货的其他仓库。补货后自动消除。"
-                   " Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence lists other"
-                   " warehouses that have it. Clears when stock arrives.")
+    description = gettext_lazy("Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence"
+                               " lists other warehouses that have it. Clears when stock arrives.")
     events = SNAPSHOTS | {"inventory.updated"}
     params = ()
 
@@ -489,9 +485,9 @@ class OrderChangeRequest(BaseRule):
     type_code = "order_change_request"
     trigger = "on_event"
     title = gettext_lazy("Order change request")
-    description = ("买家申请修改地址/数量/规格：发货前必须处理。发货后才提出的改地址申请按“配送地址错误”处理（需拦截改派）。"
-                   " The buyer asked to change address/qty/spec: must be handled before shipping. An address change"
-                   " asked after shipping opens address_misdelivery instead (intercept/redirect).")
+    description = gettext_lazy("The buyer asked to change address/qty/spec: must be handled before shipping. An"
+                               " address change asked after shipping opens address_misdelivery instead"
+                               " (intercept/redirect).")
     events = frozenset({"order.change_requested"})
     params = ()
 

@@ -54,8 +54,8 @@ class PaymentTimeout(PeriodicRule):
     code = "payment_timeout"
     type_code = "payment_timeout"
     title = gettext_lazy("Payment timeout")
-    description = ("下单后超过时限仍未付款（已取消的订单除外）。付款或取消后自动消除。"
-                   " Unpaid past the limit after creation (cancelled orders excepted). Clears on payment or cancel.")
+    description = gettext_lazy("Unpaid past the limit after creation (cancelled orders excepted). Clears on payment"
+                               " or cancel.")
     params = (Param("minutes", int, 30, gettext_lazy("Minutes to pay"), minimum=1),)
     events = frozenset({"order.paid", "order.cancelled"})
     late_events = frozenset({"order.created"})
@@ -95,9 +95,8 @@ class ShipDelay(PeriodicRule):
     code = "ship_delay"
     type_code = "ship_delay"
     title = gettext_lazy("Ship delay")
-    description = ("付款后超过时限未发货（订单带有平台 ship_by 时以其为准）；到达 75% 时记一条预警（不开案例）。"
-                   " Paid, not shipped within the limit after payment (the order's platform `ship_by` wins when"
-                   " given); a warning (no case) at 75%.")
+    description = gettext_lazy("Paid, not shipped within the limit after payment (the order's platform `ship_by`"
+                               " wins when given); a warning (no case) at 75%.")
     params = (Param("hours", float, 48.0, gettext_lazy("Hours to ship after payment"), minimum=0.1),
               Param("warning_ratio", float, 0.75, gettext_lazy("Warning at this share of the limit (0 = off)")),)
     events = frozenset({"shipment.created", "order.cancelled"})
@@ -166,9 +165,8 @@ class CancelNotHonoured(PeriodicRule):
     code = "cancel_failed"
     type_code = "cancel_failed"
     title = gettext_lazy("Cancel not honoured")
-    description = ("买家申请取消后超过时限订单仍未取消（发货后才申请的除外）。取消后自动消除。"
-                   " Cancel requested, order not cancelled within the limit (requests made after shipping excepted)."
-                   " Clears when cancelled.")
+    description = gettext_lazy("Cancel requested, order not cancelled within the limit (requests made after"
+                               " shipping excepted). Clears when cancelled.")
     params = (Param("hours", float, 12.0, gettext_lazy("Hours to cancel"), minimum=0.1),)
     events = frozenset({"order.cancelled"})
     late_events = frozenset({"order.cancel_requested"})
@@ -233,8 +231,8 @@ class PickupTimeout(PeriodicRule):
     code = "pickup_timeout"
     type_code = "pickup_timeout"
     title = gettext_lazy("Pickup timeout")
-    description = ("发货（shipment.created）后超过时限没有揽收或之后的扫描；超过升级时限时加一条升级证据。"
-                   " Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past the second limit.")
+    description = gettext_lazy("Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past"
+                               " the second limit.")
     params = (Param("hours", float, 24.0, gettext_lazy("Hours to pickup"), minimum=0.1),
               Param("escalate_hours", float, 48.0, gettext_lazy("Escalate after hours (0 = off)")),)
     events = frozenset({"tracking.updated"})
@@ -280,9 +278,8 @@ class FalseShipment(PeriodicRule):
     code = "false_shipment"
     type_code = "false_shipment"
     title = gettext_lazy("False shipment")
-    description = ("发货后超过时限，该运单号没有任何承运商轨迹。出现轨迹后自动消除。"
-                   " A tracking number with no carrier event at all within the limit after shipment.created."
-                   " Clears when an event arrives.")
+    description = gettext_lazy("A tracking number with no carrier event at all within the limit after"
+                               " shipment.created. Clears when an event arrives.")
     params = (Param("hours", float, 72.0, gettext_lazy("Hours without any carrier event"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
@@ -319,11 +316,10 @@ class TrackingStalled(PeriodicRule):
     code = "tracking_stalled"
     type_code = "tracking_stalled"
     title = gettext_lazy("Tracking stalled")
-    description = ("揽收后超过时限没有任何轨迹更新（偏远省份：西藏、新疆、青海、内蒙古、宁夏、甘肃用更长时限）；"
-                   "承运商自己标记“超时未更新”也算。包裹再次移动后自动消除。同一承运商同一网点 ≥ 3 件归为一个事件。"
-                   " No tracking update within the limit after pickup (longer for remote provinces), or the carrier"
-                   " flags the parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
-                   " carrier hub form one incident.")
+    description = gettext_lazy("No tracking update within the limit after pickup (longer for remote provinces:"
+                               " Tibet, Xinjiang, Qinghai, Inner Mongolia, Ningxia, Gansu), or the carrier flags the"
+                               " parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
+                               " carrier hub form one incident.")
     params = (Param("hours", float, 48.0, gettext_lazy("Hours without update"), minimum=0.1),
               Param("remote_hours", float, 72.0, gettext_lazy("Hours for remote provinces"), minimum=0.1),
               Param("escalate_hours", float, 96.0, gettext_lazy("Escalate after hours (0 = off)")),
@@ -412,8 +408,8 @@ class ParcelLostStalled(PeriodicRule):
     code = "parcel_lost_stalled"
     type_code = "parcel_lost"
     title = gettext_lazy("Parcel lost (stalled)")
-    description = ("揽收后停滞超过丢失时限（默认 7 天）视为丢失。包裹再次移动后自动消除。"
-                   " Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel moves.")
+    description = gettext_lazy("Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel"
+                               " moves.")
     params = (Param("days", float, 7.0, gettext_lazy("Days stalled"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"tracking.updated"})
@@ -457,9 +453,8 @@ class DeliveryOverdue(PeriodicRule):
     code = "delivery_overdue"
     type_code = "delivery_overdue"
     title = gettext_lazy("Delivery overdue")
-    description = ("超过承诺送达时间仍未签收：订单带 deliver_by 时以其为准，否则为发货后 5 天（偏远省份 8 天）。签收后自动消除。"
-                   " Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days (8 for"
-                   " remote provinces). Clears on delivery.")
+    description = gettext_lazy("Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days"
+                               " (8 for remote provinces). Clears on delivery.")
     params = (Param("days", float, 5.0, gettext_lazy("Days after shipping"), minimum=0.1),
               Param("remote_days", float, 8.0, gettext_lazy("Days for remote provinces"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
@@ -522,9 +517,9 @@ class RefundDelayed(PeriodicRule):
     code = "refund_delayed"
     type_code = "refund_delayed"
     title = gettext_lazy("Refund delayed")
-    description = ("退款申请后超过时限未完成：未发货订单 12 小时；已发货“仅退款” 24 小时。完成后自动消除；失败另开“退款失败”。"
-                   " Refund requested, not completed within the limit: 12 h if the order was not shipped, 24 h for a"
-                   " shipped refund-only. Clears on completion; a failure opens refund_failed instead.")
+    description = gettext_lazy("Refund requested, not completed within the limit: 12 h if the order was not"
+                               " shipped, 24 h for a shipped refund-only. Clears on completion; a failure opens"
+                               " refund_failed instead.")
     params = (Param("unshipped_hours", float, 12.0, gettext_lazy("Hours, unshipped"), minimum=0.1),
               Param("shipped_hours", float, 24.0, gettext_lazy("Hours, shipped refund-only"), minimum=0.1),)
     events = frozenset({"refund.completed", "refund.failed"})

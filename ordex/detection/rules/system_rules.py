@@ -32,9 +32,8 @@ class InventorySyncDelay(BaseRule):
     type_code = "inventory_sync_delay"
     trigger = "periodic"
     title = gettext_lazy("Inventory sync delay")
-    description = ("在售 SKU（上次库存快照之后仍有订单）的库存超过时限没有更新。新快照到达后自动消除。"
-                   " A selling SKU (ordered since its last stock snapshot) whose stock was not updated within the"
-                   " limit. Clears when a snapshot arrives.")
+    description = gettext_lazy("A selling SKU (ordered since its last stock snapshot) whose stock was not updated"
+                               " within the limit. Clears when a snapshot arrives.")
     params = (Param("hours", float, 24.0, gettext_lazy("Hours without a stock update"), minimum=0.1),)
     events = frozenset({"inventory.updated"})
 
@@ -66,9 +65,8 @@ class HeartbeatMissing(BaseRule):
     type_code = "system_outage"
     trigger = "periodic"
     title = gettext_lazy("Missed heartbeats")
-    description = ("组件超过时限没有发送心跳（system.heartbeat）。心跳恢复后自动消除；导入历史时中间的心跳空档也会被发现。"
-                   " A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps in imported"
-                   " history are found too.")
+    description = gettext_lazy("A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps"
+                               " in imported history are found too.")
     params = (Param("minutes", int, 15, gettext_lazy("Minutes without a heartbeat"), minimum=1),)
     events = frozenset({"system.heartbeat"})
 
@@ -151,9 +149,9 @@ class ShopSilent(BaseRule):
     type_code = "system_outage"
     trigger = "periodic"
     title = gettext_lazy("Shop silent")
-    description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时在这个时段每 10 分钟至少 1 单（前 7 天同一时段的平均）。"
-                   " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min at"
-                   " that time of day (average of the same clock window over the previous 7 days).")
+    description = gettext_lazy("A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per"
+                               " 10 min at that time of day (average of the same clock window over the previous 7"
+                               " days).")
     params = (Param("minutes", int, 60, gettext_lazy("Silent minutes"), minimum=1),
               Param("usual_per_10_min", float, 1.0, gettext_lazy("Usual orders per 10 min at least")),
               Param("baseline_days", int, 7, gettext_lazy("Baseline days"), minimum=1),
@@ -244,9 +242,8 @@ class PaymentChannelFailure(BaseRule):
     type_code = "payment_channel_failure"
     trigger = "periodic"
     title = gettext_lazy("Payment channel failure")
-    description = ("某支付方式在滑动窗口内的失败率超过阈值（且尝试次数足够）：一个渠道一个事件。失败率回落后自动消除。"
-                   " A payment method's failure rate over a sliding window above the threshold (with enough"
-                   " attempts): one incident per channel. Clears when the rate falls back.")
+    description = gettext_lazy("A payment method's failure rate over a sliding window above the threshold (with"
+                               " enough attempts): one incident per channel. Clears when the rate falls back.")
     params = (Param("window_minutes", int, 15, gettext_lazy("Window (minutes)"), minimum=1),
               Param("failure_rate", float, 0.5, gettext_lazy("Failure rate at least"), minimum=0.01),
               Param("min_attempts", int, 5, gettext_lazy("Attempts in the window at least"), minimum=1),)
@@ -311,9 +308,8 @@ class DataLoss(BaseRule):
     type_code = "data_loss"
     trigger = "periodic"
     title = gettext_lazy("Data loss")
-    description = ("收到某订单/运单的事件，但订单（或发货单）本身超过 1 小时仍未收到：说明上游漏推了数据。"
-                   "订单补到后自动消除。 Events for an order (or parcel) whose order.created (or shipment.created) has"
-                   " not arrived within the limit: the upstream lost data. Clears when it arrives.")
+    description = gettext_lazy("Events for an order (or parcel) whose order.created (or shipment.created) has not"
+                               " arrived within the limit: the upstream lost data. Clears when it arrives.")
     params = (Param("minutes", int, 60, gettext_lazy("Minutes waiting"), minimum=1),)
 
     def scan(self, as_of, since, groups):
