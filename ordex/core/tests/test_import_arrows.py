@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2]
 
 # app -> the apps its code may import. `core` is the ground floor; `accounts` (users, roles, auth) may be
-# used by every app; every app may read the hub (`orders`) through orders/queries.py.
+# used by every app; every app may read the hub (`orders`) through orders.queries (see HUB_INTERNALS below).
 GROUND = {"core", "accounts"}
 ALLOWED = {
     "core": set(),
