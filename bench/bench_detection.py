@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ORDEX, OUT, fresh_env, migrate, stream  # noqa: E402
+from common import ORDEX, OUT, fresh_env, migrate, served, stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBJECT_KINDS = ("sku", "shop", "component", "method", "carrier")
@@ -179,9 +179,6 @@ def scan_at_scale(rows: int = 1_000_000) -> dict:
     return {"orders": rows, "fill_s": round(fill, 1), "first_full_pass_s": round(first, 2), "minute_passes": passes}
 
 
-HTTP_PORT = 8117
-
-
 def _delivered_stream(orders: int, seed: int, late: str, replays: str) -> Path:
     """The same stream delivered late and with replays (generated once, kept in bench/out)."""
     path = OUT / f"stream-{orders}-{seed}-late{late.replace(',', '-')}-replays{replays}.jsonl"
@@ -192,27 +189,11 @@ def _delivered_stream(orders: int, seed: int, late: str, replays: str) -> Path:
     return path
 
 
-def _wait_up(seconds: float = 180):
-    """Until the server answers (a loaded machine takes a while to start gunicorn and Django)."""
-    import http.client
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError("server did not start")
-
-
-def _post_batches(bodies, token, errors):
+def _post_batches(port, bodies, token, errors):
     import http.client
 
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=300)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         for body in bodies:
             conn.request("POST", "/api/v1/events", body=body.encode(), headers=headers)
@@ -233,13 +214,10 @@ def _push_http(env, path, clients: int = 4, batch: int = 100) -> float:
     with open(path, encoding="utf-8") as f:
         lines = [line.strip() for line in f if line.strip()]
     bodies = ['{"events":[' + ",".join(lines[i:i + batch]) + "]}" for i in range(0, len(lines), batch)]
-    server = subprocess.Popen([ORDEX, "serve", "--port", str(HTTP_PORT), "--no-worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_up()
+    with served(env) as port:
         errors = []
         started = time.perf_counter()
-        threads = [threading.Thread(target=_post_batches, args=(bodies[i::clients], token, errors))
+        threads = [threading.Thread(target=_post_batches, args=(port, bodies[i::clients], token, errors))
                    for i in range(clients)]
         for thread in threads:
             thread.start()
@@ -248,9 +226,6 @@ def _push_http(env, path, clients: int = 4, batch: int = 100) -> float:
         if errors:
             raise RuntimeError(f"{len(errors)} batches refused: {errors[:5]}")
         return time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(60)
 
 
 def _cases(env) -> list[tuple]:

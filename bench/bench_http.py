@@ -8,9 +8,7 @@ import subprocess
 import threading
 import time
 
-from common import ORDEX, fresh_env, migrate, postgres_url, reset_postgres, stream
-
-PORT = 8765
+from common import ORDEX, fresh_env, migrate, postgres_url, reset_postgres, served, stream
 
 
 def _percentile(values, q):
@@ -18,20 +16,8 @@ def _percentile(values, q):
     return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 1)
 
 
-def _wait_up(port):
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/api/v1/openapi.json")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
-def _post_all(bodies, token, latencies, lock):
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+def _post_all(port, bodies, token, latencies, lock):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for body in bodies:
         started = time.perf_counter()
@@ -62,15 +48,13 @@ def run_once(events, clients, batch, database_url=None) -> dict:
     token = subprocess.run([ORDEX, "token", "create", "--name", "bench", "--role", "integration"], env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     # The server's own defaults (workers x threads): what a merchant running `ordex serve` gets.
-    server = subprocess.Popen([ORDEX, "serve", "--port", str(PORT), "--no-worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_up(PORT)
+    with served(env) as port:
         bodies = [json.dumps({"events": events[i:i + batch]}) for i in range(0, len(events), batch)]
         shares = [bodies[i::clients] for i in range(clients)]
         latencies, lock = [], threading.Lock()
         started = time.perf_counter()
-        threads = [threading.Thread(target=_post_all, args=(share, token, latencies, lock)) for share in shares]
+        threads = [threading.Thread(target=_post_all, args=(port, share, token, latencies, lock))
+                   for share in shares]
         for t in threads:
             t.start()
         for t in threads:
@@ -81,12 +65,9 @@ def run_once(events, clients, batch, database_url=None) -> dict:
         # Single-event requests, one client: the latency an integration pushing live sees.
         singles = [json.dumps({"events": [dict(e, id=e["id"] + "-single")]}) for e in events[:300]]
         single_latencies = []
-        _post_all(singles, token, single_latencies, lock)
+        _post_all(port, singles, token, single_latencies, lock)
         return {"batched": batched, "single": {"p50_ms": _percentile(single_latencies, 0.5),
                                               "p95_ms": _percentile(single_latencies, 0.95)}}
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def run(orders: int, runs: int, clients: int = 4, batch: int = 100, events_limit: int = 30000) -> dict:

@@ -37,22 +37,11 @@ TARGET_P95_MS = 150
 def run(orders: int = 0, runs: int = 3) -> dict:
     """Figures for SQLite, and PostgreSQL when configured. `orders` is ignored: the case count is fixed
     (override with BENCH_CASES)."""
-    from common import fresh_env, postgres_url, reset_postgres
+    from common import on_each_database
 
     cases = int(os.environ.get("BENCH_CASES", DEFAULT_CASES))
-    results = {"cases": cases, "target_p95_ms": TARGET_P95_MS,
-               "sqlite": _child(fresh_env(None), cases, DEFAULT_SAMPLES)}
-    url = postgres_url()
-    if url:
-        reset_postgres(url)
-        results["postgresql"] = _child(fresh_env(url), cases, DEFAULT_SAMPLES)
-    return results
-
-
-def _child(env: dict, cases: int, samples: int) -> dict:
-    from common import run_script
-
-    return run_script(__file__, env, "--cases", str(cases), "--samples", str(samples))
+    return {"cases": cases, "target_p95_ms": TARGET_P95_MS,
+            **on_each_database(__file__, "--cases", str(cases), "--samples", str(DEFAULT_SAMPLES))}
 
 
 # --- inside the child: Django set up against the fresh database ------------------------------------------

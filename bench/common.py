@@ -1,14 +1,18 @@
 """Shared pieces of the benchmarks: fresh data directories, the simulated stream, child peak memory."""
 
 import atexit
+import contextlib
+import http.client
 import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +28,40 @@ def machine() -> dict:
         mem_kb = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
     return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1),
             "python": platform.python_version()}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now: two benchmarks running at once never share a server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(env: dict, *options: str, start_seconds: float = 180):
+    """`ordex serve` (no task worker) on a free loopback port against `env`'s database; yields the port once
+    the server answers (a loaded machine takes a while to start gunicorn and Django), stops it after."""
+    port = free_port()
+    server = subprocess.Popen([ORDEX, "serve", "--port", str(port), "--no-worker", *options], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + start_seconds
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"ordex serve exited with {server.returncode} before answering")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/api/v1/openapi.json")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("ordex serve did not answer") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(60)
 
 
 def stream(orders: int, seed: int = 1) -> Path:
@@ -105,6 +143,17 @@ def run_script(script: str, env: dict, *args: str) -> dict:
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return last_json(out.stdout)
+
+
+def on_each_database(script: str, *args: str) -> dict:
+    """Run a bench script's child on a fresh SQLite instance and, when configured, on an emptied PostgreSQL
+    database: {"sqlite": …, "postgresql": …}."""
+    results = {"sqlite": run_script(script, fresh_env(None), *args)}
+    url = postgres_url()
+    if url:
+        reset_postgres(url)
+        results["postgresql"] = run_script(script, fresh_env(url), *args)
+    return results
 
 
 def setup_django(*, migrate_first: bool = True) -> None:

@@ -2,13 +2,15 @@
 same `evaluate_sla` with a past `as_of` to replay history."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
+
+from ordex.core.tasks import one_at_a_time
 
 from . import actions
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("cases-sla-tick")
+@one_at_a_time("cases-sla-tick")
 def sla_tick() -> dict:
     """Apply overdue customer choices, then flag near-breaches and breaches (escalate, notify)."""
     scan = actions.evaluate_sla()

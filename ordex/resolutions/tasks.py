@@ -2,7 +2,9 @@
 ones every minute, reconcile actions with the merchant's events every ten minutes."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from ordex.core.tasks import one_at_a_time
 
 from . import reconcile, sender
 
@@ -13,7 +15,7 @@ def send_outbox_message(message_id: int) -> str:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("resolutions-outbox-drain")
+@one_at_a_time("resolutions-outbox-drain")
 def drain_outbox() -> dict:
     """Send every due message (first tries a crash left behind, and retries whose backoff has passed)."""
     outcomes: dict[str, int] = {}
@@ -24,6 +26,6 @@ def drain_outbox() -> dict:
 
 
 @db_periodic_task(crontab(minute="*/10"))
-@lock_task("resolutions-reconcile")
+@one_at_a_time("resolutions-reconcile")
 def reconcile_tick() -> dict:
     return reconcile.run().as_dict()

@@ -28,6 +28,8 @@ LIMITS = {
     "refund_shipped": 24 * HOUR,
     "inventory_sync_delay": 24 * HOUR,
     "shop_silence": 60 * MINUTE,
+    "shop_usual_per_10_min": 1.0,  # a shop "usually" this busy at that time of day may not go silent
+    "shop_baseline_days": 7,  # usual = the same clock window on up to this many earlier days (at least 2)
     "data_loss_wait": HOUR,
 }
 

@@ -131,6 +131,7 @@ class Simulator(FlowsMixin, InjectionsMixin):
         self.last_sold: dict[int, int] = {}
         self.heartbeat_gaps: dict[str, list] = {}
         self.shop_silence: list = []
+        self.order_times: dict[str, list[int]] = {}  # shop -> when its order.created events occurred
         self.channel_down: list = []  # (method, start, end)
         self.malicious: list = []  # pending groups, by start time
         self.price_incidents: list = []
@@ -530,6 +531,47 @@ class Simulator(FlowsMixin, InjectionsMixin):
         for i, since in self.silenced_from.items():
             if self.last_sold.get(i, -1) >= since:
                 self.label("inventory_sync_delay", sku=self.skus[i].code, last_update_before=self.iso(since))
+        self._natural_shop_silences()
+
+    def _natural_shop_silences(self):
+        """Label the silences nobody injected that still meet the contract's definition of an outage: no order
+        for 60 business minutes from a shop that usually has at least one per 10 minutes at that time of day
+        (the same clock window on up to 7 earlier days, at least 2 of them). Random arrivals give a mid-sized
+        shop such a silence now and then; the detector is right to open it."""
+        need, per_window = LIMITS["shop_silence"], LIMITS["shop_silence"] / (10 * MINUTE)
+        injected = {shop for shop, _start, _end in self.shop_silence}
+        for shop, times in sorted(self.order_times.items()):
+            if shop in injected:
+                continue  # already labelled (the label names the shop)
+            times.sort()
+            for prev, nxt in zip(times, [*times[1:], self.horizon], strict=True):
+                due = self._business_time_after(prev, nxt, need)
+                if due is None:
+                    continue
+                samples = []
+                for days_back in range(1, LIMITS["shop_baseline_days"] + 1):
+                    start = prev - days_back * DAY
+                    if start < times[0]:
+                        break
+                    samples.append(bisect.bisect_left(times, start + need) - bisect.bisect_left(times, start))
+                if len(samples) >= 2 and sum(samples) / len(samples) / per_window >= LIMITS["shop_usual_per_10_min"]:
+                    self.label("system_outage", shop=shop, variant="natural_silence", start=self.iso(prev),
+                               end=self.iso(nxt))
+
+    def _business_time_after(self, start: int, end: int, seconds: int) -> int | None:
+        """The time at which `seconds` of business hours have passed after `start`, if before `end`."""
+        day = self.local(start).replace(hour=0, minute=0, second=0, microsecond=0)
+        left = seconds
+        while True:
+            opens = int((day + timedelta(hours=BUSINESS_HOURS.start) - self.start).total_seconds())
+            closes = int((day + timedelta(hours=BUSINESS_HOURS.stop) - self.start).total_seconds())
+            if opens >= end:
+                return None
+            lo, hi = max(opens, start), min(closes, end)
+            if hi - lo >= left:
+                return lo + left
+            left -= max(0, hi - lo)
+            day += timedelta(days=1)
 
 
 def _cumulative(values):

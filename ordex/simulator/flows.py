@@ -284,6 +284,8 @@ class FlowsMixin:
             self.event_no += 1  # the order.created event is lost on the way: its id leaves a gap
         else:
             self.emit(o.t, "order.created", self._order_data(o))
+            if o.t <= self.horizon:
+                self.order_times.setdefault(o.shop, []).append(o.t)
 
     # ------------------------------------------------------------------ money
     def _pay(self, o, at=None, amount=None):

@@ -2,12 +2,8 @@
 
 from django.utils.translation import get_language
 
+from ordex.core.error_codes import CODES
 from ordex.core.errors import DomainError
-
-try:  # the registry of every error code with its meaning in zh and en
-    from ordex.core.error_codes import CODES
-except ImportError:  # pragma: no cover - before the registry exists
-    CODES = {}
 
 
 def describe(error: DomainError) -> str:

@@ -16,6 +16,7 @@ from ordex.simulator.config import DEFAULT_RATES, LIMITS, NOT_INJECTED
 from ordex.simulator.engine import Simulator
 
 HOUR = 3600
+DAY = 86400
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 REQUIRED = {  # EVENTS.md, required (bold) fields per type
     "order.created": ("order_no", "shop", "customer", "address", "lines", "total"),
@@ -354,3 +355,44 @@ def test_late_and_replays_options_parse_shares_and_durations():
     for bad in (["--late", "0.25"], ["--late", "2,1h"], ["--late", "0.1,xh"], ["--replays", "1.5"]):
         with pytest.raises(SystemExit):
             parser.parse_args(["--orders", "5", *bad])
+
+
+def _local(day: int, hh: int, mm: int = 0) -> int:
+    """Seconds from the simulator's start (2026-11-01 08:00 Asia/Shanghai) to day `day`, hh:mm local."""
+    return day * DAY + (hh - 8) * HOUR + mm * 60
+
+
+def _orders_every(minutes: int, days: range, gap: tuple[int, int] = (0, 0)) -> list[int]:
+    """Order times every `minutes` in business hours (09:00-22:00) on `days`, none inside `gap`."""
+    times = [_local(day, 9) + k * minutes * 60 for day in days for k in range(13 * 60 // minutes)]
+    return [t for t in times if not gap[0] < t < gap[1]]
+
+
+def _natural_silences(order_times: dict[str, list[int]]) -> list[dict]:
+    sim = Simulator(5000, seed=1)
+    sim.order_times = order_times
+    sim._natural_shop_silences()
+    return [label for label in sim.labels if label.get("variant") == "natural_silence"]
+
+
+def test_a_busy_shop_silent_for_an_hour_of_business_time_is_labelled_as_an_outage_nobody_injected():
+    gap = (_local(3, 14), _local(3, 15, 10))  # 70 min without an order, on a shop with 2 orders per 10 min
+    labels = _natural_silences({"busy-01": _orders_every(5, range(4), gap)})
+    assert [(label["shop"], label["start"], label["end"]) for label in labels] == [
+        ("busy-01", "2026-11-04T14:00:00+08:00", "2026-11-04T15:10:00+08:00")
+    ]
+
+
+def test_quiet_shops_short_gaps_and_shops_without_two_days_of_history_are_not_outages():
+    gap = (_local(3, 14), _local(3, 15, 10))
+    assert _natural_silences({"quiet-01": _orders_every(15, range(4), gap)}) == []  # usually < 1 per 10 min
+    assert _natural_silences({"busy-01": _orders_every(5, range(4), (_local(3, 14), _local(3, 14, 50)))}) == []
+    assert _natural_silences({"new-01": _orders_every(5, range(1, 3), (_local(2, 14), _local(2, 15, 10)))}) == []
+
+
+def test_a_silence_counts_business_minutes_only_across_the_night():
+    # 21:30 -> next day 09:40 is 30 + 40 = 70 business minutes; 21:45 -> 09:10 is only 25.
+    long_night = _orders_every(5, range(5), (_local(3, 21, 30), _local(4, 9, 40)))
+    short_night = _orders_every(5, range(5), (_local(3, 21, 45), _local(4, 9, 10)))
+    assert [label["start"] for label in _natural_silences({"busy-01": long_night})] == ["2026-11-04T21:30:00+08:00"]
+    assert _natural_silences({"busy-01": short_night}) == []
