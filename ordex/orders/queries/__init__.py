@@ -8,7 +8,7 @@ ingest hot path (detection's per-chunk look-ups, the events waiting for an order
 `core.bulk` where the ORM's per-row cost shows at import rates.
 
 - `lookups`: orders as people look for them (one order, search, a buyer's history, whom to write to);
-- `money`: one order's money and goods for resolutions, read under its lock; refunds to reconcile;
+- `money`: orders and lines by id; one order's money and goods, read under its lock; refunds to reconcile;
 - `waiting`: events waiting for their order or parcel;
 - `snapshots`: stock and prices, now and as of a moment;
 - `chunks`: what detection reads once per applied chunk of events;

@@ -179,6 +179,7 @@ def search_orders(text: str, *, limit: int = 20) -> Page:
             words.append(word)
     return find_orders(words=" ".join(words), price_min=price, price_max=price, limit=limit)
 
+
 def shop_platforms(shop_ids) -> dict[int, str]:
     """shop id -> platform, for these shops."""
     return dict(Shop.objects.filter(pk__in=shop_ids).values_list("pk", "platform"))

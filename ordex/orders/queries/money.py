@@ -1,4 +1,5 @@
-"""For resolutions: the money and goods of one order, read under its lock, and the refunds to reconcile."""
+"""Orders and their lines by id; for resolutions, the money and goods of one order read under its lock, and
+the refunds to reconcile."""
 
 from collections import defaultdict
 from datetime import datetime
