@@ -5,18 +5,16 @@ hand the applied events to the hub's listeners (detection) — all in one transa
 either wholly in or wholly out (an import killed halfway resumes cleanly: its finished chunks are
 duplicates on the second run).
 
-Writers are serialised: SQLite takes its write lock at BEGIN (IMMEDIATE mode, see settings); on
-PostgreSQL an advisory transaction lock does the same. That keeps "check the id, then insert it"
+Writers are serialised: SQLite takes its write lock at BEGIN (IMMEDIATE mode, see settings), after the
+writer's turn in the writers' line (`ordex.core.writers`); on PostgreSQL an advisory transaction lock does
+the same. That keeps "check the id, then insert it"
 race-free when two identical requests arrive together, and keeps each chunk's view of the hub current.
 Within a process, chunks that threads queue while another one writes are written together as one
 transaction (group commit, `group_commit.py`).
 """
 
-import fcntl
 import logging
-import os
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from django.utils import timezone
 
 from ordex.core.bulk import fast_insert, rows_where_in
 from ordex.core.gc_tuning import collect_after
+from ordex.core.writers import writers_in_line
 from ordex.orders import hooks as hub_hooks
 from ordex.orders.apply import ApplyOutcome, apply_events, forget_cached_rows, released_keys
 from ordex.orders.queries import waiting_events
@@ -113,7 +112,7 @@ def _ingest_chunk(raw_events: Sequence[Any], source: str, texts: Sequence[str] |
 def _write(group: list[Submission]) -> None:
     """Write the queued chunks as one transaction: drop ids seen before (or earlier in the group), apply
     the rest to the hub, store the envelopes, notify the subscribers."""
-    with _other_writers_wait(), transaction.atomic():
+    with writers_in_line(), transaction.atomic():
         _take_writer_lock()
         owners = {}  # event_id -> (submission, index, parsed): the first of each id in the group
         for submission in group:
@@ -153,28 +152,6 @@ def _write(group: list[Submission]) -> None:
 
 # This process's queue of chunks: whichever thread writes next writes the queued chunks of the others too.
 _GROUP = GroupCommit(_write)
-
-
-@contextmanager
-def _other_writers_wait():
-    """On SQLite, other processes' writers queue on an exclusive `flock` on a file next to the database.
-
-    SQLite's own busy handler polls with growing sleeps (up to 100 ms), so with several HTTP workers
-    pushing at once most of the wait was sleeping while the database was idle; the lock wakes the next
-    writer the moment it is free, and the write transaction then starts without contention. This process's
-    own threads are already in line (`_GroupCommit`). Inside a caller's transaction, which may already hold
-    SQLite's lock, queueing here could deadlock with it: then SQLite's handler decides."""
-    name = connection.settings_dict.get("NAME")
-    if connection.vendor != "sqlite" or connection.in_atomic_block or not name or str(name).startswith(
-            (":memory:", "file:")):
-        yield
-        return
-    fd = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the flock
 
 
 def _take_writer_lock():

@@ -1,6 +1,8 @@
-"""The only functions that change actions and write the ledger. Each runs in one transaction, locks the
-case row and then the order row (always in that order), re-checks every money rule under those locks,
-saves with `update_fields` and writes the case's timeline entry in the same transaction.
+"""The only functions that change actions and write the ledger. Each runs in one transaction (on SQLite
+after its turn in the writers' line, `ordex.core.writers`), locks the case row and then the order row
+(always in that order), re-checks every money rule under those locks, saves with `update_fields` and
+writes the case's timeline entry in the same transaction. A retry whose answer is already committed (the
+same key and request again, "done" again) is read without locks instead (`retries.py`).
 
 `actor` is the `Principal` acting, or None for the system (a customer choice's default resolution, the
 worker confirming a webhook). Refusals raise `DomainError` with a stable code (docs/resolutions.md);
@@ -35,9 +37,10 @@ from ordex.cases.choices import TimelineKind
 from ordex.cases.hooks import ChoiceSettled
 from ordex.cases.models import Case, TimelineEntry
 from ordex.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ordex.core.writers import write_transaction
 from ordex.orders import queries as hub
 
-from . import config, hooks, outbox
+from . import config, hooks, outbox, retries
 from .choices import (
     ALWAYS_EXECUTORS,
     CASH_OUT_KINDS,
@@ -324,19 +327,29 @@ def _check_order_state(kind: str, order, case: Case, actor, request: ActionReque
         raise InvalidInput("lines_required", f"a {kind} names the lines it sends", field="lines")
 
 
-@transaction.atomic
 def request_action(case_id: int, *, actor: Principal | None, request: ActionRequest,
                    idempotency_key: str | None = None) -> Requested:
     """Ask for an action on the case's order. Within the requester's per-case limit it is approved at once
     (and handed to the shop's adapter); above it, it waits for approval. Money kinds need an idempotency
-    key; the same key and request return the first answer."""
+    key; the same key and request return the first answer (read without locks once it is committed)."""
     kind = request.kind
     if kind not in K.values:
         raise InvalidInput("unknown_kind", f"unknown action kind '{kind}' (known: {', '.join(K.values)})", field="kind")
     if kind in MONEY_KINDS and not idempotency_key:
         raise InvalidInput("idempotency_key_required", f"a {kind} needs an Idempotency-Key header",
                            field="Idempotency-Key")
-    key = idempotency_key or f"auto:{uuid.uuid4().hex}"
+    if idempotency_key:
+        earlier = retries.answered_request(case_id, idempotency_key, request.fingerprint(case_id))
+        if earlier is not None:
+            return Requested(action=earlier, created=False)
+    return request_action_locked(case_id, actor=actor, request=request,
+                                 key=idempotency_key or f"auto:{uuid.uuid4().hex}")
+
+
+@write_transaction
+def request_action_locked(case_id: int, *, actor: Principal | None, request: ActionRequest, key: str) -> Requested:
+    """request_action's decision under the case's and the order's locks (every retry used to come this way)."""
+    kind = request.kind
     case = _lock_case(case_id)
     if case.order_id is None:
         raise InvalidInput("order_required", f"case {case.pk} is not about an order", field="case")
@@ -344,12 +357,8 @@ def request_action(case_id: int, *, actor: Principal | None, request: ActionRequ
     fingerprint = request.fingerprint(case.pk)
     existing = Action.objects.filter(order=order, idempotency_key=key).first()
     if existing is not None:
-        if existing.request_hash != fingerprint:
-            raise InvalidInput("idempotency_key_reused",
-                               f"key '{key}' was used for another request (action {existing.pk})",
-                               field="Idempotency-Key")
         existing.order = order
-        return Requested(action=existing, created=False)
+        return Requested(action=retries.earlier_answer(existing, fingerprint, key), created=False)
     if case.status not in CASE_OPEN_STATUSES:
         raise DomainError("case_not_open", f"case {case.pk} is {case.status}")
     if kind not in kinds_for_case(case):
@@ -433,7 +442,7 @@ def is_requester(action: Action, actor: Principal) -> bool:
     return action.requested_by_name == actor.name
 
 
-@transaction.atomic
+@write_transaction
 def approve_action(action_id: int, *, actor: Principal, reason: str = "") -> Action:
     """Approve a waiting action. The approver is not the requester and their limit covers the case's money
     (re-read under the lock); then the shop's adapter carries it out."""
@@ -455,7 +464,7 @@ def approve_action(action_id: int, *, actor: Principal, reason: str = "") -> Act
     return action
 
 
-@transaction.atomic
+@write_transaction
 def reject_action(action_id: int, *, actor: Principal, reason: str) -> Action:
     """Turn a waiting request down (status cancelled, reason recorded)."""
     if not reason.strip():
@@ -469,7 +478,7 @@ def reject_action(action_id: int, *, actor: Principal, reason: str) -> Action:
     return action
 
 
-@transaction.atomic
+@write_transaction
 def cancel_action(action_id: int, *, actor: Principal | None, reason: str) -> Action:
     """Withdraw an action not yet handed to the merchant (requested, or approved with its request unsent)."""
     action, case = _lock_action(action_id)
@@ -496,7 +505,7 @@ def _start(action: Action, case: Case, actor, at: datetime) -> None:
         _move(action, case, S.EXECUTING, actor, at=at, reason="recorded for the merchant's staff to carry out")
 
 
-@transaction.atomic
+@write_transaction
 def delivered(action_id: int) -> Action:
     """The merchant's system accepted the webhook request: the action is executing (unless its confirmation
     already arrived)."""
@@ -553,7 +562,7 @@ def finish(action: Action, case: Case, actor, at: datetime, *, confirmed_by: str
     _move(action, case, S.DONE, actor, at=at, fields=fields, confirmed_by=confirmed_by, reference=reference)
 
 
-@transaction.atomic
+@write_transaction
 def mark_executing(action_id: int, *, actor: Principal | None) -> Action:
     action, case = _lock_action(action_id)
     _require_executor(action, actor)
@@ -561,10 +570,21 @@ def mark_executing(action_id: int, *, actor: Principal | None) -> Action:
     return action
 
 
-@transaction.atomic
 def mark_done(action_id: int, *, actor: Principal | None, reference: str = "", confirmed_by: str = "staff") -> Action:
     """The merchant carried the action out (staff in their back office, the merchant's callback, or a
-    matching event). Writes the ledger lines. A done action stays done: marking it again changes nothing."""
+    matching event). Writes the ledger lines. A done action stays done: marking it again changes nothing
+    (and is answered without locks)."""
+    done = retries.already_done(action_id)
+    if done is not None:
+        _require_executor(done, actor)
+        return done
+    return mark_done_locked(action_id, actor=actor, reference=reference, confirmed_by=confirmed_by)
+
+
+@write_transaction
+def mark_done_locked(action_id: int, *, actor: Principal | None, reference: str = "",
+                     confirmed_by: str = "staff") -> Action:
+    """mark_done under the case's, the order's and the action's locks."""
     action, case = _lock_action(action_id)
     _require_executor(action, actor)
     if action.status == S.DONE:
@@ -575,7 +595,7 @@ def mark_done(action_id: int, *, actor: Principal | None, reference: str = "", c
     return action
 
 
-@transaction.atomic
+@write_transaction
 def mark_failed(action_id: int, *, actor: Principal | None, reason: str) -> Action:
     """It could not be carried out; its money and lines are free again. Nothing reaches the ledger."""
     if not reason.strip():
@@ -589,7 +609,7 @@ def mark_failed(action_id: int, *, actor: Principal | None, reason: str) -> Acti
     return action
 
 
-@transaction.atomic
+@write_transaction
 def progress_claim(action_id: int, *, actor: Principal, to: str, recovered_amount: Decimal | None = None,
                    note: str = "") -> Action:
     """Move a carrier claim along filed → evidence → accepted / rejected → paid. Paid records the
@@ -632,7 +652,7 @@ class Chargeback:
     created: bool  # False: this key and request were answered before; this is that first answer
 
 
-@transaction.atomic
+@write_transaction
 def record_chargeback(case_id: int, *, actor: Principal, amount: Decimal, supplier: str, reference: str = "",
                       idempotency_key: str) -> Chargeback:
     """Money the supplier paid back for the case (a quality fault charged to them): one ledger line in
@@ -727,7 +747,7 @@ def _note(case: Case, event: ChoiceSettled, message: str) -> None:
 # --- confirmations from the merchant's side ---------------------------------------------------------
 
 
-@transaction.atomic
+@write_transaction
 def confirm_by_event(action_id: int, *, reference: str) -> Action:
     """A `refund.completed` / `shipment.created` of the merchant matches the action: it is done."""
     action, case = _lock_action(action_id)
@@ -736,7 +756,7 @@ def confirm_by_event(action_id: int, *, reference: str) -> Action:
     return action
 
 
-@transaction.atomic
+@write_transaction
 def confirm_by_callback(action_id: int, *, succeeded: bool, reference: str = "", reason: str = "") -> Action:
     """The merchant's system answered for the action through the signed callback."""
     action, case = _lock_action(action_id)
@@ -749,7 +769,7 @@ def confirm_by_callback(action_id: int, *, succeeded: bool, reference: str = "",
     return action
 
 
-@transaction.atomic
+@write_transaction
 def note_reconciled(action_id: int, *, reference: str, at: datetime) -> None:
     """Reconciliation looked at this done action (and found its refund, when `reference` is given)."""
     action = Action.objects.select_for_update().get(pk=action_id)
@@ -761,7 +781,7 @@ def note_reconciled(action_id: int, *, reference: str, at: datetime) -> None:
     action.save(update_fields=fields)
 
 
-@transaction.atomic
+@write_transaction
 def issue_webhook_secret(shop_id: int | None) -> str:
     """A new webhook secret for the shop (or the default row): returned once, never stored; only a salt
     and the first characters are kept. The previous secret stops working."""

@@ -228,7 +228,8 @@ def post_action(request, case_id: int, body: ActionIn,
     )
     result = actions.request_action(case_id, actor=request.auth, request=action_request,
                                     idempotency_key=idempotency_key)
-    return Status(201, _reload(result.action.pk))
+    # An earlier answer was read from the database just now; a new action is read again after its commit.
+    return Status(201, _reload(result.action.pk) if result.created else _out(result.action))
 
 
 @router.get("/cases/{case_id}/actions", response=CaseActionsOut, summary="A case's actions, what it may still ask for")
