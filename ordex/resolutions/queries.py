@@ -9,7 +9,6 @@ from django.db.models import Q
 from ordex.accounts.access import Principal
 from ordex.cases.models import Case
 from ordex.orders import queries as hub
-from ordex.orders.models import Order
 
 from . import access, config
 from .actions import commitments_of, exposure_of, kinds_for_case
@@ -65,13 +64,13 @@ class Panel:
     actions: list[Action] = field(default_factory=list)  # the case's, oldest first
 
 
-def panel(case: Case, principal: Principal, order: Order | None = None) -> Panel:
+def panel(case: Case, principal: Principal, order=None) -> Panel:
     """A fixed number of queries, whatever the number of actions: the limits, the order's actions (the
     case's among them), the merchant's completed refunds, the shop's settings, the playbook's kinds and the
     platform's rules for them. `order`: the case's order when the caller read it already (with its shop)."""
     limits = {row.role: row.per_case for row in config.limits()}
     if order is None:
-        order = Order.objects.select_related("shop").filter(pk=case.order_id).first()
+        order = hub.order_with_shop(case.order_id)
     if order is None:  # no order, no action (request_action refuses them)
         approval = approving(principal, {case.pk: ZERO}, limits)
         return Panel(offers=[], my_limit=approval.limit, case_committed=ZERO, order_paid=ZERO, cash_left=ZERO,

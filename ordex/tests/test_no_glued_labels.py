@@ -21,9 +21,6 @@ SKIPPED_DIRECTORIES = {"tests", "migrations", "locale", "simulator"}
 
 # Legitimately mixed, each with why. A path alone allows the whole file or directory.
 ALLOWED = {
-    # h12's change (issue 14 §5 for the rules) turns the glued zh + en rule descriptions into English msgids
-    # with zh-Hans in detection's catalogue; until it lands, the directory is theirs. Remove this line then.
-    "detection/rules": "h12",
     # An English help text naming the Chinese term for make-up working days.
     "cases/models.py:Chinese public holidays are off and make-up working days (调休) are worked": "term",
 }

@@ -4,13 +4,12 @@ reports, stock snapshots, system faults."""
 import re
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
-from ordex.orders.models import Refund
+from ordex.orders.queries import completed_refund_totals
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
 from .incidents import group_incidents
@@ -21,8 +20,7 @@ class PaymentMismatch(BaseRule):
     type_code = "payment_mismatch"
     trigger = "on_event"
     title = gettext_lazy("Payment mismatch")
-    description = ("实付金额 ≠ 应付金额，或同一订单付款两次（同一交易号重复推送不算）。"
-                   " Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
+    description = gettext_lazy("Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
     events = frozenset({"order.paid", "order.created", "order.updated"})
     params = (Param("tolerance", Decimal, Decimal("0.00"), gettext_lazy("Tolerance (CNY)")),)
 
@@ -59,7 +57,7 @@ class CancelShippedAnyway(BaseRule):
     type_code = "cancel_failed"
     trigger = "on_event"
     title = gettext_lazy("Shipped despite a cancel request")
-    description = (gettext_lazy("Cancel requested and not honoured, but the order was shipped anyway."))
+    description = gettext_lazy("Cancel requested and not honoured, but the order was shipped anyway.")
     events = frozenset({"shipment.created", "order.cancel_requested"})
     params = ()
 
@@ -117,8 +115,8 @@ class CarrierSaysStalled(BaseRule):
     type_code = "tracking_stalled"
     trigger = "on_event"
     title = gettext_lazy("Carrier flags no update")
-    description = ("承运商推送“超时未更新”（快递100 202）。包裹再次移动后自动消除。"
-                   " The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it moves.")
+    description = gettext_lazy("The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it"
+                               " moves.")
     events = frozenset({"tracking.updated"})
     params = ()
 
@@ -196,9 +194,9 @@ class AddressMisdelivery(BaseRule):
     type_code = "address_misdelivery"
     trigger = "on_event"
     title = gettext_lazy("Address misdelivery")
-    description = ("签收地点与收货地址的区县不一致；客户反馈送错地址；或发货后才申请改地址（需拦截改派）。"
-                   " Delivered in another district than the order's address; the customer reports a wrong delivery"
-                   " address; or an address change asked after shipping (intercept/redirect).")
+    description = gettext_lazy("Delivered in another district than the order's address; the customer reports a"
+                               " wrong delivery address; or an address change asked after shipping"
+                               " (intercept/redirect).")
     events = frozenset({"tracking.updated", "customer.reported", "order.change_requested"})
     params = (Param("compare_districts", bool, True, gettext_lazy("Compare the delivery place with the order's district")),)
 
@@ -251,7 +249,7 @@ class CustomerReport(BaseRule):
 
     def __init__(self, code, type_code, title, kinds, params=()):
         self.code, self.type_code, self.title, self.kinds, self.params = code, type_code, title, kinds, params
-        self.description = format_lazy("{}{}", title, "：客户通过 customer.reported 反馈（附证据）。 Opened by a customer.reported event.")
+        self.description = format_lazy(gettext_lazy("{title}: opened by a customer.reported event."), title=title)
 
     def evaluate(self, ctx):
         hits = []
@@ -325,8 +323,8 @@ class RefundMismatch(BaseRule):
     type_code = "refund_mismatch"
     trigger = "on_event"
     title = gettext_lazy("Refund mismatch")
-    description = ("实退金额 ≠ 申请金额，或一笔订单的退款合计 > 实付金额。"
-                   " Refunded ≠ requested, or the order's completed refunds add up to more than was paid.")
+    description = gettext_lazy("Refunded ≠ requested, or the order's completed refunds add up to more than was"
+                               " paid.")
     events = frozenset({"refund.completed", "refund.requested"})
     params = ()
 
@@ -334,8 +332,7 @@ class RefundMismatch(BaseRule):
         events = [e for e in ctx.applied if e.type in self.events and e.refund is not None]
         if not events:
             return []
-        totals = dict(Refund.objects.filter(order_id__in={e.order.pk for e in events}, status=RefundStatus.COMPLETED)
-                      .values("order_id").annotate(total=Sum("completed_amount")).values_list("order_id", "total"))
+        totals = completed_refund_totals({e.order.pk for e in events})
         hits, seen = [], set()
         for event in events:
             refund, order = event.refund, event.order
@@ -363,8 +360,8 @@ class InventoryDataError(BaseRule):
     type_code = "inventory_data_error"
     trigger = "on_event"
     title = gettext_lazy("Inventory data error")
-    description = ("库存快照为负数，或预占大于在库（数量不一致）。之后一份正常快照到达则自动消除。"
-                   " Negative stock, or reserved above on hand (count mismatch). Clears when a sound snapshot arrives.")
+    description = gettext_lazy("Negative stock, or reserved above on hand (count mismatch). Clears when a sound"
+                               " snapshot arrives.")
     events = frozenset({"inventory.updated"})
     params = ()
 
@@ -409,7 +406,7 @@ class SystemFault(BaseRule):
     type_code = "system_outage"
     trigger = "on_event"
     title = gettext_lazy("System fault")
-    description = "商家系统组件上报故障（system.fault）。 A component reports a fault (`system.fault`)."
+    description = gettext_lazy("A component reports a fault (`system.fault`).")
     events = frozenset({"system.fault"})
     params = ()
 
