@@ -5,10 +5,16 @@ from collections import defaultdict
 from datetime import UTC, date, timedelta
 from functools import cached_property
 
-from django.db.models import Q
-
-from ordex.orders.models import Component, Order, OrderLine, Stock, TrackingEvent
-from ordex.orders.queries import shipped_and_ordered, stock_snapshot
+from ordex.orders.queries import (
+    first_skus,
+    last_heartbeats,
+    lines_of_orders_created_in,
+    orders_by_id,
+    scan_times,
+    shipped_and_ordered,
+    stock_row,
+    stock_snapshot,
+)
 
 from . import histogram
 
@@ -41,10 +47,10 @@ class BaseContext:
         return self._stock_updated.get(sku)
 
     def component_heartbeat(self, name):
-        return Component.objects.filter(name=name).values_list("last_heartbeat_at", flat=True).first()
+        return last_heartbeats(names=[name]).get(name)
 
     def stock_row(self, sku, warehouse):
-        return Stock.objects.filter(product__sku=sku, warehouse__code=warehouse).first()
+        return stock_row(sku, warehouse)
 
     def new_lines(self, order):
         return []
@@ -185,27 +191,10 @@ class EventContext(BaseContext):
                 ranges[-1] = (last[0], None if last[1] is None or end is None else max(last[1], end))
             else:
                 ranges.append((start, end))
-        def window(prefix=""):
-            q = Q()
-            for start, end in ranges:
-                q |= Q(**{f"{prefix}created_at__gte": start}) if end is None else Q(
-                    **{f"{prefix}created_at__gte": start, f"{prefix}created_at__lt": end})
-            return q
-
         skus = {e.data.sku for e, _ in spans}
-        fields = ("order_id", "sku", "qty", "unit_price", "list_price")
         # Snapshots in time order span a few hours of orders: read those orders' lines. A snapshot that
         # arrives days late spans days of orders, few of which bought its SKU: then start from the SKU.
-        ids = list(Order.objects.filter(window()).order_by().values_list("pk", flat=True)[:_PREDATED_BY_TIME + 1])
-        if len(ids) <= _PREDATED_BY_TIME:
-            ids = [pk for pk in ids if pk not in self._lines]
-            lines = []
-            for start in range(0, len(ids), 500):
-                lines += OrderLine.objects.filter(order_id__in=ids[start:start + 500], sku__in=skus).order_by() \
-                    .only(*fields)
-        else:
-            lines = [line for line in OrderLine.objects.filter(window("order__"), sku__in=skus).order_by().only(*fields)
-                     if line.order_id not in self._lines]
+        lines = lines_of_orders_created_in(ranges, skus, skip=self._lines, by_time_up_to=_PREDATED_BY_TIME)
         # A line that no stock snapshot of this chunk can make short (it asks for no more than the smallest
         # quantity any of them shows available) matters only to a price list: its order is not read.
         # (A late snapshot re-sent alone spans hundreds of orders of its SKU; reading them all was most of
@@ -218,7 +207,7 @@ class EventContext(BaseContext):
         lines = [line for line in lines if line.sku in priced or line.qty > floor[line.sku]]
         if not lines:
             return {}
-        orders = Order.objects.select_related("warehouse").in_bulk({line.order_id for line in lines})
+        orders = orders_by_id({line.order_id for line in lines}, with_warehouse=True)
         found = defaultdict(list)
         for line in lines:
             found[line.sku].append((orders[line.order_id], line))
@@ -238,12 +227,7 @@ class EventContext(BaseContext):
 
     @cached_property
     def _first_skus(self):
-        ids = {e.order.pk for e in self.by_type.get("customer.reported", ()) if e.order is not None}
-        first = {}
-        for order_id, sku in OrderLine.objects.filter(order_id__in=ids).order_by("order_id", "line_no").values_list(
-                "order_id", "sku"):
-            first.setdefault(order_id, sku)
-        return first
+        return first_skus({e.order.pk for e in self.by_type.get("customer.reported", ()) if e.order is not None})
 
     def first_sku(self, order):
         return self._first_skus.get(order.pk, "")
@@ -337,8 +321,7 @@ class EventContext(BaseContext):
             else:
                 times[pk] = [latest_before, *values] if latest_before is not None else list(values)
         if need_history:
-            for pk, at in TrackingEvent.objects.filter(shipment_id__in=need_history).values_list(
-                    "shipment_id", "occurred_at"):
+            for pk, at in scan_times(need_history):
                 times.setdefault(pk, []).append(at)
         gaps = []
         for pk, values in times.items():

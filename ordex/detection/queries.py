@@ -103,6 +103,7 @@ class RuleLine:
 
     code: str
     title: str
+    description: str
     type_code: str
     trigger: str
     enabled: bool
@@ -132,7 +133,8 @@ def rules_page(codes=None) -> list[RuleLine]:
     for row in rule_rows(codes):
         help_by_name = row["param_help"]
         lines.append(RuleLine(
-            code=row["code"], title=row["title"], type_code=row["type"], trigger=row["trigger"],
+            code=row["code"], title=row["title"], description=row["description"], type_code=row["type"],
+            trigger=row["trigger"],
             enabled=row["enabled"],
             params=[ParamLine(name=name, value=value, default=help_by_name[name]["default"],
                               help=help_by_name[name]["help"], kind=help_by_name[name]["kind"])

@@ -15,7 +15,6 @@ from ordex.cases.access import access_case
 from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.orders import queries as hub
-from ordex.orders.models import Order
 
 from . import actions, config, queries
 from .access import access_action, require_requester
@@ -328,7 +327,7 @@ def post_chargeback(request, case_id: int, body: ChargebackIn,
 
 @router.get("/orders/{order_no}/ledger", response=LedgerOut, summary="Every money movement of an order")
 def get_ledger(request, order_no: str):
-    order = Order.objects.filter(order_no=order_no).first()
+    order = hub.order_by_no(order_no)
     if order is None:
         raise NotFound("order_not_found", f"order '{order_no}' does not exist")
     lines = queries.ledger_of_order(order.pk)

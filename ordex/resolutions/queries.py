@@ -9,7 +9,6 @@ from django.db.models import Q, Sum
 from ordex.accounts.access import Principal
 from ordex.cases.models import Case
 from ordex.orders import queries as hub
-from ordex.orders.models import Order
 
 from . import access, config
 from .actions import case_exposure, commitments, kinds_for_case
@@ -61,7 +60,7 @@ class Panel:
 
 
 def panel(case: Case, principal: Principal) -> Panel:
-    order = Order.objects.select_related("shop").filter(pk=case.order_id).first()
+    order = hub.order_with_shop(case.order_id)
     limits = {row.role: row.per_case for row in config.limits()}
     if order is None:
         return Panel(offers=[], my_limit=config.limit_for(principal.role), case_committed=ZERO, order_paid=ZERO,

@@ -1,8 +1,11 @@
 """Findings from rules open, update, reopen or clear cases; people open cases by hand."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ordex.accounts.access import Principal, personal_template, personal_values
 from ordex.core.errors import InvalidInput, NotFound
 from ordex.core.text import stored_text
-from ordex.orders.models import Order
+from ordex.orders.queries import order_by_no
 
 from .. import hooks
 from ..choices import (
@@ -31,6 +34,9 @@ from .batch import _exception_type, _playbook
 from .common import _entry, _open_department_clock
 from .incidents import _incident_for, _join_incident
 from .lifecycle import _apply_transition, _reopen
+
+if TYPE_CHECKING:  # a type only: the hub is read through orders.queries
+    from ordex.orders.models import Order
 
 # A finding this long after a case was resolved/closed reopens it; later, it opens a new case.
 REOPEN_WINDOW = timedelta(days=15)
@@ -261,7 +267,7 @@ def open_manual_case(
         raise InvalidInput("invalid_severity", f"severity must be one of {', '.join(Severity.values)}", field="severity")
     order = None
     if order_no:
-        order = Order.objects.filter(order_no=order_no).first()
+        order = order_by_no(order_no)
         if order is None:
             raise NotFound("order_not_found", f"order '{order_no}' does not exist", field="order_no")
     found_at = found_at or timezone.now()

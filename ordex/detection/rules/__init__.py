@@ -19,6 +19,7 @@ from .event_rules import (
     RefundFailed,
     RefundMismatch,
     ShippedLines,
+    SignedNotReceived,
     SystemFault,
 )
 from .order_rules import (
@@ -55,8 +56,8 @@ RULES: list[BaseRule] = [
     ShippedLines("wrong_item", "wrong_item", gettext_lazy("Wrong item shipped"),
                  gettext_lazy("A shipped SKU that was not ordered (all parcels of the order).")),
     ShippedLines("missing_item", "missing_item", gettext_lazy("Missing item"),
-                 "所有包裹合计的发货数量少于订购数量；后续包裹补齐后自动消除。"
-                 " Shipped qty (all parcels) below ordered qty; clears when a later parcel completes the order."),
+                 gettext_lazy("Shipped qty (all parcels) below ordered qty; clears when a later parcel completes"
+                              " the order.")),
     FalseShipment(), PickupTimeout(), TrackingStalled(), CarrierSaysStalled(), DeliveryOverdue(),
     CarrierStatus("parcel_lost", "parcel_lost", {TrackingStatus.LOST}, gettext_lazy("Carrier says lost"),
                   gettext_lazy("The carrier reports the parcel lost.")),
@@ -66,15 +67,15 @@ RULES: list[BaseRule] = [
     CarrierStatus("delivery_failed", "delivery_failed",
                   {TrackingStatus.DELIVERY_FAILED, TrackingStatus.REFUSED, TrackingStatus.RETURNING,
                    TrackingStatus.RETURNED}, gettext_lazy("Delivery failed, refused, returned"),
-                  "派送失败、拒收、退回中或已退回。失败后又签收则自动消除。 Failed attempt, refused, returning or returned;"
-                  " clears if the parcel is delivered afterwards.", clears_on_delivery=True),
+                  gettext_lazy("Failed attempt, refused, returning or returned; clears if the parcel is delivered"
+                               " afterwards."), clears_on_delivery=True),
     AddressMisdelivery(),
     CustomerReport("report_wrong_item", "wrong_item", gettext_lazy("Customer reports a wrong item"),
                    {ReportKind.WRONG_ITEM}),
     CustomerReport("report_missing_item", "missing_item", gettext_lazy("Customer reports missing items"),
                    {ReportKind.MISSING_ITEM, ReportKind.QUANTITY_MISMATCH}),
     CustomerReport("report_damaged", "parcel_damaged", gettext_lazy("Customer reports damage"), {ReportKind.DAMAGED}),
-    CustomerReport("report_not_received", "signed_not_received",
+    SignedNotReceived("report_not_received", "signed_not_received",
                    gettext_lazy("Signed for, customer says not received"), {ReportKind.NOT_RECEIVED}),
     NotReceivedBeforeDelivery("report_not_delivered", "complaint",
                               gettext_lazy("Not delivered, customer chases the parcel"), {ReportKind.NOT_RECEIVED}),

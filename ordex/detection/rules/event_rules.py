@@ -4,13 +4,12 @@ reports, stock snapshots, system faults."""
 import re
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
-from ordex.orders.models import Refund
+from ordex.orders.queries import completed_refund_totals, reports_since_delivery
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
 from .incidents import group_incidents
@@ -21,8 +20,7 @@ class PaymentMismatch(BaseRule):
     type_code = "payment_mismatch"
     trigger = "on_event"
     title = gettext_lazy("Payment mismatch")
-    description = ("实付金额 ≠ 应付金额，或同一订单付款两次（同一交易号重复推送不算）。"
-                   " Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
+    description = gettext_lazy("Paid ≠ payable, or paid twice (the same transaction id told twice is one payment).")
     events = frozenset({"order.paid", "order.created", "order.updated"})
     params = (Param("tolerance", Decimal, Decimal("0.00"), gettext_lazy("Tolerance (CNY)")),)
 
@@ -59,7 +57,7 @@ class CancelShippedAnyway(BaseRule):
     type_code = "cancel_failed"
     trigger = "on_event"
     title = gettext_lazy("Shipped despite a cancel request")
-    description = (gettext_lazy("Cancel requested and not honoured, but the order was shipped anyway."))
+    description = gettext_lazy("Cancel requested and not honoured, but the order was shipped anyway.")
     events = frozenset({"shipment.created", "order.cancel_requested"})
     params = ()
 
@@ -117,8 +115,8 @@ class CarrierSaysStalled(BaseRule):
     type_code = "tracking_stalled"
     trigger = "on_event"
     title = gettext_lazy("Carrier flags no update")
-    description = ("承运商推送“超时未更新”（快递100 202）。包裹再次移动后自动消除。"
-                   " The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it moves.")
+    description = gettext_lazy("The carrier itself says the parcel stopped updating (kuaidi100 202). Clears when it"
+                               " moves.")
     events = frozenset({"tracking.updated"})
     params = ()
 
@@ -196,9 +194,9 @@ class AddressMisdelivery(BaseRule):
     type_code = "address_misdelivery"
     trigger = "on_event"
     title = gettext_lazy("Address misdelivery")
-    description = ("签收地点与收货地址的区县不一致；客户反馈送错地址；或发货后才申请改地址（需拦截改派）。"
-                   " Delivered in another district than the order's address; the customer reports a wrong delivery"
-                   " address; or an address change asked after shipping (intercept/redirect).")
+    description = gettext_lazy("Delivered in another district than the order's address; the customer reports a"
+                               " wrong delivery address; or an address change asked after shipping"
+                               " (intercept/redirect).")
     events = frozenset({"tracking.updated", "customer.reported", "order.change_requested"})
     params = (Param("compare_districts", bool, True, gettext_lazy("Compare the delivery place with the order's district")),)
 
@@ -251,7 +249,7 @@ class CustomerReport(BaseRule):
 
     def __init__(self, code, type_code, title, kinds, params=()):
         self.code, self.type_code, self.title, self.kinds, self.params = code, type_code, title, kinds, params
-        self.description = format_lazy("{}{}", title, "：客户通过 customer.reported 反馈（附证据）。 Opened by a customer.reported event.")
+        self.description = format_lazy(gettext_lazy("{title}: opened by a customer.reported event."), title=title)
 
     def evaluate(self, ctx):
         hits = []
@@ -262,16 +260,43 @@ class CustomerReport(BaseRule):
             order = event.order
             if kind == ReportKind.OTHER and _DELIVERED_ELSEWHERE.search(event.data.message or ""):
                 continue  # address_misdelivery takes it
-            if self.code == "report_not_received" and not (order.delivered_at and order.delivered_at <= event.occurred_at):
+            if not self.applies(order, event.occurred_at):
                 continue
-            hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
-                            f"客户反馈（{ReportKind(kind).label}）：“{event.data.message[:200]}”",
-                            {"kind": kind, "message": event.data.message,
-                             "attachments": [a.model_dump() for a in event.data.attachments],
-                             "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
-                            order=order, occurrence=f"report:{event.event_id}", sku=ctx.first_sku(order), repeatable=True))
+            hits.append(self.hit(ctx, order, kind, event.data.message,
+                                 [a.model_dump() for a in event.data.attachments], event.occurred_at, event.event_id))
         if self.code == "report_quality" and hits:
             return group_incidents(ctx, self, hits, "quality", "质量问题集中", "incident_min_reports", "incident_hours")
+        return hits
+
+    def applies(self, order, reported_at) -> bool:
+        return True
+
+    def hit(self, ctx, order, kind, message, attachments, reported_at, event_id) -> Hit:
+        return Hit(self.code, self.type_code, order_subject(order), reported_at,
+                   f"客户反馈（{ReportKind(kind).label}）：“{message[:200]}”",
+                   {"kind": kind, "message": message, "attachments": attachments,
+                    "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
+                   order=order, occurrence=f"report:{event_id}", sku=ctx.first_sku(order), repeatable=True)
+
+
+class SignedNotReceived(CustomerReport):
+    """A buyer says the parcel never came though the carrier says it was signed for. A delivered scan that
+    arrives after the report but happened before it makes an earlier report this case, as if in order."""
+
+    events = frozenset({"customer.reported", "tracking.updated"})
+
+    def applies(self, order, reported_at) -> bool:
+        return order.delivered_at is not None and order.delivered_at <= reported_at
+
+    def evaluate(self, ctx):
+        hits = super().evaluate(ctx)
+        delivered = {event.order.id for event in ctx.by_type.get("tracking.updated", ())
+                     if event.order is not None and event.data.status == TrackingStatus.DELIVERED}
+        in_chunk = {hit.occurrence for hit in hits}
+        for report in reports_since_delivery(delivered, self.kinds) if delivered else ():
+            if f"report:{report.event_id}" not in in_chunk:
+                hits.append(self.hit(ctx, report.order, report.kind, report.message, report.attachments,
+                                     report.reported_at, report.event_id))
         return hits
 
 
@@ -325,8 +350,8 @@ class RefundMismatch(BaseRule):
     type_code = "refund_mismatch"
     trigger = "on_event"
     title = gettext_lazy("Refund mismatch")
-    description = ("实退金额 ≠ 申请金额，或一笔订单的退款合计 > 实付金额。"
-                   " Refunded ≠ requested, or the order's completed refunds add up to more than was paid.")
+    description = gettext_lazy("Refunded ≠ requested, or the order's completed refunds add up to more than was"
+                               " paid.")
     events = frozenset({"refund.completed", "refund.requested"})
     params = ()
 
@@ -334,8 +359,7 @@ class RefundMismatch(BaseRule):
         events = [e for e in ctx.applied if e.type in self.events and e.refund is not None]
         if not events:
             return []
-        totals = dict(Refund.objects.filter(order_id__in={e.order.pk for e in events}, status=RefundStatus.COMPLETED)
-                      .values("order_id").annotate(total=Sum("completed_amount")).values_list("order_id", "total"))
+        totals = completed_refund_totals({e.order.pk for e in events})
         hits, seen = [], set()
         for event in events:
             refund, order = event.refund, event.order
@@ -363,8 +387,8 @@ class InventoryDataError(BaseRule):
     type_code = "inventory_data_error"
     trigger = "on_event"
     title = gettext_lazy("Inventory data error")
-    description = ("库存快照为负数，或预占大于在库（数量不一致）。之后一份正常快照到达则自动消除。"
-                   " Negative stock, or reserved above on hand (count mismatch). Clears when a sound snapshot arrives.")
+    description = gettext_lazy("Negative stock, or reserved above on hand (count mismatch). Clears when a sound"
+                               " snapshot arrives.")
     events = frozenset({"inventory.updated"})
     params = ()
 
@@ -409,7 +433,7 @@ class SystemFault(BaseRule):
     type_code = "system_outage"
     trigger = "on_event"
     title = gettext_lazy("System fault")
-    description = "商家系统组件上报故障（system.fault）。 A component reports a fault (`system.fault`)."
+    description = gettext_lazy("A component reports a fault (`system.fault`).")
     events = frozenset({"system.fault"})
     params = ()
 

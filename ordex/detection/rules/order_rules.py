@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from ordex.accounts.access import mask
 from ordex.orders.choices import AddressQuality, PhoneKind
-from ordex.orders.models import Order
-from ordex.orders.queries import lines_by_order, prices_as_of, stock_as_of
+from ordex.orders.queries import lines_by_order, order_rows, orders_by_id, prices_as_of, stock_as_of
 
 from ..models import Finding
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
@@ -37,9 +36,8 @@ class CustomerInfoError(BaseRule):
     type_code = "customer_info_error"
     trigger = "on_event"
     title = gettext_lazy("Customer info error")
-    description = ("收货地址无法解析到省/市/区，或缺少详细地址；手机号无效或缺失（平台脱敏号、虚拟号视为有效）。"
-                   " Address not resolvable to province/city/district or without street detail; invalid or missing "
-                   "phone (platform-masked and virtual numbers are valid).")
+    description = gettext_lazy("Address not resolvable to province/city/district or without street detail; invalid"
+                               " or missing phone (platform-masked and virtual numbers are valid).")
     events = SNAPSHOTS
     params = (Param("check_phone", bool, True, gettext_lazy("Check the phone number")),
               Param("check_address", bool, True, gettext_lazy("Check the address")),)
@@ -77,9 +75,8 @@ class DuplicateOrder(BaseRule):
     type_code = "duplicate_order"
     trigger = "on_event"
     title = gettext_lazy("Duplicate order")
-    description = ("同一手机号 + 同一地址 + 相同商品及数量，在时间窗口内再次下单；后下的一单是重复单。"
-                   " Same buyer phone + same address + same SKU/qty multiset within the window; the later order is the"
-                   " duplicate.")
+    description = gettext_lazy("Same buyer phone + same address + same SKU/qty multiset within the window; the"
+                               " later order is the duplicate.")
     events = frozenset({"order.created"})
     params = (Param("window_minutes", int, 10, gettext_lazy("Window (minutes)"), minimum=1),)
 
@@ -92,8 +89,8 @@ class DuplicateOrder(BaseRule):
         lo = min(o.created_at for o in new) - window
         hi = max(o.created_at for o in new) + window
         # The neighbours as plain rows (a chunk's orders have hundreds of them); whole orders only for hits.
-        rows = Order.objects.filter(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi) \
-            .order_by().values_list(*_OrderKey._fields)
+        rows = order_rows(Q(phone__in={o.phone for o in new}, created_at__gte=lo, created_at__lte=hi),
+                          fields=_OrderKey._fields)
         groups = defaultdict(list)
         for row in map(_OrderKey._make, rows):
             groups[(row.phone, row.address_key, row.lines_key)].append(row)
@@ -111,7 +108,7 @@ class DuplicateOrder(BaseRule):
                 pairs.append((earlier, later))
         if not pairs:
             return []
-        stored = Order.objects.in_bulk({o.pk for pair in pairs for o in pair if o.pk not in in_memory})
+        stored = orders_by_id({o.pk for pair in pairs for o in pair if o.pk not in in_memory})
         hits = []
         for earlier_row, later_row in pairs:
             earlier = in_memory.get(earlier_row.pk) or stored[earlier_row.pk]
@@ -143,10 +140,9 @@ class MaliciousOrders(BaseRule):
     type_code = "malicious_orders"
     trigger = "periodic"
     title = gettext_lazy("Malicious orders")
-    description = ("同一手机号、地址或 IP 在 1 小时内下了 ≥ 5 笔订单且都没有在付款时限内付款：每笔订单一个案例，归入同一事件，"
-                   "可批量取消。平台脱敏号、虚拟号不作为同一买家的依据。 ≥ 5 orders from one phone, address or IP within the"
-                   " window, none paid within the payment limit: one case per order, grouped into one incident (bulk"
-                   " cancel). Platform-masked and virtual numbers do not identify a buyer.")
+    description = gettext_lazy("≥ 5 orders from one phone, address or IP within the window, none paid within the"
+                               " payment limit: one case per order, grouped into one incident (bulk cancel)."
+                               " Platform-masked and virtual numbers do not identify a buyer.")
     params = (Param("window_minutes", int, 60, gettext_lazy("Window (minutes)"), minimum=1),
               Param("min_orders", int, 5, gettext_lazy("Unpaid orders at least"), minimum=2),
               Param("unpaid_minutes", int, 30, gettext_lazy("Unpaid after (minutes)"), minimum=1),)
@@ -164,14 +160,12 @@ class MaliciousOrders(BaseRule):
     def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window, unpaid = timedelta(minutes=p["window_minutes"]), timedelta(minutes=p["unpaid_minutes"])
-        rows = Order.objects.filter(created_at__lte=as_of - unpaid).filter(
-            Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid))
+        conditions = [Q(created_at__lte=as_of - unpaid), Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + unpaid)]
         if since is not None:
-            rows = rows.filter(created_at__gt=since - unpaid - window)
+            conditions.append(Q(created_at__gt=since - unpaid - window))
         if only is not None:
             # Late history: the orders sharing a phone, address or IP with the queued ones, around their time.
-            targets = list(Order.objects.filter(pk__in=only).values_list("phone", "address_key", "buyer_ip",
-                                                                         "created_at"))
+            targets = order_rows(Q(pk__in=only), fields=("phone", "address_key", "buyer_ip", "created_at"))
             if not targets:
                 return []
             near = Q()
@@ -181,9 +175,10 @@ class MaliciousOrders(BaseRule):
                     near |= Q(**{f"{field}__in": values})
             if not near:
                 return []
-            rows = rows.filter(near, created_at__gt=min(t[3] for t in targets) - window,
-                               created_at__lt=max(t[3] for t in targets) + window)
-        rows = list(rows.values("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at"))
+            conditions.append(near & Q(created_at__gt=min(t[3] for t in targets) - window,
+                                       created_at__lt=max(t[3] for t in targets) + window))
+        fields = ("pk", "order_no", "phone", "phone_kind", "address_key", "buyer_ip", "created_at")
+        rows = [dict(zip(fields, row, strict=True)) for row in order_rows(*conditions, fields=fields)]
         bursts = []
         for field, label in self.KEYS:
             groups_by_key = defaultdict(list)
@@ -202,7 +197,7 @@ class MaliciousOrders(BaseRule):
                         bursts.append((field, label, value, last["created_at"] + unpaid, burst))
         if not bursts:
             return []
-        orders = Order.objects.in_bulk({r["pk"] for *_, burst in bursts for r in burst})
+        orders = orders_by_id({r["pk"] for *_, burst in bursts for r in burst})
         hits = []
         for field, label, value, found_at, burst in bursts:
             # An incident has no order to mask against: its key and title never hold the phone or IP itself.
@@ -223,8 +218,7 @@ class QuantityAnomaly(BaseRule):
     type_code = "quantity_anomaly"
     trigger = "on_event"
     title = gettext_lazy("Quantity anomaly")
-    description = ("某 SKU 的购买数量超过其近 30 天单笔中位数的 10 倍，或超过单笔上限。"
-                   " Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
+    description = gettext_lazy("Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
     events = SNAPSHOTS
     params = (Param("median_multiple", float, 10.0, gettext_lazy("Multiple of the 30-day median"), minimum=1),
               Param("median_days", int, 30, gettext_lazy("Days of history for the median"), minimum=1),
@@ -265,9 +259,10 @@ class PriceError(BaseRule):
     type_code = "price_error"
     trigger = "on_event"
     title = gettext_lazy("Price error")
-    description = ("成交单价低于标价的 50%、高于标价的 200%，或低于成本；同一 SKU ≥ 3 笔归为一个事件。已付款订单不会被自动取消，"
-                   "只标记协商。 Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form one"
-                   " incident. A paid order is never cancelled automatically: it is flagged for negotiation.")
+    # xgettext:no-python-format
+    description = gettext_lazy("Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form"
+                               " one incident. A paid order is never cancelled automatically: it is flagged for"
+                               " negotiation.")
     events = SNAPSHOTS | {"product.updated"}
     params = (Param("below_ratio", Decimal, Decimal("0.50"), gettext_lazy("Below this share of list price")),
               Param("above_ratio", Decimal, Decimal("2.00"), gettext_lazy("Above this multiple of list price")),
@@ -363,9 +358,8 @@ class OutOfStock(BaseRule):
     type_code = "out_of_stock"
     trigger = "on_event"
     title = gettext_lazy("Out of stock")
-    description = ("订购数量大于订单仓库的可用库存（在库 − 预占）；证据中列出有货的其他仓库。补货后自动消除。"
-                   " Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence lists other"
-                   " warehouses that have it. Clears when stock arrives.")
+    description = gettext_lazy("Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence"
+                               " lists other warehouses that have it. Clears when stock arrives.")
     events = SNAPSHOTS | {"inventory.updated"}
     params = ()
 
@@ -491,9 +485,9 @@ class OrderChangeRequest(BaseRule):
     type_code = "order_change_request"
     trigger = "on_event"
     title = gettext_lazy("Order change request")
-    description = ("买家申请修改地址/数量/规格：发货前必须处理。发货后才提出的改地址申请按“配送地址错误”处理（需拦截改派）。"
-                   " The buyer asked to change address/qty/spec: must be handled before shipping. An address change"
-                   " asked after shipping opens address_misdelivery instead (intercept/redirect).")
+    description = gettext_lazy("The buyer asked to change address/qty/spec: must be handled before shipping. An"
+                               " address change asked after shipping opens address_misdelivery instead"
+                               " (intercept/redirect).")
     events = frozenset({"order.change_requested"})
     params = ()
 

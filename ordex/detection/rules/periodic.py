@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from ordex.orders.choices import FINAL_TRACKING, RefundStatus, TrackingStatus, is_remote_province
-from ordex.orders.models import Order, Refund, Shipment
+from ordex.orders.queries import orders_where, parcel_order_ids, parcels_where, refunds_where
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours, order_subject, remote_q
 
@@ -53,8 +54,8 @@ class PaymentTimeout(PeriodicRule):
     code = "payment_timeout"
     type_code = "payment_timeout"
     title = gettext_lazy("Payment timeout")
-    description = ("下单后超过时限仍未付款（已取消的订单除外）。付款或取消后自动消除。"
-                   " Unpaid past the limit after creation (cancelled orders excepted). Clears on payment or cancel.")
+    description = gettext_lazy("Unpaid past the limit after creation (cancelled orders excepted). Clears on payment"
+                               " or cancel.")
     params = (Param("minutes", int, 30, gettext_lazy("Minutes to pay"), minimum=1),)
     events = frozenset({"order.paid", "order.cancelled"})
     late_events = frozenset({"order.created"})
@@ -69,13 +70,11 @@ class PaymentTimeout(PeriodicRule):
         hits = []
         for group in groups:
             limit = timedelta(minutes=group.params["minutes"])
-            rows = Order.objects.filter(group.q(), self.window("created_at", as_of, since, limit, limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
+            rows = orders_where(
+                group.q(), self.window("created_at", as_of, since, limit, limit),
                 Q(paid_at__isnull=True) | Q(paid_at__gt=F("created_at") + limit),
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("created_at") + limit),
-            ).only("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform")
+                ids=only, fields=("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform"))
             for order in rows:
                 due = order.created_at + limit
                 ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
@@ -96,9 +95,8 @@ class ShipDelay(PeriodicRule):
     code = "ship_delay"
     type_code = "ship_delay"
     title = gettext_lazy("Ship delay")
-    description = ("付款后超过时限未发货（订单带有平台 ship_by 时以其为准）；到达 75% 时记一条预警（不开案例）。"
-                   " Paid, not shipped within the limit after payment (the order's platform `ship_by` wins when"
-                   " given); a warning (no case) at 75%.")
+    description = gettext_lazy("Paid, not shipped within the limit after payment (the order's platform `ship_by`"
+                               " wins when given); a warning (no case) at 75%.")
     params = (Param("hours", float, 48.0, gettext_lazy("Hours to ship after payment"), minimum=0.1),
               Param("warning_ratio", float, 0.75, gettext_lazy("Warning at this share of the limit (0 = off)")),)
     events = frozenset({"shipment.created", "order.cancelled"})
@@ -125,22 +123,18 @@ class ShipDelay(PeriodicRule):
             if since is not None:
                 # Newly due, through indexes: unshipped orders paid in the window (partial index on paid_at),
                 # and platform deadlines in the window. The exact test is done below, per row.
-                by_payment = Order.objects.filter(group.q(), shipped_at__isnull=True, paid_at__gt=since - limit,
-                                                  paid_at__lte=as_of - earliest)
-                by_platform = Order.objects.filter(group.q(), paid_at__isnull=False, shipped_at__isnull=True,
-                                                   ship_by__isnull=False, ship_by__gt=since - lead,
-                                                   ship_by__lte=as_of + lead)
-                rows = [*by_payment.only(*fields), *by_platform.only(*fields)]
+                by_payment = orders_where(group.q(), Q(shipped_at__isnull=True, paid_at__gt=since - limit,
+                                                       paid_at__lte=as_of - earliest), fields=fields)
+                by_platform = orders_where(group.q(), Q(paid_at__isnull=False, shipped_at__isnull=True,
+                                                        ship_by__isnull=False, ship_by__gt=since - lead,
+                                                        ship_by__lte=as_of + lead), fields=fields)
+                rows = [*by_payment, *by_platform]
             else:
                 deadline = ExpressionWrapper(Coalesce("ship_by", F("paid_at") + limit), output_field=DateTimeField())
-                rows = Order.objects.filter(group.q(), paid_at__isnull=False)
-                if only is not None:
-                    rows = rows.filter(pk__in=only)
-                rows = (rows.annotate(deadline=deadline)
-                        .filter(deadline__lte=as_of + lead)
-                        .filter(Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("deadline") - lead))
-                        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("deadline") - lead))
-                        .only(*fields))
+                rows = orders_where(group.q(), Q(paid_at__isnull=False), LessThanOrEqual(deadline, as_of + lead),
+                                    Q(shipped_at__isnull=True) | Q(shipped_at__gt=deadline - lead),
+                                    Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=deadline - lead),
+                                    ids=only, fields=fields)
             for order in rows:
                 due = order.ship_by or order.paid_at + limit
                 basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
@@ -171,9 +165,8 @@ class CancelNotHonoured(PeriodicRule):
     code = "cancel_failed"
     type_code = "cancel_failed"
     title = gettext_lazy("Cancel not honoured")
-    description = ("买家申请取消后超过时限订单仍未取消（发货后才申请的除外）。取消后自动消除。"
-                   " Cancel requested, order not cancelled within the limit (requests made after shipping excepted)."
-                   " Clears when cancelled.")
+    description = gettext_lazy("Cancel requested, order not cancelled within the limit (requests made after"
+                               " shipping excepted). Clears when cancelled.")
     params = (Param("hours", float, 12.0, gettext_lazy("Hours to cancel"), minimum=0.1),)
     events = frozenset({"order.cancelled"})
     late_events = frozenset({"order.cancel_requested"})
@@ -188,14 +181,13 @@ class CancelNotHonoured(PeriodicRule):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Order.objects.filter(group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
-                                        cancel_requested_at__isnull=False)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
+            rows = orders_where(
+                group.q(), self.window("cancel_requested_at", as_of, since, limit, limit),
+                Q(cancel_requested_at__isnull=False),
                 Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("cancel_requested_at") + limit),
                 Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("cancel_requested_at")),
-            ).only("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id", "platform")
+                ids=only, fields=("id", "order_no", "cancel_requested_at", "cancelled_at", "shipped_at", "shop_id",
+                                  "platform"))
             for order in rows:
                 due = order.cancel_requested_at + limit
                 ended, why = _ended([(order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
@@ -239,8 +231,8 @@ class PickupTimeout(PeriodicRule):
     code = "pickup_timeout"
     type_code = "pickup_timeout"
     title = gettext_lazy("Pickup timeout")
-    description = ("发货（shipment.created）后超过时限没有揽收或之后的扫描；超过升级时限时加一条升级证据。"
-                   " Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past the second limit.")
+    description = gettext_lazy("Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past"
+                               " the second limit.")
     params = (Param("hours", float, 24.0, gettext_lazy("Hours to pickup"), minimum=0.1),
               Param("escalate_hours", float, 48.0, gettext_lazy("Escalate after hours (0 = off)")),)
     events = frozenset({"tracking.updated"})
@@ -254,13 +246,10 @@ class PickupTimeout(PeriodicRule):
         for group in groups:
             limit = hours(group.params["hours"])
             escalate = hours(group.params["escalate_hours"]) if group.params["escalate_hours"] else None
-            rows = Shipment.objects.filter(group.q("order__"), self.windows("created_at", as_of, since, limit,
-                                                                            escalate or limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
+            conditions = [group.q("order__"), self.windows("created_at", as_of, since, limit, escalate or limit)]
             if since is None:
-                rows = rows.filter(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
-            for shipment in rows.select_related("order"):
+                conditions.append(Q(picked_up_at__isnull=True) | Q(picked_up_at__gt=F("created_at") + limit))
+            for shipment in parcels_where(*conditions, ids=only):
                 due = shipment.created_at + limit
                 if due > as_of or not _after(shipment.picked_up_at, due):
                     continue
@@ -289,9 +278,8 @@ class FalseShipment(PeriodicRule):
     code = "false_shipment"
     type_code = "false_shipment"
     title = gettext_lazy("False shipment")
-    description = ("发货后超过时限，该运单号没有任何承运商轨迹。出现轨迹后自动消除。"
-                   " A tracking number with no carrier event at all within the limit after shipment.created."
-                   " Clears when an event arrives.")
+    description = gettext_lazy("A tracking number with no carrier event at all within the limit after"
+                               " shipment.created. Clears when an event arrives.")
     params = (Param("hours", float, 72.0, gettext_lazy("Hours without any carrier event"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
@@ -303,11 +291,8 @@ class FalseShipment(PeriodicRule):
         hits = []
         for group in groups:
             limit = hours(group.params["hours"])
-            rows = Shipment.objects.filter(group.q("order__"), self.window("created_at", as_of, since, limit, limit))
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.filter(
-                Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit)).select_related("order")
+            rows = parcels_where(group.q("order__"), self.window("created_at", as_of, since, limit, limit),
+                                 Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit), ids=only)
             for shipment in rows:
                 due = shipment.created_at + limit
                 ended, why = _ended([(shipment.first_event_at, gettext_lazy("Carrier event"))], as_of)
@@ -331,11 +316,10 @@ class TrackingStalled(PeriodicRule):
     code = "tracking_stalled"
     type_code = "tracking_stalled"
     title = gettext_lazy("Tracking stalled")
-    description = ("揽收后超过时限没有任何轨迹更新（偏远省份：西藏、新疆、青海、内蒙古、宁夏、甘肃用更长时限）；"
-                   "承运商自己标记“超时未更新”也算。包裹再次移动后自动消除。同一承运商同一网点 ≥ 3 件归为一个事件。"
-                   " No tracking update within the limit after pickup (longer for remote provinces), or the carrier"
-                   " flags the parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
-                   " carrier hub form one incident.")
+    description = gettext_lazy("No tracking update within the limit after pickup (longer for remote provinces:"
+                               " Tibet, Xinjiang, Qinghai, Inner Mongolia, Ningxia, Gansu), or the carrier flags the"
+                               " parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
+                               " carrier hub form one incident.")
     params = (Param("hours", float, 48.0, gettext_lazy("Hours without update"), minimum=0.1),
               Param("remote_hours", float, 72.0, gettext_lazy("Hours for remote provinces"), minimum=0.1),
               Param("escalate_hours", float, 96.0, gettext_lazy("Escalate after hours (0 = off)")),
@@ -358,11 +342,9 @@ class TrackingStalled(PeriodicRule):
             limits = [hours(p["hours"]), hours(p["remote_hours"])]
             if p["escalate_hours"]:
                 limits.append(hours(p["escalate_hours"]))
-            rows = Shipment.objects.filter(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
-                                           status__in=MOVING, picked_up_at__isnull=False)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            for shipment in rows.select_related("order"):
+            rows = parcels_where(group.q("order__"), self.windows("last_event_at", as_of, since, *limits),
+                                 Q(status__in=MOVING, picked_up_at__isnull=False), ids=only)
+            for shipment in rows:
                 if shipment.last_event_at <= as_of - self.limit_for(shipment, p):
                     hits.extend(self.stall_hits(shipment, shipment.last_event_at, None, as_of, p))
         return self.group_hubs(hits, groups[0].params["hub_incident_min"])
@@ -426,8 +408,8 @@ class ParcelLostStalled(PeriodicRule):
     code = "parcel_lost_stalled"
     type_code = "parcel_lost"
     title = gettext_lazy("Parcel lost (stalled)")
-    description = ("揽收后停滞超过丢失时限（默认 7 天）视为丢失。包裹再次移动后自动消除。"
-                   " Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel moves.")
+    description = gettext_lazy("Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel"
+                               " moves.")
     params = (Param("days", float, 7.0, gettext_lazy("Days stalled"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"tracking.updated"})
@@ -439,13 +421,11 @@ class ParcelLostStalled(PeriodicRule):
         hits = []
         for group in groups:
             limit = timedelta(days=group.params["days"])
-            rows = Shipment.objects.filter(group.q("order__"), status__in=MOVING, picked_up_at__isnull=False,
-                                           last_event_at__lte=as_of - limit)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
+            conditions = [group.q("order__"), Q(status__in=MOVING, picked_up_at__isnull=False,
+                                                last_event_at__lte=as_of - limit)]
             if since is not None:
-                rows = rows.filter(last_event_at__gt=since - limit)
-            for shipment in rows.select_related("order"):
+                conditions.append(Q(last_event_at__gt=since - limit))
+            for shipment in parcels_where(*conditions, ids=only):
                 hits.append(self.lost_hit(shipment, shipment.last_event_at, None, limit))
         return hits
 
@@ -473,9 +453,8 @@ class DeliveryOverdue(PeriodicRule):
     code = "delivery_overdue"
     type_code = "delivery_overdue"
     title = gettext_lazy("Delivery overdue")
-    description = ("超过承诺送达时间仍未签收：订单带 deliver_by 时以其为准，否则为发货后 5 天（偏远省份 8 天）。签收后自动消除。"
-                   " Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days (8 for"
-                   " remote provinces). Clears on delivery.")
+    description = gettext_lazy("Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days"
+                               " (8 for remote provinces). Clears on delivery.")
     params = (Param("days", float, 5.0, gettext_lazy("Days after shipping"), minimum=0.1),
               Param("remote_days", float, 8.0, gettext_lazy("Days for remote provinces"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
@@ -494,27 +473,22 @@ class DeliveryOverdue(PeriodicRule):
             p = group.params
             days, remote_days = timedelta(days=p["days"]), timedelta(days=p["remote_days"])
             short = min(days, remote_days)
-            base = Order.objects.filter(group.q(), shipped_at__isnull=False)
-            if only is not None:
-                base = base.filter(pk__in=only)
-            base = base.filter(
-                Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at")))
-            explicit = base.filter(deliver_by__isnull=False, deliver_by__lte=as_of).filter(
-                Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by")))
-            implicit = base.filter(deliver_by__isnull=True, shipped_at__lte=as_of - short).filter(
-                (~remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + days))
-                 & Q(shipped_at__lte=as_of - days))
-                | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
-                   & Q(shipped_at__lte=as_of - remote_days)))
+            base = [group.q(), Q(shipped_at__isnull=False), Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("shipped_at"))]
+            explicit = [*base, Q(deliver_by__isnull=False, deliver_by__lte=as_of),
+                        Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("deliver_by"))]
+            implicit = [*base, Q(deliver_by__isnull=True, shipped_at__lte=as_of - short),
+                        (~remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + days))
+                         & Q(shipped_at__lte=as_of - days))
+                        | (remote_q() & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=F("shipped_at") + remote_days))
+                           & Q(shipped_at__lte=as_of - remote_days))]
+            implicit_ids = only
             if since is not None:
-                explicit = explicit.filter(deliver_by__gt=since, delivered_at__isnull=True)
+                explicit.append(Q(deliver_by__gt=since, delivered_at__isnull=True))
                 # shipped_at is the first parcel's created_at: the indexed parcels give the few candidates.
-                ids = set(Shipment.objects.filter(self.windows("created_at", as_of, since, days, remote_days))
-                          .values_list("order_id", flat=True))
-                implicit = Order.objects.filter(group.q(), pk__in=ids, deliver_by__isnull=True,
-                                                delivered_at__isnull=True, shipped_at__isnull=False)
+                implicit = [group.q(), Q(deliver_by__isnull=True, delivered_at__isnull=True, shipped_at__isnull=False)]
+                implicit_ids = parcel_order_ids(self.windows("created_at", as_of, since, days, remote_days))
             candidates = []
-            for order in [*explicit, *implicit]:
+            for order in [*orders_where(*explicit, ids=only), *orders_where(*implicit, ids=implicit_ids)]:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
                 if promised <= as_of and _after(order.delivered_at, promised) and _after(order.cancelled_at,
@@ -543,9 +517,9 @@ class RefundDelayed(PeriodicRule):
     code = "refund_delayed"
     type_code = "refund_delayed"
     title = gettext_lazy("Refund delayed")
-    description = ("退款申请后超过时限未完成：未发货订单 12 小时；已发货“仅退款” 24 小时。完成后自动消除；失败另开“退款失败”。"
-                   " Refund requested, not completed within the limit: 12 h if the order was not shipped, 24 h for a"
-                   " shipped refund-only. Clears on completion; a failure opens refund_failed instead.")
+    description = gettext_lazy("Refund requested, not completed within the limit: 12 h if the order was not"
+                               " shipped, 24 h for a shipped refund-only. Clears on completion; a failure opens"
+                               " refund_failed instead.")
     params = (Param("unshipped_hours", float, 12.0, gettext_lazy("Hours, unshipped"), minimum=0.1),
               Param("shipped_hours", float, 24.0, gettext_lazy("Hours, shipped refund-only"), minimum=0.1),)
     events = frozenset({"refund.completed", "refund.failed"})
@@ -563,11 +537,8 @@ class RefundDelayed(PeriodicRule):
         for group in groups:
             p = group.params
             un, sh = hours(p["unshipped_hours"]), hours(p["shipped_hours"])
-            rows = Refund.objects.filter(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
-                                         status__in=RefundStatus.values)
-            if only is not None:
-                rows = rows.filter(pk__in=only)
-            rows = rows.select_related("order")
+            rows = refunds_where(group.q("order__"), self.windows("requested_at", as_of, since, un, sh),
+                                 Q(status__in=RefundStatus.values), ids=only)
             for refund in rows:
                 shipped = refund.order.shipped_at is not None and refund.order.shipped_at <= refund.requested_at
                 limit = sh if shipped else un

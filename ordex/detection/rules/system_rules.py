@@ -4,14 +4,25 @@ channels, events waiting for an order that never came. Subjects are SKUs, compon
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ordex.core.bulk import fast_update
 from ordex.orders.choices import PaymentMethod, PaymentStatus
-from ordex.orders.models import Component, Order, OrderLine, Payment, Shop, Stock
-from ordex.orders.queries import keys_still_waiting, targets_present, waiting_since
+from ordex.orders.queries import (
+    first_order_time,
+    keys_still_waiting,
+    last_heartbeats,
+    last_order_time,
+    order_count,
+    order_times,
+    payment_attempts,
+    shops,
+    stale_selling_stock,
+    targets_present,
+    waiting_since,
+)
 
 from .base import BaseRule, Hit, Param, fmt_hours, fmt_time, hours
 
@@ -21,22 +32,15 @@ class InventorySyncDelay(BaseRule):
     type_code = "inventory_sync_delay"
     trigger = "periodic"
     title = gettext_lazy("Inventory sync delay")
-    description = ("在售 SKU（上次库存快照之后仍有订单）的库存超过时限没有更新。新快照到达后自动消除。"
-                   " A selling SKU (ordered since its last stock snapshot) whose stock was not updated within the"
-                   " limit. Clears when a snapshot arrives.")
+    description = gettext_lazy("A selling SKU (ordered since its last stock snapshot) whose stock was not updated"
+                               " within the limit. Clears when a snapshot arrives.")
     params = (Param("hours", float, 24.0, gettext_lazy("Hours without a stock update"), minimum=0.1),)
     events = frozenset({"inventory.updated"})
 
     def scan(self, as_of, since, groups):
         limit = hours(groups[0].params["hours"])
-        sold = OrderLine.objects.filter(product_id=OuterRef("product_id"), order__created_at__gt=OuterRef("updated_at"),
-                                        order__created_at__lte=as_of)
-        rows = Stock.objects.filter(updated_at__lte=as_of - limit, product__active=True).filter(Exists(sold))
         latest = {}
-        for stock in rows.select_related("product", "warehouse"):
-            if Stock.objects.filter(product_id=stock.product_id, updated_at__gt=stock.updated_at,
-                                    updated_at__lte=as_of).exists():
-                continue
+        for stock in stale_selling_stock(as_of - limit, as_of):
             current = latest.get(stock.product.sku)
             if current is None or stock.updated_at > current.updated_at:
                 latest[stock.product.sku] = stock
@@ -61,9 +65,8 @@ class HeartbeatMissing(BaseRule):
     type_code = "system_outage"
     trigger = "periodic"
     title = gettext_lazy("Missed heartbeats")
-    description = ("组件超过时限没有发送心跳（system.heartbeat）。心跳恢复后自动消除；导入历史时中间的心跳空档也会被发现。"
-                   " A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps in imported"
-                   " history are found too.")
+    description = gettext_lazy("A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps"
+                               " in imported history are found too.")
     params = (Param("minutes", int, 15, gettext_lazy("Minutes without a heartbeat"), minimum=1),)
     events = frozenset({"system.heartbeat"})
 
@@ -77,8 +80,7 @@ class HeartbeatMissing(BaseRule):
 
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
-        rows = Component.objects.filter(last_heartbeat_at__isnull=False, last_heartbeat_at__lte=as_of - limit)
-        return [self.hit(c.name, c.last_heartbeat_at, None, limit) for c in rows]
+        return [self.hit(name, last, None, limit) for name, last in last_heartbeats(silent_since=as_of - limit).items()]
 
     def evaluate(self, ctx):
         """Gaps between heartbeats seen on import (history replayed after the fact), judged between neighbours
@@ -147,9 +149,9 @@ class ShopSilent(BaseRule):
     type_code = "system_outage"
     trigger = "periodic"
     title = gettext_lazy("Shop silent")
-    description = ("营业时间内某店铺连续 60 分钟没有订单，而它平时在这个时段每 10 分钟至少 1 单（前 7 天同一时段的平均）。"
-                   " A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per 10 min at"
-                   " that time of day (average of the same clock window over the previous 7 days).")
+    description = gettext_lazy("A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per"
+                               " 10 min at that time of day (average of the same clock window over the previous 7"
+                               " days).")
     params = (Param("minutes", int, 60, gettext_lazy("Silent minutes"), minimum=1),
               Param("usual_per_10_min", float, 1.0, gettext_lazy("Usual orders per 10 min at least")),
               Param("baseline_days", int, 7, gettext_lazy("Baseline days"), minimum=1),
@@ -196,20 +198,16 @@ class ShopSilent(BaseRule):
         need = p["minutes"]
         span = timedelta(minutes=need)
         hits = []
-        for shop_id, code in Shop.objects.values_list("pk", "code"):
-            orders = Order.objects.filter(shop_id=shop_id)
-            recent = orders.filter(created_at__lte=as_of)
+        for shop_id, code in shops():
             if since is not None:
                 # A minute's pass: the silences still running at `since` start at the last order before it.
-                before = orders.filter(created_at__lte=since).order_by("-created_at").values_list(
-                    "created_at", flat=True).first()
-                recent = recent.filter(created_at__gt=since)
-            times = sorted(recent.values_list("created_at", flat=True))
+                before = last_order_time(shop_id, until=since)
+            times = order_times(shop_id, after=since, until=as_of)
             if since is not None and before is not None:
                 times.insert(0, before)
             if not times:
                 continue
-            first = orders.order_by("created_at").values_list("created_at", flat=True).first()
+            first = first_order_time(shop_id)
             for prev, nxt in zip(times, times[1:] + [None], strict=False):
                 end = nxt or as_of
                 due = self.silence_due(prev, end, need, p)
@@ -221,7 +219,7 @@ class ShopSilent(BaseRule):
                     start = prev - timedelta(days=days_back)
                     if start < first:
                         break
-                    samples.append(orders.filter(created_at__gte=start, created_at__lt=start + span).count())
+                    samples.append(order_count(shop_id, start, start + span))
                 if len(samples) < 2:
                     continue  # not enough history to know what is usual
                 usual = sum(samples) / len(samples) / (need / 10)
@@ -244,9 +242,8 @@ class PaymentChannelFailure(BaseRule):
     type_code = "payment_channel_failure"
     trigger = "periodic"
     title = gettext_lazy("Payment channel failure")
-    description = ("某支付方式在滑动窗口内的失败率超过阈值（且尝试次数足够）：一个渠道一个事件。失败率回落后自动消除。"
-                   " A payment method's failure rate over a sliding window above the threshold (with enough"
-                   " attempts): one incident per channel. Clears when the rate falls back.")
+    description = gettext_lazy("A payment method's failure rate over a sliding window above the threshold (with"
+                               " enough attempts): one incident per channel. Clears when the rate falls back.")
     params = (Param("window_minutes", int, 15, gettext_lazy("Window (minutes)"), minimum=1),
               Param("failure_rate", float, 0.5, gettext_lazy("Failure rate at least"), minimum=0.01),
               Param("min_attempts", int, 5, gettext_lazy("Attempts in the window at least"), minimum=1),)
@@ -269,11 +266,10 @@ class PaymentChannelFailure(BaseRule):
     def scan(self, as_of, since, groups, only=None):
         p = groups[0].params
         window = timedelta(minutes=p["window_minutes"])
-        rows = Payment.objects.filter(method__in=PaymentMethod.values, occurred_at__lte=as_of)
-        if since is not None:
-            rows = rows.filter(occurred_at__gt=since - 4 * window)
         by_method = defaultdict(list)
-        for method, at, status in rows.order_by("occurred_at").values_list("method", "occurred_at", "status"):
+        attempts = payment_attempts(PaymentMethod.values, after=since - 4 * window if since is not None else None,
+                                    until=as_of)
+        for method, at, status in attempts:
             by_method[method].append((at, status == PaymentStatus.FAILED))
         hits = []
         for method, attempts in by_method.items():
@@ -312,9 +308,8 @@ class DataLoss(BaseRule):
     type_code = "data_loss"
     trigger = "periodic"
     title = gettext_lazy("Data loss")
-    description = ("收到某订单/运单的事件，但订单（或发货单）本身超过 1 小时仍未收到：说明上游漏推了数据。"
-                   "订单补到后自动消除。 Events for an order (or parcel) whose order.created (or shipment.created) has"
-                   " not arrived within the limit: the upstream lost data. Clears when it arrives.")
+    description = gettext_lazy("Events for an order (or parcel) whose order.created (or shipment.created) has not"
+                               " arrived within the limit: the upstream lost data. Clears when it arrives.")
     params = (Param("minutes", int, 60, gettext_lazy("Minutes waiting"), minimum=1),)
 
     def scan(self, as_of, since, groups):

@@ -1,6 +1,9 @@
 """GET /api/v1/rules for everyone signed in; PATCH for admins, refusing bad parameters by field."""
 
+import re
+
 from ordex.detection.models import Rule, RuleOverride
+from ordex.detection.rules import REGISTRY
 from ordex.detection.tests.helpers import findings, ingest, order_created, scan
 
 
@@ -17,6 +20,24 @@ def test_rules_list_every_rule_with_params_defaults_and_record(db, api_as):
     assert rules["tracking_stalled"]["params"]["remote_hours"] == 72.0
     assert rules["price_error"]["params"]["below_ratio"] == "0.50"
     assert {"customer_info_error", "duplicate_order", "system_fault", "data_loss"} <= set(rules)
+
+
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_every_rule_is_described_in_the_readers_language(db, api_as):
+    client = api_as("agent")
+
+    def descriptions(**headers):
+        return {r["code"]: r["description"] for r in client.get("/api/v1/rules", **headers).json()}
+
+    english = descriptions(HTTP_ACCEPT_LANGUAGE="en")
+    chinese = descriptions(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    assert set(english) == set(chinese) == set(REGISTRY)
+    for code in REGISTRY:
+        assert english[code] and not CHINESE.search(english[code]), code
+        assert CHINESE.search(chinese[code]) and english[code] not in chinese[code], code
+    assert descriptions() == chinese  # no preference: zh-Hans, the default
 
 
 def test_rejected_cases_count_as_false_positives_in_the_record(db, api_as, bob):

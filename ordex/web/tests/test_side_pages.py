@@ -145,3 +145,13 @@ def test_rules_page_names_each_rule_in_the_page_language(person):
     supervisor.save(update_fields=["language"])
     body = client.get("/rules/").content.decode()
     assert "Payment timeout" in body and "支付超时" not in body and "Minutes to pay" in body
+
+
+def test_rules_page_describes_each_rule_in_the_page_language(person):
+    supervisor = person("supervisor")
+    client = client_of(supervisor)
+    assert "下单后超过时限仍未付款" in client.get("/rules/").content.decode()
+    supervisor.language = "en"
+    supervisor.save(update_fields=["language"])
+    body = client.get("/rules/").content.decode()
+    assert "Unpaid past the limit after creation" in body and "下单后超过时限仍未付款" not in body

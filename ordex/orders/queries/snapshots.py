@@ -1,0 +1,64 @@
+"""Stock and prices: the snapshots held now, and as they were at a moment (`orders/history.py`)."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef
+
+from ordex.core.bulk import rows_where_in
+
+from ..history import Timeline, price_timelines, stock_timelines
+from ..models import OrderLine, Product, Stock
+
+
+def stock_snapshot(skus) -> tuple[dict, dict]:
+    """sku -> {warehouse_id: (warehouse code, available, snapshot time)}, and sku -> latest snapshot time."""
+    stock, updated = defaultdict(dict), {}
+    if not skus:
+        return stock, updated
+    rows = Stock.objects.filter(product__sku__in=skus).values_list(
+        "product__sku", "warehouse_id", "warehouse__code", "on_hand", "reserved", "updated_at")
+    for sku, wh, code, on_hand, reserved, at in rows:
+        stock[sku][wh] = (code, on_hand - reserved, at)
+        if sku not in updated or at > updated[sku]:
+            updated[sku] = at
+    return stock, updated
+
+
+def stock_row(sku: str, warehouse_code: str) -> Stock | None:
+    """The stock snapshot held for a SKU at a warehouse, or None."""
+    return Stock.objects.filter(product__sku=sku, warehouse__code=warehouse_code).first()
+
+
+def stale_selling_stock(updated_by: datetime, as_of: datetime) -> list[Stock]:
+    """Stock snapshots (with product and warehouse) of active products taken at or before `updated_by`,
+    whose SKU was ordered after the snapshot (up to `as_of`) and got no newer snapshot at any warehouse by
+    `as_of`: a SKU still selling on stock figures nobody refreshed. One query, plus one per candidate."""
+    sold = OrderLine.objects.filter(product_id=OuterRef("product_id"), order__created_at__gt=OuterRef("updated_at"),
+                                    order__created_at__lte=as_of)
+    rows = Stock.objects.filter(updated_at__lte=updated_by, product__active=True).filter(Exists(sold))
+    return [stock for stock in rows.select_related("product", "warehouse")
+            if not Stock.objects.filter(product_id=stock.product_id, updated_at__gt=stock.updated_at,
+                                        updated_at__lte=as_of).exists()]
+
+
+def _product_ids(skus) -> dict[str, int]:
+    return dict(rows_where_in(Product, "sku", set(skus), ["sku", "id"])) if skus else {}
+
+
+def prices_as_of(moments: dict[str, list[datetime]]) -> dict[str, Timeline]:
+    """sku -> its price lists (`PriceHistory`) from the one valid at the earliest of its moments on: the list
+    price and cost valid at each moment (`Timeline.at`, `Timeline.latest_given`). Two statements whatever the SKUs."""
+    ids = _product_ids(moments)
+    found = price_timelines({ids[sku]: times for sku, times in moments.items() if sku in ids})
+    empty = Timeline(())
+    return {sku: found.get(ids.get(sku), empty) for sku in moments}
+
+
+def stock_as_of(moments: dict[tuple[str, int], list[datetime]]) -> dict[tuple[str, int], Timeline]:
+    """(sku, warehouse id) -> its stock snapshots (`StockHistory`) from the one valid at the earliest of its
+    moments to the newest: what was available at each moment, and when a later snapshot restocked it."""
+    ids = _product_ids({sku for sku, _ in moments})
+    found = stock_timelines({(ids[sku], wh): times for (sku, wh), times in moments.items() if sku in ids})
+    empty = Timeline(())
+    return {(sku, wh): found.get((ids.get(sku), wh), empty) for sku, wh in moments}
