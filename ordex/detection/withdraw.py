@@ -42,6 +42,8 @@ ENDINGS: dict[str, Ending] = {
     "ship_delay": Ending("order", lambda e: e.type == "shipment.created"),
     "cancel_failed": Ending("order", lambda e: e.type == "order.cancelled"),
     "delivery_overdue": Ending("order", lambda e: _scan(e) and e.data.status == TrackingStatus.DELIVERED),
+    # "Not received, and never signed for": a delivered scan from before the report shows it was signed for.
+    "report_not_delivered": Ending("order", lambda e: _scan(e) and e.data.status == TrackingStatus.DELIVERED),
     "pickup_timeout": Ending("shipment", lambda e: _scan(e) and e.data.status in CARRIER_HAS_IT),
     "false_shipment": Ending("shipment", lambda e: e.type == "tracking.updated"),
     "tracking_stalled": Ending("shipment", _scan),
@@ -111,9 +113,15 @@ def disproved(applied) -> list[tuple[Finding, object, str]]:
                   and (finding.basis_at is None or event.occurred_at > finding.basis_at)]
         if inside:
             at = min(inside)
-            found.append((finding, at, f"迟到的事件表明条件从未成立：{event_label(finding.rule_code)}发生于 "
-                                       f"{fmt_time(at)}，未超过时限（{fmt_time(finding.found_at)}）"))
+            found.append((finding, at, _why(finding, at)))
     return found
+
+
+def _why(finding: Finding, at) -> str:
+    if finding.rule_code == "report_not_delivered":
+        return f"迟到的物流轨迹表明客户反馈时（{fmt_time(finding.found_at)}）包裹已于 {fmt_time(at)} 签收"
+    return (f"迟到的事件表明条件从未成立：{event_label(finding.rule_code)}发生于 {fmt_time(at)}，"
+            f"未超过时限（{fmt_time(finding.found_at)}）")
 
 
 def event_label(code: str) -> str:

@@ -19,6 +19,7 @@ from .event_rules import (
     RefundFailed,
     RefundMismatch,
     ShippedLines,
+    SignedNotReceived,
     SystemFault,
 )
 from .order_rules import (
@@ -74,7 +75,7 @@ RULES: list[BaseRule] = [
     CustomerReport("report_missing_item", "missing_item", gettext_lazy("Customer reports missing items"),
                    {ReportKind.MISSING_ITEM, ReportKind.QUANTITY_MISMATCH}),
     CustomerReport("report_damaged", "parcel_damaged", gettext_lazy("Customer reports damage"), {ReportKind.DAMAGED}),
-    CustomerReport("report_not_received", "signed_not_received",
+    SignedNotReceived("report_not_received", "signed_not_received",
                    gettext_lazy("Signed for, customer says not received"), {ReportKind.NOT_RECEIVED}),
     NotReceivedBeforeDelivery("report_not_delivered", "complaint",
                               gettext_lazy("Not delivered, customer chases the parcel"), {ReportKind.NOT_RECEIVED}),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from ordex.orders.address import parse_address
 from ordex.orders.choices import RefundStatus, ReportKind, TrackingStatus
-from ordex.orders.queries import completed_refund_totals
+from ordex.orders.queries import completed_refund_totals, reports_since_delivery
 
 from .base import BaseRule, Hit, Param, fmt_time, order_subject
 from .incidents import group_incidents
@@ -260,16 +260,43 @@ class CustomerReport(BaseRule):
             order = event.order
             if kind == ReportKind.OTHER and _DELIVERED_ELSEWHERE.search(event.data.message or ""):
                 continue  # address_misdelivery takes it
-            if self.code == "report_not_received" and not (order.delivered_at and order.delivered_at <= event.occurred_at):
+            if not self.applies(order, event.occurred_at):
                 continue
-            hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
-                            f"客户反馈（{ReportKind(kind).label}）：“{event.data.message[:200]}”",
-                            {"kind": kind, "message": event.data.message,
-                             "attachments": [a.model_dump() for a in event.data.attachments],
-                             "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
-                            order=order, occurrence=f"report:{event.event_id}", sku=ctx.first_sku(order), repeatable=True))
+            hits.append(self.hit(ctx, order, kind, event.data.message,
+                                 [a.model_dump() for a in event.data.attachments], event.occurred_at, event.event_id))
         if self.code == "report_quality" and hits:
             return group_incidents(ctx, self, hits, "quality", "质量问题集中", "incident_min_reports", "incident_hours")
+        return hits
+
+    def applies(self, order, reported_at) -> bool:
+        return True
+
+    def hit(self, ctx, order, kind, message, attachments, reported_at, event_id) -> Hit:
+        return Hit(self.code, self.type_code, order_subject(order), reported_at,
+                   f"客户反馈（{ReportKind(kind).label}）：“{message[:200]}”",
+                   {"kind": kind, "message": message, "attachments": attachments,
+                    "delivered_at": order.delivered_at.isoformat() if order.delivered_at else None},
+                   order=order, occurrence=f"report:{event_id}", sku=ctx.first_sku(order), repeatable=True)
+
+
+class SignedNotReceived(CustomerReport):
+    """A buyer says the parcel never came though the carrier says it was signed for. A delivered scan that
+    arrives after the report but happened before it makes an earlier report this case, as if in order."""
+
+    events = frozenset({"customer.reported", "tracking.updated"})
+
+    def applies(self, order, reported_at) -> bool:
+        return order.delivered_at is not None and order.delivered_at <= reported_at
+
+    def evaluate(self, ctx):
+        hits = super().evaluate(ctx)
+        delivered = {event.order.id for event in ctx.by_type.get("tracking.updated", ())
+                     if event.order is not None and event.data.status == TrackingStatus.DELIVERED}
+        in_chunk = {hit.occurrence for hit in hits}
+        for report in reports_since_delivery(delivered, self.kinds) if delivered else ():
+            if f"report:{report.event_id}" not in in_chunk:
+                hits.append(self.hit(ctx, report.order, report.kind, report.message, report.attachments,
+                                     report.reported_at, report.event_id))
         return hits
 
 

@@ -170,3 +170,31 @@ def test_nobody_moves_a_case_to_withdrawn_by_hand(api_as):
 
     assert response.status_code == 409 and response.json()["code"] == "system_only_status"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.NEW
+
+
+def test_a_signed_for_scan_that_arrives_after_the_not_received_report_makes_it_signed_not_received():
+    # The buyer wrote at 21:00 that nothing came; the carrier's "delivered" scan from 15:00 reaches Ordex after.
+    ingest(*_parcel(("picked_up", 0), ("in_transit", 6)))
+    ingest(envelope("customer.reported", "2026-11-02T21:00:00+08:00",
+                    {"order_no": "WD1", "kind": "not_received", "message": "一直没收到"}, id="report-1"))
+    [chasing] = cases_of("complaint")  # not signed for yet, as far as Ordex knows
+    assert cases_of("signed_not_received") == []
+
+    ingest(tracking("delivered", "2026-11-02T15:00:00+08:00", tracking_no="YDWD1", id="scan-delivered"))
+
+    chasing.refresh_from_db()
+    assert chasing.status == CaseStatus.WITHDRAWN
+    assert "签收" in TimelineEntry.objects.get(case=chasing, kind=TimelineKind.WITHDRAWN).message
+    [signed] = standing("signed_not_received")
+    assert signed.status == CaseStatus.NEW
+    assert findings("report_not_received")[0].found_at == datetime.fromisoformat("2026-11-02T21:00:00+08:00")
+
+
+def test_a_signed_for_scan_from_after_the_report_leaves_the_complaint_standing():
+    ingest(*_parcel(("picked_up", 0), ("in_transit", 6)))
+    ingest(envelope("customer.reported", "2026-11-02T09:00:00+08:00",
+                    {"order_no": "WD1", "kind": "not_received", "message": "一直没收到"}, id="report-1"))
+    ingest(tracking("delivered", "2026-11-02T15:00:00+08:00", tracking_no="YDWD1", id="scan-delivered"))
+
+    assert [c.status for c in cases_of("complaint")] == [CaseStatus.NEW]
+    assert cases_of("signed_not_received") == []

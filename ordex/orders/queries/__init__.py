@@ -16,7 +16,13 @@ ingest hot path (detection's per-chunk look-ups, the events waiting for an order
 """
 
 from ..phones import normalise_phone
-from .chunks import first_skus, lines_of_orders_created_in, scan_times, shipped_and_ordered
+from .chunks import (
+    first_skus,
+    lines_of_orders_created_in,
+    reports_since_delivery,
+    scan_times,
+    shipped_and_ordered,
+)
 from .lookups import (
     HISTORY_DAYS,
     CustomerContact,
@@ -67,7 +73,7 @@ __all__ = [
     "normalise_phone", "order_by_no", "order_count", "order_detail", "order_for_update", "order_receivers",
     "order_rows", "order_times", "order_with_shop", "orders_by_id", "orders_where", "parcel_order_ids",
     "parcels_where", "payment_attempts", "prices_as_of", "refunds_completed_after", "refunds_where",
-    "scan_times", "search_orders", "shipments_of", "shipped_and_ordered", "shop_by_code", "shop_platforms",
+    "reports_since_delivery", "scan_times", "search_orders", "shipments_of", "shipped_and_ordered", "shop_by_code", "shop_platforms",
     "shops", "stale_selling_stock", "stock_as_of", "stock_row", "stock_snapshot", "targets_present",
     "waiting_events", "waiting_since",
 ]

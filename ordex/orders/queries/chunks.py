@@ -5,11 +5,11 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ordex.core.bulk import rows_where_in
 
-from ..models import Order, OrderLine, Shipment, ShipmentLine, TrackingEvent
+from ..models import CustomerReport, Order, OrderLine, Shipment, ShipmentLine, TrackingEvent
 
 
 def shipped_and_ordered(order_ids):
@@ -38,6 +38,13 @@ def first_skus(order_ids) -> dict[int, str]:
             "order_id", "sku"):
         first.setdefault(order_id, sku)
     return first
+
+
+def reports_since_delivery(order_ids, kinds) -> list[CustomerReport]:
+    """The reports of these kinds that these orders' buyers made at or after the order was delivered, oldest
+    first, each with its order."""
+    return list(CustomerReport.objects.filter(order_id__in=order_ids, kind__in=kinds, order__delivered_at__isnull=False,
+                                              reported_at__gte=F("order__delivered_at")).select_related("order"))
 
 
 def scan_times(shipment_ids) -> list[tuple[int, datetime]]:
