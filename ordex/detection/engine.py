@@ -221,10 +221,21 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
                 actions.clear_finding(type_code=hit.type_code, cleared_at=hit.cleared_at,
                                       summary=stored_text(hit.clear_summary or gettext_lazy("The condition cleared")),
                                       rule_code=hit.rule,
-                                      order=hit.order, subject_key="" if hit.order is not None else hit.subject_key)
+                                      order=hit.order, subject_key="" if hit.order is not None else hit.subject_key,
+                                      whole_case=not _still_standing({row.case_id}, rows))
         rows.append(row)
     Finding.objects.bulk_create(rows, batch_size=500)
     return outcome
+
+
+def _still_standing(case_ids: set[int], unsaved=(), *, besides=()) -> set[int]:
+    """The cases among these that still have a condition standing (an active finding, saved or about to be),
+    other than the findings `besides`: clearing one condition of such a case does not resolve it."""
+    standing = {row.case_id for row in unsaved if row.case_id in case_ids and row.active
+                and row.level == FindingLevel.FINDING}
+    return standing | set(Finding.objects.filter(case_id__in=case_ids - standing, level=FindingLevel.FINDING, active=True,
+                                                 withdrawn_at__isnull=True).exclude(pk__in=besides)
+                          .values_list("case_id", flat=True))
 
 
 def _finding_row(hit: Hit, **extra) -> Finding:
@@ -262,6 +273,8 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
     if never_held:
         withdraw.withdraw([(f, at, stored_text(gettext_lazy("Late events show the condition never held: %(why)s"),
                                                why=summary)) for f, at, summary in never_held])
+    ending = [f for f, _, _ in items if f.active]
+    standing = _still_standing({f.case_id for f in ending if f.case_id}, besides=[f.pk for f in ending])
     done, seen = [], set()
     for finding, cleared_at, summary in items:
         if not finding.active or finding.pk in seen:
@@ -275,7 +288,8 @@ def clear(items: list[tuple], *, dry_run: bool = False) -> int:
         if finding.level == FindingLevel.FINDING and not (finding.history_id and finding.case_id is None):
             actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at, summary=finding.clear_summary,
                                   rule_code=finding.rule_code, order=finding.order if finding.order_id else None,
-                                  subject_key="" if finding.order_id else finding.subject_key)
+                                  subject_key="" if finding.order_id else finding.subject_key,
+                                  whole_case=finding.case_id not in standing)
     Finding.objects.bulk_update(done, ["active", "cleared_at", "clear_summary"], batch_size=500)
     return len(done)
 

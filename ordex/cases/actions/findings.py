@@ -214,11 +214,12 @@ def _add_finding_evidence(case, rule_code, summary, facts, found_at, entries, ac
 @transaction.atomic
 def clear_finding(
     *, type_code: str, cleared_at: datetime, summary: str, rule_code: str,
-    order: Order | None = None, subject_key: str = "",
+    order: Order | None = None, subject_key: str = "", whole_case: bool = True,
 ) -> Case | None:
     """The condition behind the open case for (order|subject, type) went away. Writes a timeline entry;
-    a case nobody has touched yet (still new, unassigned, no note/step/transition by a person) is
-    resolved with resolution `cleared`. Returns the case, or None when there is no open case."""
+    when it was the case's last standing condition (`whole_case`), a case nobody has touched yet (still
+    new, unassigned, no note/step/transition by a person) is resolved with resolution `cleared`. Returns
+    the case, or None when there is no open case."""
     if order is None and not subject_key:
         raise InvalidInput("subject_required", "clearing a finding needs an order or a subject_key", field="subject_key")
     exception_type = _exception_type(type_code)
@@ -227,7 +228,7 @@ def clear_finding(
         return None
     entries = [_entry(case, None, TimelineKind.CLEARED, summary, at=cleared_at, rule_code=rule_code)]
     untouched = case.status == CaseStatus.NEW and case.assignee_id is None and case.touched_at is None
-    if untouched:
+    if untouched and whole_case:
         entries.append(_apply_transition(case, CaseStatus.RESOLVED, None, at=cleared_at,
                                          reason=stored_text(_("Cleared: %(summary)s"), summary=summary), resolution=Resolution.CLEARED))
     TimelineEntry.objects.bulk_create(entries)

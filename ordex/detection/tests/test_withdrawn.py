@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ordex.cases.choices import CaseStatus, TimelineKind
+from ordex.cases.choices import OPEN_STATUSES, CaseStatus, TimelineKind
 from ordex.cases.models import Case, TimelineEntry
 from ordex.cases.queries import rule_outcomes
 from ordex.detection.tests.helpers import (
@@ -198,3 +198,18 @@ def test_a_signed_for_scan_from_after_the_report_leaves_the_complaint_standing()
 
     assert [c.status for c in cases_of("complaint")] == [CaseStatus.NEW]
     assert cases_of("signed_not_received") == []
+
+
+def test_an_outage_that_arrives_late_and_had_ended_does_not_resolve_the_later_outage_still_running():
+    ingest(*[beat(m) for m in range(45, 80, 5)])  # 10:45 … 11:15, then nothing
+    scan((START + timedelta(minutes=95)).isoformat())
+    [case] = cases_of("system_outage")
+    assert case.status == CaseStatus.NEW
+
+    ingest(beat(0))  # 10:00, late: a 45-minute silence before 10:45 that was over long ago
+
+    case.refresh_from_db()
+    assert case.status in OPEN_STATUSES  # the silence since 11:15 still runs
+    assert TimelineEntry.objects.filter(case=case, kind=TimelineKind.CLEARED).count() == 1
+    assert sorted((f.basis_at, f.active) for f in findings("heartbeat_missing")) == [
+        (START, False), (START + timedelta(minutes=75), True)]
