@@ -396,3 +396,32 @@ def test_a_silence_counts_business_minutes_only_across_the_night():
     short_night = _orders_every(5, range(5), (_local(3, 21, 45), _local(4, 9, 10)))
     assert [label["start"] for label in _natural_silences({"busy-01": long_night})] == ["2026-11-04T21:30:00+08:00"]
     assert _natural_silences({"busy-01": short_night}) == []
+
+
+def test_every_repeat_of_an_order_within_ten_minutes_is_labelled_a_duplicate():
+    # 20,000 orders, seed 3: a malicious burst there used to repeat one of its own orders unlabelled.
+    raw, labels = simulate(20_000, seed=3)
+    events = [json.loads(line) for line in raw.decode().splitlines()]
+    duplicates = labelled(labels, "duplicate_order")
+    seen = defaultdict(list)  # (phone, skus) -> times
+    for e in sorted((e for e in events if e["type"] == "order.created"), key=at):
+        data = e["data"]
+        key = (data["customer"].get("phone"), tuple(sorted(line["sku"] for line in data["lines"])))
+        if any((at(e) - earlier).total_seconds() <= LIMITS["duplicate_window"] for earlier in seen[key]):
+            assert data["order_no"] in duplicates
+        seen[key].append(at(e))
+
+
+def test_a_parcel_to_an_address_without_a_province_gets_no_remote_province_margin(stream):
+    events, labels = stream
+    unreadable = {entry["order_no"] for entry in labels[1:] if entry.get("variant") == "unresolvable_address"}
+    parcels = {e["data"]["tracking_no"]: e for e in events if e["type"] == "shipment.created"
+               and e["data"]["order_no"] in unreadable}
+    scans = defaultdict(list)
+    for e in events:
+        if e["type"] == "tracking.updated" and e["data"]["tracking_no"] in parcels:
+            scans[e["data"]["tracking_no"]].append(at(e))
+    assert parcels
+    for tracking, shipment in parcels.items():
+        times = [at(shipment), *sorted(scans[tracking])]
+        assert all((b - a).total_seconds() < LIMITS["tracking_stalled"] for a, b in zip(times, times[1:], strict=False))
