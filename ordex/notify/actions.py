@@ -17,12 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import Principal, mask_phone
 from ordex.cases import actions as case_actions
 from ordex.cases.choices import ENDED_STATUSES, CaseStatus, ChoiceSource, ChoiceStatus, Severity, TimelineKind
 from ordex.cases.models import Case, CustomerChoice
 from ordex.core.errors import DomainError, InvalidInput, NotFound
+from ordex.core.text import stored_text
 from ordex.orders import queries as order_queries
 from ordex.orders.address import parse_address
 
@@ -214,8 +216,9 @@ def deliver(message_id: int, at: datetime) -> str:
                               "status_at": at, "claimed_until": None})
             case_actions.record_message(
                 case.pk, kind=TimelineKind.MESSAGE_FAILED, at=at,
-                message=f"{message.get_channel_display()} message ({message.moment}) gave up after {attempts} "
-                        f"attempts: {error}",
+                message=stored_text(_("%(channel)s message (%(moment)s) gave up after %(attempts)s attempts: %(error)s"),
+                                    channel=Channel(message.channel).label, moment=Moment(message.moment).label,
+                                    attempts=attempts, error=error),
                 message_id=message.pk, channel=message.channel, moment=message.moment)
             return "dead"
         _finish(message, {"status": MessageStatus.QUEUED, "attempts": attempts, "last_error": error,
@@ -228,18 +231,22 @@ def deliver(message_id: int, at: datetime) -> str:
                           "segments": segments, "claimed_until": None, "last_error": ""})
         case_actions.record_message(
             case.pk, kind=TimelineKind.MESSAGE, at=at,
-            message=f"{message.get_channel_display()} → {_shown_recipient(message)}: {rendered.subject or rendered.body}",
+            message=_sent_text(message, rendered.subject or rendered.body),
             message_id=message.pk, channel=message.channel, moment=message.moment, body=rendered.body)
     return "sent"
 
 
-def _shown_recipient(message: Message) -> str:
+def _sent_text(message: Message, text: str) -> str:
+    """What the case timeline says of a message sent: the channel, to whom (masked), and the words."""
+    channel = Channel(message.channel).label
     if message.channel == Channel.SMS:
-        return mask_phone(message.recipient) or ""
-    if message.channel == Channel.EMAIL:
-        name, _, domain = message.recipient.partition("@")
-        return f"{name[:1]}***@{domain}"
-    return message.get_channel_display()
+        recipient = mask_phone(message.recipient) or ""
+    elif message.channel == Channel.EMAIL:
+        name, _at, domain = message.recipient.partition("@")
+        recipient = f"{name[:1]}***@{domain}"
+    else:  # in-app: the timeline is where it is shown
+        return stored_text(_("%(channel)s: %(text)s"), channel=channel, text=text)
+    return stored_text(_("%(channel)s to %(recipient)s: %(text)s"), channel=channel, recipient=recipient, text=text)
 
 
 def _send(message: Message, rendered: render.Rendered, context: dict) -> tuple[str, int]:
@@ -397,16 +404,23 @@ def rate(link: CustomerLink, score: int, comment: str = "") -> Survey:
     if score <= settings.ORDEX_SURVEY_LOW_SCORE:
         follow_up = case_actions.open_follow_up_case(
             case.pk, actor=None, type_code="low_satisfaction",
-            summary=f"customer rated case #{case.pk} {score}/5" + (f": {comment[:200]}" if comment else ""),
+            summary=_rating_text(case.pk, score, comment[:200]),
             details=comment,
         )
         survey.follow_up_case = follow_up
         fields.append("follow_up_case")
     survey.save(update_fields=fields)
     case_actions.record_message(case.pk, kind=TimelineKind.MESSAGE, at=at,
-                                message=f"customer rated the handling {score}/5" + (f": {comment}" if comment else ""),
+                                message=_rating_text(case.pk, score, comment),
                                 score=score, channel="self_service")
     return survey
+
+
+def _rating_text(case_id: int, score: int, comment: str) -> str:
+    if comment:
+        return stored_text(_("The customer rated the handling of case #%(case)s %(score)s/5: %(comment)s"),
+                           case=case_id, score=score, comment=comment)
+    return stored_text(_("The customer rated the handling of case #%(case)s %(score)s/5"), case=case_id, score=score)
 
 
 def send_due_surveys(as_of: datetime | None = None) -> int:

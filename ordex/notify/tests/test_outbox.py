@@ -96,7 +96,7 @@ def test_failed_sends_back_off_exponentially_then_die_visibly(open_case, monkeyp
     assert (email.status, email.attempts) == (MessageStatus.DEAD, 3)
     assert "refused" in email.last_error
     failed = TimelineEntry.objects.get(case=case, kind=TimelineKind.MESSAGE_FAILED)
-    assert "gave up after 3 attempts" in failed.message
+    assert "尝试 3 次后放弃" in failed.message  # stored in the default language, like every timeline entry
     client = Client()
     client.force_login(carol)
     page = client.get("/admin/notify/message/?status__exact=dead")
@@ -110,6 +110,8 @@ def test_sent_messages_show_on_the_case_timeline(open_case):
     assert len(entries) == 3
     assert any("139****5678" in entry for entry in entries)
     assert not any("13912345678" in entry for entry in entries)
+    assert any(entry.startswith("短信发送至 139****5678：") for entry in entries)
+    assert any(entry.startswith("站内（案件时间线）：") for entry in entries)  # not "站内 → 站内"
 
 
 def test_resolving_with_a_refund_tells_the_case_is_settled_but_not_that_money_left(open_case, agent):

@@ -130,6 +130,8 @@ def test_a_low_rating_opens_a_low_satisfaction_case_for_a_supervisor_with_a_foll
     assert "done=rated" in answer["Location"]
     survey = Survey.objects.get(case=case)
     assert (survey.score, survey.comment, survey.type_code, survey.resolution) == (1, "没人回我消息", "out_of_stock", "refund")
+    rated = case.timeline.filter(data__score=1).get()
+    assert rated.message == f"客户为工单 #{case.pk} 的处理打分 1/5：没人回我消息"
     follow_up = survey.follow_up_case
     assert follow_up.type.code == "low_satisfaction" and follow_up.order_id == case.order_id
     assert follow_up.assignee == bob and follow_up.facts["follow_up_of"] == case.pk
