@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ORDEX, OUT, fresh_env, migrate, served, stream  # noqa: E402
+from common import ORDEX, OUT, fresh_env, migrate, reset_postgres, served, stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBJECT_KINDS = ("sku", "shop", "component", "method", "carrier")
@@ -234,10 +234,14 @@ def _cases(env) -> list[tuple]:
     return [tuple(json.loads(line)) for line in dumped.splitlines() if line.strip()]
 
 
-def quality(labels, stream_end, path, *, http: bool = False, history: bool = False) -> dict:
+def quality(labels, stream_end, path, *, http: bool = False, history: bool = False, database_url: str | None = None,
+            ) -> dict:
     """Load `path` into a fresh instance (file import, `--history` import, or 4 parallel HTTP clients), scan as
-    of the stream's end, and score the cases that were not withdrawn."""
-    env = fresh_env()
+    of the stream's end, and score the cases that were not withdrawn. On SQLite, or on the PostgreSQL database
+    `database_url` (emptied first)."""
+    if database_url:
+        reset_postgres(database_url)
+    env = fresh_env(database_url)
     migrate(env)
     seconds = _push_http(env, path) if http else _import(env, path, *(["--history"] if history else []))
     _scan(env, stream_end)
@@ -269,7 +273,8 @@ def side_by_side(modes: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def run_modes(orders: int, seed: int, modes: list[str], late: str, replays: str) -> dict:
+def run_modes(orders: int, seed: int, modes: list[str], late: str, replays: str, database_url: str | None = None,
+              ) -> dict:
     """Quality in every arrival mode, side by side."""
     labels_path = OUT / f"labels-{orders}-{seed}.jsonl"
     in_order = stream(orders, seed)
@@ -279,9 +284,11 @@ def run_modes(orders: int, seed: int, modes: list[str], late: str, replays: str)
     results = {}
     for mode in modes:
         path = in_order if mode in ("in_order", "history") else reordered
-        results[mode] = quality(labels, header["stream_end"], path, http=mode == "http", history=mode == "history")
+        results[mode] = quality(labels, header["stream_end"], path, http=mode == "http", history=mode == "history",
+                                database_url=database_url)
     print(side_by_side(results), file=sys.stderr)
-    return {"orders": orders, "seed": seed, "late": late, "replays": replays, "modes": results}
+    return {"orders": orders, "seed": seed, "late": late, "replays": replays,
+            "database": "postgresql" if database_url else "sqlite", "modes": results}
 
 
 def run(orders: int = 100_000, runs: int = 1, seed: int = 1) -> dict:
@@ -350,14 +357,16 @@ def main():
                         help="only quality, in these arrival modes: in_order, reordered, http, history")
     parser.add_argument("--late", default="0.3,6h", help="reordered modes: share and maximum delay (P,MAX)")
     parser.add_argument("--replays", default="0.05", help="reordered modes: share of events delivered twice")
+    parser.add_argument("--database-url", help="with --modes: run on this PostgreSQL database (emptied first) "
+                                               "instead of SQLite")
     args = parser.parse_args()
     if args.scale:
         print(json.dumps(scan_at_scale(args.scale), ensure_ascii=False, indent=2))
         return
     if args.modes:
         modes = args.modes.split(",")
-        print(json.dumps(run_modes(args.orders, args.seed, modes, args.late, args.replays), ensure_ascii=False,
-                         indent=2))
+        print(json.dumps(run_modes(args.orders, args.seed, modes, args.late, args.replays, args.database_url),
+                         ensure_ascii=False, indent=2))
         return
     print(json.dumps(run(args.orders, seed=args.seed), ensure_ascii=False, indent=2))
 
