@@ -201,6 +201,7 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
         _log_for_history(fresh, replay)
         return outcome
     rows = []
+    standing_unsaved = set()  # cases given a standing condition by a row of this batch (not saved yet)
     have_cases = _orders_with_cases(fresh)
     for hit in fresh:
         row = _finding_row(hit)
@@ -222,20 +223,21 @@ def record(hits: list[Hit], *, dry_run: bool = False) -> Outcome:
                                       summary=stored_text(hit.clear_summary or gettext_lazy("The condition cleared")),
                                       rule_code=hit.rule,
                                       order=hit.order, subject_key="" if hit.order is not None else hit.subject_key,
-                                      whole_case=not _still_standing({row.case_id}, rows))
+                                      whole_case=row.case_id not in standing_unsaved
+                                      and not _still_standing({row.case_id}))
+            elif row.active and hit.level == FindingLevel.FINDING:
+                standing_unsaved.add(row.case_id)
         rows.append(row)
     Finding.objects.bulk_create(rows, batch_size=500)
     return outcome
 
 
-def _still_standing(case_ids: set[int], unsaved=(), *, besides=()) -> set[int]:
-    """The cases among these that still have a condition standing (an active finding, saved or about to be),
-    other than the findings `besides`: clearing one condition of such a case does not resolve it."""
-    standing = {row.case_id for row in unsaved if row.case_id in case_ids and row.active
-                and row.level == FindingLevel.FINDING}
-    return standing | set(Finding.objects.filter(case_id__in=case_ids - standing, level=FindingLevel.FINDING, active=True,
-                                                 withdrawn_at__isnull=True).exclude(pk__in=besides)
-                          .values_list("case_id", flat=True))
+def _still_standing(case_ids: set[int], *, besides=()) -> set[int]:
+    """The cases among these that still have a stored condition standing (an active finding) other than the
+    findings `besides`: clearing one condition of such a case does not resolve it."""
+    return set(Finding.objects.filter(case_id__in=case_ids, level=FindingLevel.FINDING, active=True,
+                                      withdrawn_at__isnull=True).exclude(pk__in=besides)
+               .values_list("case_id", flat=True))
 
 
 def _finding_row(hit: Hit, **extra) -> Finding:
