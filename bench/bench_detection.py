@@ -214,10 +214,10 @@ def _push_http(env, path, clients: int = 4, batch: int = 100) -> float:
     with open(path, encoding="utf-8") as f:
         lines = [line.strip() for line in f if line.strip()]
     bodies = ['{"events":[' + ",".join(lines[i:i + batch]) + "]}" for i in range(0, len(lines), batch)]
-    with served(env) as port:
+    with served(env) as server:
         errors = []
         started = time.perf_counter()
-        threads = [threading.Thread(target=_post_batches, args=(port, bodies[i::clients], token, errors))
+        threads = [threading.Thread(target=_post_batches, args=(server.port, bodies[i::clients], token, errors))
                    for i in range(clients)]
         for thread in threads:
             thread.start()

@@ -48,12 +48,12 @@ def run_once(events, clients, batch, database_url=None) -> dict:
     token = subprocess.run([ORDEX, "token", "create", "--name", "bench", "--role", "integration"], env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     # The server's own defaults (workers x threads): what a merchant running `ordex serve` gets.
-    with served(env) as port:
+    with served(env) as server:
         bodies = [json.dumps({"events": events[i:i + batch]}) for i in range(0, len(events), batch)]
         shares = [bodies[i::clients] for i in range(clients)]
         latencies, lock = [], threading.Lock()
         started = time.perf_counter()
-        threads = [threading.Thread(target=_post_all, args=(port, share, token, latencies, lock))
+        threads = [threading.Thread(target=_post_all, args=(server.port, share, token, latencies, lock))
                    for share in shares]
         for t in threads:
             t.start()
@@ -65,7 +65,7 @@ def run_once(events, clients, batch, database_url=None) -> dict:
         # Single-event requests, one client: the latency an integration pushing live sees.
         singles = [json.dumps({"events": [dict(e, id=e["id"] + "-single")]}) for e in events[:300]]
         single_latencies = []
-        _post_all(port, singles, token, single_latencies, lock)
+        _post_all(server.port, singles, token, single_latencies, lock)
         return {"batched": batched, "single": {"p50_ms": _percentile(single_latencies, 0.5),
                                               "p95_ms": _percentile(single_latencies, 0.95)}}
 

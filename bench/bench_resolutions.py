@@ -2,7 +2,9 @@
 threads each ask for every case's full refund with the same Idempotency-Key (a client retrying, 8 times at
 once), then mark it done (again 8 times). Checked afterwards in the database: exactly 300 actions done,
 0 doubled (an order with two actions or two ledger lines), 0 over-refunded (an order whose ledger pays out
-more than it paid). Reported: p50/p95 latency of the creation requests, requests per second.
+more than it paid). Reported: p50/p95 latency of the creation requests, requests per second, and the CPU the
+server and the client spent per request. The server runs 1 worker process × 8 threads
+(BENCH_RESOLUTIONS_WORKERS and BENCH_RESOLUTIONS_THREADS change them).
 
 Run alone: `python bench/bench_resolutions.py` prints JSON; `make bench BENCH_ARGS="--only resolutions"`
 calls run(). PostgreSQL figures are added when BENCH_DATABASE_URL (or DATABASE_URL) points at a server."""
@@ -13,7 +15,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -22,9 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ORDEX, fresh_env, migrate, postgres_url, reset_postgres, run_script, setup_django  # noqa: E402
+from common import fresh_env, migrate, postgres_url, reset_postgres, run_script, served, setup_django  # noqa: E402
 
-PORT = int(os.environ.get("BENCH_RESOLUTIONS_PORT", "8767"))
 ACTIONS = 300
 RETRIES = 8
 PAID = Decimal("100.00")
@@ -35,24 +35,12 @@ def _percentile(values, q):
     return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 1)
 
 
-def _wait_up(port):
-    for _ in range(1200):  # gunicorn on a busy machine may take a while to import Django
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/api/v1/openapi.json")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 def _child(env: dict, *args) -> dict:
     return run_script(__file__, env, *args)
 
 
-def _client(case_ids, token, created, latencies, errors, lock, seed):
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+def _client(port, case_ids, token, created, latencies, errors, lock, seed):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     order = list(case_ids)
     random.Random(seed).shuffle(order)
@@ -78,36 +66,33 @@ def _client(case_ids, token, created, latencies, errors, lock, seed):
                 errors.append(f"done {answer['id']}: HTTP {response.status}")
 
 
-def run_once(database_url: str | None = None, actions: int = ACTIONS, retries: int = RETRIES) -> dict:
+def run_once(database_url: str | None = None, actions: int = ACTIONS, retries: int = RETRIES, workers: int = 1,
+             threads: int = RETRIES) -> dict:
     if database_url:
         reset_postgres(database_url)
     env = fresh_env(database_url)
     migrate(env)
     seeded = _child(env, "--seed", str(actions))
-    server = subprocess.Popen([ORDEX, "serve", "--port", str(PORT), "--no-worker", "--threads", str(retries)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_up(PORT)
+    with served(env, "--workers", str(workers), "--threads", str(threads)) as server:
         created, latencies, errors, lock = {}, [], [], threading.Lock()
+        cpu_before, client_cpu_before = server.cpu_seconds(), time.process_time()
         started = time.perf_counter()
-        threads = [threading.Thread(target=_client, args=(seeded["case_ids"], seeded["token"], created, latencies,
-                                                          errors, lock, n)) for n in range(retries)]
+        threads = [threading.Thread(target=_client, args=(server.port, seeded["case_ids"], seeded["token"], created,
+                                                          latencies, errors, lock, n)) for n in range(retries)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server_cpu, client_cpu = server.cpu_seconds() - cpu_before, time.process_time() - client_cpu_before
     checked = _child(env, "--verify")
+    requests = 2 * actions * retries
     return {
-        "requests": 2 * actions * retries, "requests_per_s": round(2 * actions * retries / elapsed),
+        "requests": requests, "requests_per_s": round(requests / elapsed),
         "create_p50_ms": _percentile(latencies, 0.5), "create_p95_ms": _percentile(latencies, 0.95),
+        # CPU per request (all 2 × actions × retries of them): what one core of Python can serve.
+        "server_cpu_ms_per_request": round(server_cpu / requests * 1000, 2),
+        "client_cpu_ms_per_request": round(client_cpu / requests * 1000, 2),
         "ids_per_case_max": max((len(ids) for ids in created.values()), default=0),
         "errors": errors[:10], **checked,
     }
@@ -116,10 +101,13 @@ def run_once(database_url: str | None = None, actions: int = ACTIONS, retries: i
 def run(orders: int = 0, runs: int = 3) -> dict:
     """`orders` is ignored: the benchmark is 300 actions × 8 concurrent retries (BENCH_RESOLUTIONS_ACTIONS)."""
     actions = int(os.environ.get("BENCH_RESOLUTIONS_ACTIONS", ACTIONS))
-    result = {"actions": actions, "retries": RETRIES, "sqlite": _summarise([run_once(None, actions) for _ in range(runs)])}
+    server = {"workers": int(os.environ.get("BENCH_RESOLUTIONS_WORKERS", "1")),
+              "threads": int(os.environ.get("BENCH_RESOLUTIONS_THREADS", RETRIES))}
+    result = {"actions": actions, "retries": RETRIES, "server": server,
+              "sqlite": _summarise([run_once(None, actions, **server) for _ in range(runs)])}
     url = postgres_url()
     if url:
-        result["postgresql"] = _summarise([run_once(url, actions) for _ in range(runs)])
+        result["postgresql"] = _summarise([run_once(url, actions, **server) for _ in range(runs)])
     return result
 
 
@@ -130,6 +118,7 @@ def _summarise(runs: list[dict]) -> dict:
         "create_p50_ms": statistics.median(r["create_p50_ms"] for r in runs),
         "create_p95_ms": statistics.median(r["create_p95_ms"] for r in runs),
         "requests_per_s": statistics.median(r["requests_per_s"] for r in runs),
+        "server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in runs),
         "runs": runs,
     }
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +38,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process `pid` and of its descendants alive now (Linux /proc): a gunicorn
+    master with its workers."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu = {}, {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we read
+        parents[int(entry.parent.name)] = int(fields[1])
+        cpu[int(entry.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, grown = {pid}, True
+    while grown:
+        children = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        grown = bool(children)
+    return sum(cpu.get(member, 0.0) for member in tree)
+
+
+@dataclass(frozen=True)
+class Served:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU the server (gunicorn's master and workers) has used so far."""
+        return cpu_seconds(self.pid)
+
+
 @contextlib.contextmanager
 def served(env: dict, *options: str, start_seconds: float = 180):
-    """`ordex serve` (no task worker) on a free loopback port against `env`'s database; yields the port once
-    the server answers (a loaded machine takes a while to start gunicorn and Django), stops it after."""
+    """`ordex serve` (no task worker) on a free loopback port against `env`'s database; yields it (`Served`)
+    once it answers (a loaded machine takes a while to start gunicorn and Django), stops it after."""
     port = free_port()
     server = subprocess.Popen([ORDEX, "serve", "--port", str(port), "--no-worker", *options], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -58,7 +89,7 @@ def served(env: dict, *options: str, start_seconds: float = 180):
                 if time.monotonic() > deadline:
                     raise RuntimeError("ordex serve did not answer") from None
                 time.sleep(0.2)
-        yield port
+        yield Served(port=port, pid=server.pid)
     finally:
         server.terminate()
         server.wait(60)

@@ -5,6 +5,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from ordex.core.errors import Forbidden
+from ordex.core.lookups import one_or_none
 
 from .access import Principal, principal_for_user
 from .models import ApiToken, hash_token
@@ -13,8 +14,8 @@ from .models import ApiToken, hash_token
 def _live_token(raw: str) -> tuple[ApiToken, str | None] | None:
     """(token with its user, department code) for a raw token that is issued and not revoked. A plain ORM
     query: the raw-SQL version saved ~0.4 ms a request, inside the noise of the HTTP ingest benchmark."""
-    token = (ApiToken.objects.select_related("user", "department")
-             .filter(token_hash=hash_token(raw), revoked_at__isnull=True).first())
+    token = one_or_none(ApiToken.objects.select_related("user", "department")
+                        .filter(token_hash=hash_token(raw), revoked_at__isnull=True))
     if token is None:
         return None
     return token, token.department.code if token.department_id is not None else None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ordex.accounts.access import Principal
 from ordex.accounts.models import Department, Role
 from ordex.core.errors import Forbidden, NotFound
+from ordex.core.lookups import one_or_none
 
 from .choices import OPEN_STATUSES, SYSTEM_ONLY_STATUSES, TRANSITIONS, CaseStatus, ChoiceStatus, StepStatus
 from .models import Case, CaseStep, Incident
@@ -37,7 +38,7 @@ def department_id(code: str) -> Subquery:
 
 def access_case(principal: Principal, case_id: int, queryset=None) -> Case:
     """The case if the principal may see it; 404 otherwise (so ids of other departments do not leak)."""
-    case = visible_cases(principal, queryset).filter(pk=case_id).first()
+    case = one_or_none(visible_cases(principal, queryset).filter(pk=case_id))
     if case is None:
         raise NotFound("case_not_found", f"case {case_id} does not exist or is not visible to you")
     return case

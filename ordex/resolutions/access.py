@@ -8,6 +8,7 @@ from ordex.accounts.access import Principal
 from ordex.cases.access import access_case, require_case_worker
 from ordex.cases.models import Case
 from ordex.core.errors import NotFound
+from ordex.core.lookups import one_or_none
 
 from . import config
 from .actions import approval_refused, is_requester
@@ -22,10 +23,10 @@ APPROVE, REJECT, CANCEL, DONE, FAILED, CLAIM = "approve", "reject", "cancel", "d
 def access_action(principal: Principal, action_id: int) -> Action:
     """The action if the principal may see its case, or carries out or approves actions of its kind
     whatever department holds the case (finance pays refunds of every team's cases); 404 otherwise."""
-    action = Action.objects.select_related("order").filter(pk=action_id).first()
+    action = one_or_none(Action.objects.select_related("order").filter(pk=action_id))
     if action is None:
         raise NotFound("action_not_found", f"action {action_id} does not exist")
-    if principal.role in EXECUTOR_ROLES[action.kind] or config.may_approve(principal.role):
+    if may_carry_out(principal, action.kind) or config.may_approve(principal.role):
         return action
     try:
         access_case(principal, action.case_id)

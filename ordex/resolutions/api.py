@@ -18,7 +18,7 @@ from ordex.orders import queries as hub
 
 from . import actions, config, queries
 from .access import access_action, require_requester
-from .choices import CHARGEBACK_ROLES
+from .choices import CHARGEBACK_ROLES, ActionStatus
 from .models import Action, CallbackReceipt
 from .money import signature_matches, to_money
 
@@ -199,8 +199,13 @@ def _amount(value: str | None, field: str) -> Decimal | None:
                            field=field)
 
 
-def _reload(action_id: int) -> dict:
-    return _out(Action.objects.select_related("order").get(pk=action_id))
+def _answer(action: Action) -> dict:
+    """The action as the function that changed it returns it. Only an approved action can change after its
+    transaction commits (the `webhook` adapter's request is sent then, and the sender marks it executing),
+    so that one is read again."""
+    if action.status == ActionStatus.APPROVED:
+        action = Action.objects.select_related("order").get(pk=action.pk)
+    return _out(action)
 
 
 # --- endpoints --------------------------------------------------------------------------------------
@@ -228,8 +233,7 @@ def post_action(request, case_id: int, body: ActionIn,
     )
     result = actions.request_action(case_id, actor=request.auth, request=action_request,
                                     idempotency_key=idempotency_key)
-    # An earlier answer was read from the database just now; a new action is read again after its commit.
-    return Status(201, _reload(result.action.pk) if result.created else _out(result.action))
+    return Status(201, _answer(result.action))
 
 
 @router.get("/cases/{case_id}/actions", response=CaseActionsOut, summary="A case's actions, what it may still ask for")
@@ -260,47 +264,42 @@ def post_approve(request, action_id: int, body: ReasonIn | None = None):
     """403 `own_request` (you asked for it), `approval_limit_exceeded` (the case's money is above your
     limit), `forbidden` (your role does not approve); 409 when it is not waiting."""
     access_action(request.auth, action_id)
-    actions.approve_action(action_id, actor=request.auth, reason=body.reason if body else "")
-    return _reload(action_id)
+    return _answer(actions.approve_action(action_id, actor=request.auth, reason=body.reason if body else ""))
 
 
 @router.post("/actions/{action_id}/reject", response=ActionOut, summary="Turn a waiting action down")
 def post_reject(request, action_id: int, body: ReasonIn):
     access_action(request.auth, action_id)
-    actions.reject_action(action_id, actor=request.auth, reason=body.reason)
-    return _reload(action_id)
+    return _answer(actions.reject_action(action_id, actor=request.auth, reason=body.reason))
 
 
 @router.post("/actions/{action_id}/cancel", response=ActionOut, summary="Withdraw an action not yet carried out")
 def post_cancel(request, action_id: int, body: ReasonIn):
     action = access_action(request.auth, action_id)
     require_requester(request.auth, action.case_id)
-    actions.cancel_action(action_id, actor=request.auth, reason=body.reason)
-    return _reload(action_id)
+    return _answer(actions.cancel_action(action_id, actor=request.auth, reason=body.reason))
 
 
 @router.post("/actions/{action_id}/done", response=ActionOut, summary="It was carried out (writes the ledger)")
 def post_done(request, action_id: int, body: DoneIn | None = None):
     """409 `needs_approval` while the action waits for approval."""
     access_action(request.auth, action_id)
-    actions.mark_done(action_id, actor=request.auth, reference=body.reference if body else "")
-    return _reload(action_id)
+    return _answer(actions.mark_done(action_id, actor=request.auth, reference=body.reference if body else ""))
 
 
 @router.post("/actions/{action_id}/failed", response=ActionOut, summary="It could not be carried out")
 def post_failed(request, action_id: int, body: ReasonIn):
     access_action(request.auth, action_id)
-    actions.mark_failed(action_id, actor=request.auth, reason=body.reason)
-    return _reload(action_id)
+    return _answer(actions.mark_failed(action_id, actor=request.auth, reason=body.reason))
 
 
 @router.post("/actions/{action_id}/claim", response=ActionOut, summary="Move a carrier claim along")
 def post_claim(request, action_id: int, body: ClaimIn):
     """filed → evidence → accepted / rejected → paid (with `recovered_amount`)."""
     access_action(request.auth, action_id)
-    actions.progress_claim(action_id, actor=request.auth, to=body.to,
-                           recovered_amount=_amount(body.recovered_amount, "recovered_amount"), note=body.note)
-    return _reload(action_id)
+    return _answer(actions.progress_claim(action_id, actor=request.auth, to=body.to,
+                                          recovered_amount=_amount(body.recovered_amount, "recovered_amount"),
+                                          note=body.note))
 
 
 def _ledger_line(line) -> dict:

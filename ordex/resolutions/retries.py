@@ -14,6 +14,7 @@ from django.db.models import Subquery
 
 from ordex.cases.models import Case
 from ordex.core.errors import InvalidInput
+from ordex.core.lookups import one_or_none
 
 from .choices import ActionStatus
 from .models import Action
@@ -30,10 +31,10 @@ def earlier_answer(existing: Action, fingerprint: str, key: str) -> Action:
 def answered_request(case_id: int, key: str, fingerprint: str) -> Action | None:
     """The committed action this key names on the case's order (keys are unique per order), or None."""
     order_of_case = Subquery(Case.objects.filter(pk=case_id).values("order_id"))
-    existing = Action.objects.select_related("order").filter(order_id=order_of_case, idempotency_key=key).first()
+    existing = one_or_none(Action.objects.select_related("order").filter(order_id=order_of_case, idempotency_key=key))
     return None if existing is None else earlier_answer(existing, fingerprint, key)
 
 
 def already_done(action_id: int) -> Action | None:
     """The action if it is done (and so stays as it is), else None."""
-    return Action.objects.select_related("order").filter(pk=action_id, status=ActionStatus.DONE).first()
+    return one_or_none(Action.objects.select_related("order").filter(pk=action_id, status=ActionStatus.DONE))

@@ -142,3 +142,31 @@ def test_an_approval_above_the_limit_is_refused_in_english_naming_the_money_and_
     assert refused.status_code == 403
     assert refused.json() == {"code": "approval_limit_exceeded", "field": None,
                               "error": f"Case #{case.pk} commits ¥2500.00; your approval limit as Supervisor is ¥2000.00."}
+
+
+def test_every_answer_is_the_action_as_stored(agent_api, supervisor_api, finance_api, api_as, frank):
+    """The verbs answer with the action the action function returned, without reading it back: what they
+    answer must be what a later GET shows (amounts with two places, dates, lines, who and why)."""
+    def same_as_stored(response):
+        assert response.status_code in (200, 201), response.json()
+        assert response.json() == supervisor_api.get(f"/api/v1/actions/{response.json()['id']}").json()
+        return response.json()
+
+    case = open_case(paid_order(shop_code="answers"), "duplicate_order")
+    waiting = same_as_stored(post_action(agent_api, case, {"kind": "refund", "amount": "250.00"}, key="a"))
+    same_as_stored(supervisor_api.post(f"/api/v1/actions/{waiting['id']}/approve", {"reason": "ok"}))
+    same_as_stored(finance_api.post(f"/api/v1/actions/{waiting['id']}/done", {"reference": "RF-1"}))
+    same_as_stored(finance_api.post(f"/api/v1/actions/{waiting['id']}/done", {"reference": "RF-1"}))  # again
+    rejected = same_as_stored(post_action(agent_api, case, {"kind": "refund", "amount": "20.00"}, key="b"))
+    same_as_stored(supervisor_api.post(f"/api/v1/actions/{rejected['id']}/reject", {"reason": "no"}))
+    cancelled = same_as_stored(post_action(agent_api, case, {"kind": "refund", "amount": "20.00"}, key="c"))
+    same_as_stored(agent_api.post(f"/api/v1/actions/{cancelled['id']}/cancel", {"reason": "asked twice"}))
+    running = same_as_stored(post_action(supervisor_api, case, {"kind": "refund", "amount": "20.00"}, key="d"))
+    assert running["status"] == "executing"
+    same_as_stored(finance_api.post(f"/api/v1/actions/{running['id']}/failed", {"reason": "account closed"}))
+    logistics = api_as("logistics", user=frank)
+    lost = open_case(paid_order(shop_code="answers-claim"), "parcel_lost")
+    claim = same_as_stored(post_action(logistics, lost, {"kind": "carrier_claim", "lines": [{"sku": "CUP", "qty": 1}]},
+                                       key=None))
+    same_as_stored(logistics.post(f"/api/v1/actions/{claim['id']}/claim", {"to": "accepted"}))
+    same_as_stored(logistics.post(f"/api/v1/actions/{claim['id']}/claim", {"to": "paid", "recovered_amount": "80"}))
