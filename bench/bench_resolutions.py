@@ -3,7 +3,8 @@ threads each ask for every case's full refund with the same Idempotency-Key (a c
 once), then mark it done (again 8 times). Checked afterwards in the database: exactly 300 actions done,
 0 doubled (an order with two actions or two ledger lines), 0 over-refunded (an order whose ledger pays out
 more than it paid). Reported: p50/p95 latency of the creation requests, requests per second, and the CPU the
-server and the client spent per request. The server runs 1 worker process × 8 threads
+server and the client spent per request; then, as the baseline on the same server, the p50/p95 of the same
+clients sending every creation request once more, when all of them are retries of committed actions. The server runs 1 worker process × 8 threads
 (BENCH_RESOLUTIONS_WORKERS and BENCH_RESOLUTIONS_THREADS change them).
 
 Run alone: `python bench/bench_resolutions.py` prints JSON; `make bench BENCH_ARGS="--only resolutions"`
@@ -39,7 +40,7 @@ def _child(env: dict, *args) -> dict:
     return run_script(__file__, env, *args)
 
 
-def _client(port, case_ids, token, created, latencies, errors, lock, seed):
+def _client(port, case_ids, token, created, latencies, errors, lock, seed, then_done=True):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     order = list(case_ids)
@@ -58,6 +59,8 @@ def _client(port, case_ids, token, created, latencies, errors, lock, seed):
                 errors.append(f"create {case_id}: HTTP {response.status} {answer.get('code')}")
                 continue
             created.setdefault(case_id, set()).add(answer["id"])
+        if not then_done:
+            continue
         conn.request("POST", f"/api/v1/actions/{answer['id']}/done", body="{}", headers=headers)
         response = conn.getresponse()
         response.read()
@@ -76,26 +79,37 @@ def run_once(database_url: str | None = None, actions: int = ACTIONS, retries: i
     with served(env, "--workers", str(workers), "--threads", str(threads)) as server:
         created, latencies, errors, lock = {}, [], [], threading.Lock()
         cpu_before, client_cpu_before = server.cpu_seconds(), time.process_time()
-        started = time.perf_counter()
-        threads = [threading.Thread(target=_client, args=(server.port, seeded["case_ids"], seeded["token"], created,
-                                                          latencies, errors, lock, n)) for n in range(retries)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = _clients(server.port, seeded, retries, created, latencies, errors, lock)
         server_cpu, client_cpu = server.cpu_seconds() - cpu_before, time.process_time() - client_cpu_before
+        # The baseline, on the same server right after: the same 8 clients send every creation request again.
+        # Every one is now a retry of a committed action (3 indexed reads, no lock, no write): the cheapest
+        # request action creation can be, under the same concurrency.
+        floor = []
+        _clients(server.port, seeded, retries, created, floor, errors, lock, then_done=False)
     checked = _child(env, "--verify")
     requests = 2 * actions * retries
     return {
         "requests": requests, "requests_per_s": round(requests / elapsed),
         "create_p50_ms": _percentile(latencies, 0.5), "create_p95_ms": _percentile(latencies, 0.95),
+        "retries_only_p50_ms": _percentile(floor, 0.5), "retries_only_p95_ms": _percentile(floor, 0.95),
         # CPU per request (all 2 × actions × retries of them): what one core of Python can serve.
         "server_cpu_ms_per_request": round(server_cpu / requests * 1000, 2),
         "client_cpu_ms_per_request": round(client_cpu / requests * 1000, 2),
         "ids_per_case_max": max((len(ids) for ids in created.values()), default=0),
         "errors": errors[:10], **checked,
     }
+
+
+def _clients(port, seeded, count, created, latencies, errors, lock, then_done=True) -> float:
+    """`count` client threads at once, each through every case in its own order; the seconds it took."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=_client, args=(port, seeded["case_ids"], seeded["token"], created, latencies,
+                                                      errors, lock, n, then_done)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def run(orders: int = 0, runs: int = 3) -> dict:
@@ -117,6 +131,7 @@ def _summarise(runs: list[dict]) -> dict:
         "over_refunded": [r["over_refunded"] for r in runs],
         "create_p50_ms": statistics.median(r["create_p50_ms"] for r in runs),
         "create_p95_ms": statistics.median(r["create_p95_ms"] for r in runs),
+        "retries_only_p95_ms": statistics.median(r["retries_only_p95_ms"] for r in runs),
         "requests_per_s": statistics.median(r["requests_per_s"] for r in runs),
         "server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in runs),
         "runs": runs,
