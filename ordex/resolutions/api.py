@@ -16,7 +16,7 @@ from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
 from ordex.orders import queries as hub
 
-from . import actions, config, queries
+from . import actions, commitments, config, queries
 from .access import access_action, require_requester
 from .choices import CHARGEBACK_ROLES, ActionStatus
 from .models import Action, CallbackReceipt
@@ -331,7 +331,8 @@ def get_ledger(request, order_no: str):
         raise NotFound("order_not_found", f"order '{order_no}' does not exist")
     lines = queries.ledger_of_order(order.pk)
     return {
-        "order_no": order.order_no, "paid": str(order.paid_amount), "cash_out": str(actions.ledger_cash_out(order.pk)),
+        "order_no": order.order_no, "paid": str(order.paid_amount),
+        "cash_out": str(commitments.ledger_cash_out(order.pk)),
         "lines": [_ledger_line(line) for line in lines],
     }
 

@@ -65,7 +65,7 @@ class ActionStatus(models.TextChoices):
 S = ActionStatus
 
 # From -> the statuses an action may move to. The only place the lifecycle is written down;
-# `actions._move` checks it again under the order's row lock. `approved -> done` is the merchant's
+# `actions.common._move` checks it again under the order's row lock. `approved -> done` is the merchant's
 # confirmation arriving before the worker recorded that it handed the request over.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.CANCELLED}),

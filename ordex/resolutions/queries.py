@@ -11,8 +11,8 @@ from ordex.cases.models import Case
 from ordex.orders import queries as hub
 
 from . import access, config
-from .actions import commitments_of, exposure_of, kinds_for_case
 from .choices import CASH_OUT_KINDS, ActionKind, ActionStatus, Direction, LedgerKind
+from .commitments import commitments_of, exposure_of, kinds_for_case
 from .models import Action, LedgerLine
 from .money import ZERO, to_money
 

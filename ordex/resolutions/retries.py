@@ -2,7 +2,7 @@
 
 A client that did not hear an answer asks again with the same Idempotency-Key, and staff (or a merchant's
 system) mark an action done again; the benchmark sends every refund and every "done" 8 times. Once the
-first answer is committed, the locked path (actions.py) would only read it back under its locks, so
+first answer is committed, the locked path (the `actions` package) would only read it back under its locks, so
 each retry queued among the writers — SQLite's single writer, or the case's row lock — to change nothing.
 Here it is read without locks. Whatever is not committed yet goes the locked way: a new key, or a key
 whose first request is still in flight (that retry waits on the case's lock, then answers with what the

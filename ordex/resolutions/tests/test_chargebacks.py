@@ -7,7 +7,7 @@ import pytest
 
 from ordex.cases.models import TimelineEntry
 from ordex.core.errors import Forbidden, InvalidInput
-from ordex.resolutions import actions, queries
+from ordex.resolutions import actions, commitments, queries
 from ordex.resolutions.actions import ActionRequest
 from ordex.resolutions.models import AppendOnlyError, LedgerLine
 
@@ -25,7 +25,7 @@ def test_a_chargeback_lowers_the_net_cost_of_the_case(case, as_finance):
                                                                       Decimal("40.00"))
     entry = TimelineEntry.objects.filter(case=case).order_by("-pk").first()
     assert entry.message == "供应商扣款 ¥60.00：杯盖厂, DN-7" and entry.data["supplier"] == "杯盖厂"
-    assert actions.ledger_cash_out(case.order_id) == Decimal("100.00")  # money in leaves the refund cap alone
+    assert commitments.ledger_cash_out(case.order_id) == Decimal("100.00")  # money in leaves the refund cap alone
 
 
 def test_the_same_key_records_once_and_another_body_under_it_is_refused(case, as_finance):

@@ -19,7 +19,7 @@ from ordex.accounts.access import Principal
 from ordex.cases.access import access_case, may_work
 from ordex.cases.models import Case
 from ordex.core.errors import DomainError, InvalidInput, NotFound
-from ordex.resolutions import access, actions, queries
+from ordex.resolutions import access, actions, commitments, queries
 from ordex.resolutions.choices import (
     CHARGEBACK_ROLES,
     CLAIM_TRANSITIONS,
@@ -248,7 +248,7 @@ def _waiting_page(request, *, status=200, errors=None, submitted=None):
     who = principal(request)
     errors = errors or {}
     waiting = queries.waiting_for(who)
-    approving = queries.approving(who, actions.case_exposures({action.case_id for action in waiting}))
+    approving = queries.approving(who, commitments.case_exposures({action.case_id for action in waiting}))
     rows = [_row(who, action, may_request=False, approving=approving, error=errors.get(action.pk, ""),
                  kept=submitted if action.pk in errors else {})
             for action in waiting]
