@@ -338,6 +338,9 @@ class Case(models.Model):
             models.Index(fields=["order", "type"], name="case_order_type"),
             models.Index(fields=["subject_key", "type"], name="case_subject_type"),
             models.Index(fields=["found_at"], name="case_found_at"),
+            # The rules page counts, per rule, the cases people rejected as false positives: read from here
+            # instead of walking every case (200 ms at 1,000,000 cases on SQLite).
+            models.Index(fields=["status", "opened_by_rule"], name="case_status_rule"),
         ]
 
     def __str__(self):
