@@ -118,7 +118,8 @@ class CommerceSettings(models.Model):
         verbose_name_plural = _("commerce settings")
 
     def __str__(self):
-        return f"{self.shop or _('default')}: {self.adapter}"
+        shop = self.shop or _("default")  # outside the f-string, where makemessages finds it
+        return f"{shop}: {self.adapter}"
 
 
 class Action(models.Model):
