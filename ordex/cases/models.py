@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.models import Department, Role
@@ -125,7 +126,9 @@ class CalendarOverride(models.Model):
         ordering = ["calendar", "date", "start"]
 
     def __str__(self):
-        return f"{self.date} closed" if self.start is None else f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
+        if self.start is None:
+            return gettext("%(date)s closed") % {"date": self.date}
+        return f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -173,7 +176,8 @@ class SlaTarget(models.Model):
         ordering = ["policy", "severity"]
 
     def __str__(self):
-        return f"{self.severity}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
+        return gettext("%(severity)s: respond in %(response)s min, resolve in %(resolution)s min") % {
+            "severity": self.severity, "response": self.first_response_minutes, "resolution": self.resolution_minutes}
 
     @property
     def first_response(self) -> timedelta:
@@ -200,7 +204,8 @@ class DepartmentClock(models.Model):
         verbose_name_plural = _("department clocks")
 
     def __str__(self):
-        return f"{self.department.code}: {self.target_minutes} min on {self.calendar.code}"
+        return gettext("%(department)s: %(minutes)s min on calendar %(calendar)s") % {
+            "department": self.department.code, "minutes": self.target_minutes, "calendar": self.calendar.code}
 
 
 class ExceptionType(models.Model):
@@ -528,7 +533,8 @@ class CaseDepartmentClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department.code} from {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(department)s from %(start)s") % {
+            "department": self.department.code, "start": f"{self.started_at:%Y-%m-%d %H:%M}"}
 
 
 class Evidence(models.Model):
@@ -582,7 +588,8 @@ class CustomerChoice(models.Model):
         indexes = [models.Index(fields=["deadline_at"], condition=Q(chosen_at__isnull=True), name="choice_open_deadline")]
 
     def __str__(self):
-        return f"{', '.join(self.options)} by {self.deadline_at:%Y-%m-%d %H:%M} ({self.status})"
+        return gettext("%(options)s by %(deadline)s (%(status)s)") % {
+            "options": ", ".join(self.options), "deadline": f"{self.deadline_at:%Y-%m-%d %H:%M}", "status": self.status}
 
 
 class AppendOnlyError(Exception):

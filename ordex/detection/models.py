@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -139,7 +140,7 @@ class RuleState(models.Model):
         verbose_name_plural = _("rule states")
 
     def __str__(self):
-        return f"{self.rule_id} until {self.scanned_until}"
+        return gettext("%(rule)s scanned until %(until)s") % {"rule": self.rule_id, "until": self.scanned_until}
 
 
 class HistoryImport(models.Model):

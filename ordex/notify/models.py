@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ordex.cases.models import Case, ExceptionType
@@ -137,7 +138,7 @@ class CustomerLink(models.Model):
         ordering = ["case", "-created_at"]
 
     def __str__(self):
-        return f"link {self.pk} to case {self.case_id}"
+        return gettext("Link %(link)s to case #%(case)s") % {"link": self.pk, "case": self.case_id}
 
     def usable(self, at) -> bool:
         return self.revoked_at is None and at < self.expires_at
@@ -179,4 +180,4 @@ class Survey(models.Model):
         indexes = [models.Index(fields=["sent_at"], condition=Q(status="sent"), name="survey_waiting")]
 
     def __str__(self):
-        return f"survey of case {self.case_id}: {self.score or self.status}"
+        return gettext("Survey of case #%(case)s: %(result)s") % {"case": self.case_id, "result": self.score or self.status}

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -120,7 +121,8 @@ class Stock(models.Model):
         indexes = [models.Index(fields=["updated_at"])]
 
     def __str__(self):
-        return f"{self.product_id}@{self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
+        return gettext("%(place)s: %(on_hand)s on hand, %(reserved)s reserved") % {
+            "place": f"{self.product_id}@{self.warehouse_id}", "on_hand": self.on_hand, "reserved": self.reserved}
 
     @property
     def available(self) -> int:
@@ -149,7 +151,8 @@ class PriceHistory(models.Model):
         indexes = [models.Index(fields=["product", "valid_from"], name="price_history_at")]
 
     def __str__(self):
-        return f"{self.product_id} ¥{self.list_price} from {self.valid_from:%Y-%m-%d %H:%M}"
+        return gettext("%(product)s ¥%(price)s from %(start)s") % {
+            "product": self.product_id, "price": self.list_price, "start": f"{self.valid_from:%Y-%m-%d %H:%M}"}
 
 
 class StockHistory(models.Model):
@@ -174,7 +177,9 @@ class StockHistory(models.Model):
         indexes = [models.Index(fields=["product", "warehouse", "valid_from"], name="stock_history_at")]
 
     def __str__(self):
-        return f"{self.product_id}@{self.warehouse_id}: {self.on_hand - self.reserved} from {self.valid_from}"
+        return gettext("%(place)s: %(available)s available from %(start)s") % {
+            "place": f"{self.product_id}@{self.warehouse_id}", "available": self.on_hand - self.reserved,
+            "start": f"{self.valid_from:%Y-%m-%d %H:%M}"}
 
     @property
     def available(self) -> int:
@@ -367,7 +372,7 @@ class OrderChange(models.Model):
         ordering = ["requested_at", "pk"]
 
     def __str__(self):
-        return f"change requested {self.requested_at:%Y-%m-%d %H:%M}"
+        return gettext("Change requested %(at)s") % {"at": f"{self.requested_at:%Y-%m-%d %H:%M}"}
 
 
 class Shipment(models.Model):
@@ -549,7 +554,8 @@ class PendingEvent(models.Model):
         indexes = [models.Index(fields=["received_at"]), models.Index(fields=["occurred_at"])]
 
     def __str__(self):
-        return f"{self.type} {self.event_id} waiting for {self.waiting_key}"
+        return gettext("%(type)s %(event)s waiting for %(key)s") % {
+            "type": self.type, "event": self.event_id, "key": self.waiting_key}
 
 
 class HubVersion(models.Model):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.models import Role
@@ -295,7 +296,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_pending_due")]
 
     def __str__(self):
-        return f"outbox #{self.pk} for action {self.action_id} ({self.status})"
+        return gettext("Outbox message #%(message)s for action #%(action)s (%(status)s)") % {
+            "message": self.pk, "action": self.action_id, "status": self.status}
 
 
 class CallbackReceipt(models.Model):
@@ -326,4 +328,4 @@ class ReconcileCursor(models.Model):
         verbose_name_plural = _("reconcile cursors")
 
     def __str__(self):
-        return f"{self.name} at {self.position}"
+        return gettext("%(name)s at %(position)s") % {"name": self.name, "position": self.position}
