@@ -21,7 +21,8 @@ SAME_IN_BOTH_LANGUAGES: dict[str, str] = {}
 
 
 def ordex_models():
-    return [model for model in apps.get_models() if model.__module__.startswith("ordex.")]
+    return [model for config in apps.get_app_configs() if config.name.startswith("ordex.")
+            for model in config.get_models()]
 
 
 def model_texts():
@@ -40,9 +41,9 @@ def model_texts():
                 yield f"{options.label}.{field.name}.choices[{value}]", label
 
 
-def test_the_walk_covers_every_app_with_models():
+def test_the_walk_covers_the_apps_with_tables():
     labels = {model._meta.app_label for model in ordex_models()}
-    assert labels == {"accounts", "orders", "ingest", "cases", "detection", "resolutions", "notify"}
+    assert labels >= {"accounts", "orders", "ingest", "cases", "detection", "resolutions", "notify"}
 
 
 def test_every_model_text_is_a_lazy_translation():
