@@ -364,11 +364,12 @@ class OutOfStock(BaseRule):
     params = ()
 
     def judge(self, items) -> dict:
-        """items: [(order, moment, [(sku, qty)])] -> {order id: (short lines, ended at, why)} for orders whose
-        warehouse had less available at `moment` than they ordered, by the stock snapshot valid then (no
-        snapshot yet: unknown, not short), whatever order the snapshots arrived in. It ended at the first
-        later snapshot that covers every short line, or when the order shipped or was cancelled (None: not
-        yet). One read of the snapshots for all the orders."""
+        """items: [(order, moment, [(sku, qty)])] -> {order id: (short lines, ended at, why)} for orders that
+        had less available at `moment` than they ordered, by the stock snapshots valid then: at the order's
+        warehouse, or summed over every warehouse for an order without one (no snapshot yet: unknown, not
+        short), whatever order the snapshots arrived in. It ended when later snapshots covered every short
+        line, or when the order shipped or was cancelled (None: not yet). One read of the snapshots for all
+        the orders."""
         moments = defaultdict(list)
         for order, moment, lines in items:
             for sku, _ in lines:
@@ -378,12 +379,12 @@ class OutOfStock(BaseRule):
         for order, moment, lines in items:
             short, restocked = [], []
             for sku, qty in lines:
-                timeline = stock[(sku, order.warehouse_id)]
-                row = timeline.at(moment)
-                if row is None or qty <= row.available:
+                totals = stock[(sku, order.warehouse_id)]
+                available = totals.available_at(moment)
+                if available is None or qty <= available:
                     continue
-                short.append({"sku": sku, "ordered": qty, "available": row.available})
-                restocked.append(next((r.valid_from for r in timeline.after(moment) if r.available >= qty), None))
+                short.append({"sku": sku, "ordered": qty, "available": available})
+                restocked.append(totals.reached(qty, after=moment))
             if short:
                 ends = [(max(restocked), gettext_lazy("Stock arrived"))] if all(restocked) else []
                 ends += [(at, why) for at, why in ((order.shipped_at, gettext_lazy("Shipped")),
@@ -406,43 +407,25 @@ class OutOfStock(BaseRule):
                    {"warehouse": where, "short": short}, order=order, sku=first["sku"], cleared_at=ended,
                    clear_summary=why)
 
-    def without_warehouse(self, order, lines, stock):
-        """An order without a warehouse compares with all warehouses together, as they are now (past totals
-        are not worked out)."""
-        short = []
-        for sku, qty in lines:
-            rows = stock.get(sku)
-            available = sum(r[1] for r in rows.values()) if rows else None
-            if available is not None and qty > available:
-                short.append({"sku": sku, "ordered": qty, "available": available})
-        return short
-
     def evaluate(self, ctx):
         # Judged at the order's time even if it has shipped since (a file brings both): a live system would
         # have opened the case then and cleared it on restock or shipping.
         candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS)
                       if not (o.shipped_at and o.shipped_at <= at) and not (o.cancelled_at and o.cancelled_at <= at)]
-        items = [(o, at, [(line.sku, line.qty) for line in ctx.new_lines(o)]) for o, at in candidates]
-        verdicts = self.judge([item for item in items if item[0].warehouse_id])
-        hits = [self.hit(ctx, order, at, *verdicts[order.pk]) for order, at, _ in items if order.pk in verdicts]
-        loose = [item for item in items if not item[0].warehouse_id]
-        if loose:
-            stock = ctx.stock_for({sku for _, _, lines in loose for sku, _ in lines})
-            for order, at, lines in loose:
-                short = self.without_warehouse(order, lines, stock)
-                if short:
-                    hits.append(self.hit(ctx, order, at, short, None, ""))
-        return hits + self.predated_hits(ctx)
+        verdicts = self.judge([(o, at, [(line.sku, line.qty) for line in ctx.new_lines(o)]) for o, at in candidates])
+        return [self.hit(ctx, order, at, *verdicts[order.pk]) for order, at in candidates if order.pk in verdicts] \
+            + self.predated_hits(ctx)
 
     def predated_hits(self, ctx):
-        """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse while it was
-        current: those orders are judged again by the stock valid at their time, as if it had arrived in order
-        (cleared at once if they shipped, were cancelled or a later snapshot restocked since)."""
+        """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse (or without a
+        warehouse) while it was current: those orders are judged again by the stock valid at their time, as if
+        it had arrived in order (cleared at once if they shipped, were cancelled or a later snapshot restocked
+        since)."""
         candidates = {}
         for event, until in ctx.stock_spans:
             sku, code = event.data.sku, event.data.warehouse
             for order, line in ctx.predated.get(sku, ()):
-                if order.warehouse_id is not None and order.warehouse.code == code \
+                if (order.warehouse_id is None or order.warehouse.code == code) \
                         and event.occurred_at <= order.created_at and (until is None or order.created_at < until):
                     candidates.setdefault(order.pk, (order, order.created_at, set()))[2].add((sku, line.qty))
         verdicts = self.judge(list(candidates.values()))
@@ -450,11 +433,12 @@ class OutOfStock(BaseRule):
                 for pk, (order, at, _) in candidates.items() if pk in verdicts]
 
     def disproved(self, ctx):
-        """Findings that a late snapshot shows never held: the warehouse had enough at the order's time."""
+        """Findings that a late snapshot shows never held: the warehouse (all of them, for an order without
+        one) had enough at the order's time."""
         told = defaultdict(list)
         for event in ctx.by_type.get("inventory.updated", ()):
             told[event.data.sku].append(event.occurred_at)
-        findings = [f for f in standing_findings(self.code, told) if f.order is not None and f.order.warehouse_id]
+        findings = [f for f in standing_findings(self.code, told) if f.order is not None]
         items = [(f.order, f.found_at, [(s["sku"], s["ordered"]) for s in f.facts.get("short", ())]) for f in findings]
         verdicts = self.judge(items)
         return [(f, max(t for t in told[f.sku] if t <= f.found_at),
@@ -466,17 +450,13 @@ class OutOfStock(BaseRule):
         if order is None:
             return None
         lines = [(s["sku"], s["ordered"]) for s in finding.facts.get("short", [])]
-        if order.warehouse_id and lines:
+        if lines:
             verdict = self.judge([(order, finding.found_at, lines)]).get(order.pk)
             return verdict[1:] if verdict and verdict[1] is not None else None
         if order.shipped_at:
             return order.shipped_at, gettext_lazy("Shipped")
         if order.cancelled_at:
             return order.cancelled_at, gettext_lazy("Cancelled")
-        stock = ctx.stock_for({sku for sku, _ in lines})
-        if lines and not self.without_warehouse(order, lines, stock):
-            latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
-            return latest, gettext_lazy("Stock arrived")
         return None
 
 
