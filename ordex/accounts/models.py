@@ -28,22 +28,31 @@ ROLE_DEFAULT_DEPARTMENT = {
 
 
 class Department(models.Model):
-    code = models.SlugField(max_length=40, unique=True)
-    name_zh = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=80)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=80)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
 
     def __str__(self):
         return f"{self.name_zh} ({self.code})"
 
 
 class User(AbstractUser):
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
-    available = models.BooleanField(default=True, help_text="Takes new cases in automatic assignment")
-    max_open_cases = models.PositiveIntegerField(default=30)
-    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    available = models.BooleanField(
+        _("available"), default=True, help_text=_("Takes new cases in automatic assignment")
+    )
+    max_open_cases = models.PositiveIntegerField(_("max open cases"), default=30)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     language = models.CharField(
-        max_length=10, blank=True, help_text="Language of the workbench (a code of settings.LANGUAGES); empty: default"
+        _("language"), max_length=10, blank=True,
+        help_text=_("Language of the workbench (a code of settings.LANGUAGES); empty: default")
     )
 
 
@@ -56,15 +65,23 @@ class ApiToken(models.Model):
 
     PREFIX = "odx_"
 
-    name = models.CharField(max_length=100)
-    role = models.CharField(max_length=20, choices=Role.choices)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    user = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True, on_delete=models.CASCADE)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        _("hint"), max_length=12, editable=False, help_text=_("First characters, to tell tokens apart")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self):
         return f"{self.name} ({self.role}, {self.hint}…)"
@@ -81,12 +98,16 @@ class ApiToken(models.Model):
 class PersonalDataReveal(models.Model):
     """An audit row: a person with the right to personal data chose to see it unmasked. Append-only."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    subject = models.CharField(max_length=120, help_text="What was revealed, e.g. 'case:12' or 'order:A1001'")
-    fields = models.JSONField(default=list, help_text="Which personal fields were shown")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    subject = models.CharField(
+        _("subject revealed"), max_length=120, help_text=_("What was revealed, e.g. 'case:12' or 'order:A1001'")
+    )
+    fields = models.JSONField(_("fields"), default=list, help_text=_("Which personal fields were shown"))
 
     class Meta:
+        verbose_name = _("personal data reveal")
+        verbose_name_plural = _("personal data reveals")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["subject", "at"], name="reveal_subject_at")]
 

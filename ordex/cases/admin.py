@@ -3,6 +3,8 @@ timeline and notifications are shown read-only, because they change only through
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .calendar import unconfirmed_years
 from .models import (
@@ -37,8 +39,9 @@ def holiday_warning(calendar: Calendar) -> str:
     if not missing:
         return ""
     years = ", ".join(str(year) for year in missing)
-    return (f"The installed holiday data has not confirmed China's official schedule for {years}: "
-            f"deadlines there are estimates. Add overrides for the holidays and make-up working days of {years}.")
+    return gettext("The installed holiday data has not confirmed China's official schedule for %(years)s: "
+                   "deadlines there are estimates. Add overrides for the holidays and make-up working days of "
+                   "%(years)s.") % {"years": years}
 
 
 class CalendarHoursInline(admin.TabularInline):
@@ -57,9 +60,9 @@ class CalendarAdmin(admin.ModelAdmin):
     inlines = [CalendarHoursInline, CalendarOverrideInline]
     readonly_fields = ("holiday_data",)
 
-    @admin.display(description="holiday data")
+    @admin.display(description=_("holiday data"))
     def holiday_data(self, obj):
-        return holiday_warning(obj) or "confirmed"
+        return holiday_warning(obj) or gettext("confirmed")
 
     def changelist_view(self, request, extra_context=None):
         for calendar in Calendar.objects.filter(observe_holidays=True):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.models import Department, Role
@@ -47,14 +48,19 @@ class Weekday(models.IntegerChoices):
 class Calendar(models.Model):
     """Working hours per weekday, Chinese holidays on or off, and per-date overrides; builds a BusinessCalendar."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name_zh = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=80)
-    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=80)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     observe_holidays = models.BooleanField(
-        default=False, help_text="Chinese public holidays are off and make-up working days (调休) are worked"
+        _("observe holidays"), default=False,
+        help_text=_("Chinese public holidays are off and make-up working days (调休) are worked")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
 
     def __str__(self):
         return f"{self.name_zh} ({self.code})"
@@ -80,12 +86,15 @@ class Calendar(models.Model):
 class CalendarHours(models.Model):
     """One working interval on a weekday; an end of 00:00 means midnight at the end of the day."""
 
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start = models.TimeField()
-    end = models.TimeField()
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
 
     class Meta:
+        verbose_name = _("calendar hours")
         ordering = ["calendar", "weekday", "start"]
         verbose_name_plural = _("calendar hours")
 
@@ -101,17 +110,25 @@ class CalendarOverride(models.Model):
     """An admin decision for one local date: closed (no start/end) or open for the given interval.
     Several rows on one date give several intervals."""
 
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="overrides")
-    date = models.DateField()
-    start = models.TimeField(null=True, blank=True, help_text="Empty start and end: the day is closed")
-    end = models.TimeField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    date = models.DateField(_("date"))
+    start = models.TimeField(
+        _("start"), null=True, blank=True, help_text=_("Empty start and end: the day is closed")
+    )
+    end = models.TimeField(_("end"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
         ordering = ["calendar", "date", "start"]
 
     def __str__(self):
-        return f"{self.date} closed" if self.start is None else f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
+        if self.start is None:
+            return gettext("%(date)s closed") % {"date": self.date}
+        return f"{self.date} {self.start:%H:%M}-{self.end:%H:%M}"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -121,18 +138,23 @@ class CalendarOverride(models.Model):
 class SlaPolicy(models.Model):
     """Targets per severity on a named calendar, and how the clock behaves."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="sla_policies")
-    pause_on_third_party = models.BooleanField(
-        default=False, help_text="The clock also stops while the case waits for a third party (carrier, platform)"
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="sla_policies"
     )
-    near_breach_percent = models.PositiveSmallIntegerField(default=80)
+    pause_on_third_party = models.BooleanField(
+        _("pause on third party"), default=False,
+        help_text=_("The clock also stops while the case waits for a third party (carrier, platform)")
+    )
+    near_breach_percent = models.PositiveSmallIntegerField(_("near breach percent"), default=80)
     reassign_on_breach = models.BooleanField(
-        default=False, help_text="On breach, hand the case to another available member of the department"
+        _("reassign on breach"), default=False,
+        help_text=_("On breach, hand the case to another available member of the department")
     )
 
     class Meta:
+        verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
 
     def __str__(self):
@@ -140,17 +162,22 @@ class SlaPolicy(models.Model):
 
 
 class SlaTarget(models.Model):
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
-    severity = models.CharField(max_length=2, choices=Severity.choices)
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="targets"
+    )
+    severity = models.CharField(_("severity"), max_length=2, choices=Severity.choices)
+    first_response_minutes = models.PositiveIntegerField(_("first response minutes"))
+    resolution_minutes = models.PositiveIntegerField(_("resolution minutes"))
 
     class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
         constraints = [models.UniqueConstraint(fields=["policy", "severity"], name="sla_target_unique_severity")]
         ordering = ["policy", "severity"]
 
     def __str__(self):
-        return f"{self.severity}: respond {self.first_response_minutes} min, resolve {self.resolution_minutes} min"
+        return gettext("%(severity)s: respond in %(response)s min, resolve in %(resolution)s min") % {
+            "severity": self.severity, "response": self.first_response_minutes, "resolution": self.resolution_minutes}
 
     @property
     def first_response(self) -> timedelta:
@@ -164,31 +191,51 @@ class SlaTarget(models.Model):
 class DepartmentClock(models.Model):
     """A department's internal target for the time it holds a case, on its own calendar."""
 
-    department = models.OneToOneField(Department, on_delete=models.CASCADE, related_name="clock")
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
-    target_minutes = models.PositiveIntegerField()
+    department = models.OneToOneField(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="clock"
+    )
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_minutes = models.PositiveIntegerField(_("target minutes"))
+
+    class Meta:
+        verbose_name = _("department clock")
+        verbose_name_plural = _("department clocks")
 
     def __str__(self):
-        return f"{self.department.code}: {self.target_minutes} min on {self.calendar.code}"
+        return gettext("%(department)s: %(minutes)s min on calendar %(calendar)s") % {
+            "department": self.department.code, "minutes": self.target_minutes, "calendar": self.calendar.code}
 
 
 class ExceptionType(models.Model):
-    code = models.SlugField(max_length=60, unique=True)
-    family = models.CharField(max_length=20, choices=Family.choices)
-    name_zh = models.CharField(max_length=80)
-    name_en = models.CharField(max_length=120)
-    description = models.TextField(blank=True, help_text="How it is found")
-    default_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    default_severity = models.CharField(max_length=2, choices=Severity.choices, default=Severity.P3)
-    sla_policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="exception_types")
-    allowed_resolutions = models.JSONField(default=list, help_text="Resolution codes, in the order offered")
-    default_resolution = models.CharField(
-        max_length=40, blank=True, help_text="Applied when the customer does not choose before the deadline"
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    family = models.CharField(_("family"), max_length=20, choices=Family.choices)
+    name_zh = models.CharField(_("Chinese name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=120)
+    description = models.TextField(_("description"), blank=True, help_text=_("How it is found"))
+    default_department = models.ForeignKey(
+        Department, verbose_name=_("default department"), on_delete=models.PROTECT, related_name="+"
     )
-    choice_deadline_hours = models.PositiveIntegerField(default=48)
-    active = models.BooleanField(default=True)
+    default_severity = models.CharField(
+        _("default severity"), max_length=2, choices=Severity.choices, default=Severity.P3
+    )
+    sla_policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.PROTECT, related_name="exception_types"
+    )
+    allowed_resolutions = models.JSONField(
+        _("allowed resolutions"), default=list, help_text=_("Resolution codes, in the order offered")
+    )
+    default_resolution = models.CharField(
+        _("default resolution"), max_length=40, blank=True,
+        help_text=_("Applied when the customer does not choose before the deadline")
+    )
+    choice_deadline_hours = models.PositiveIntegerField(_("choice deadline hours"), default=48)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("exception type")
+        verbose_name_plural = _("exception types")
         ordering = ["family", "code"]
 
     def __str__(self):
@@ -198,14 +245,18 @@ class ExceptionType(models.Model):
 class PlaybookStep(models.Model):
     """A step of an exception type's playbook; copied onto each case when it opens."""
 
-    exception_type = models.ForeignKey(ExceptionType, on_delete=models.CASCADE, related_name="playbook")
-    position = models.PositiveSmallIntegerField()
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
-    required = models.BooleanField(default=True)
+    exception_type = models.ForeignKey(
+        ExceptionType, verbose_name=_("exception type"), on_delete=models.CASCADE, related_name="playbook"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    title_zh = models.CharField(_("Chinese title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    required = models.BooleanField(_("required step"), default=True)
 
     class Meta:
+        verbose_name = _("playbook step")
+        verbose_name_plural = _("playbook steps")
         ordering = ["exception_type", "position"]
         constraints = [
             models.UniqueConstraint(fields=["exception_type", "position"], name="playbook_step_unique_position")
@@ -218,15 +269,24 @@ class PlaybookStep(models.Model):
 class Incident(models.Model):
     """One cause behind many cases (a SKU priced wrong, a carrier hub stalled, a channel down)."""
 
-    exception_type = models.ForeignKey(ExceptionType, on_delete=models.PROTECT, related_name="incidents")
-    key = models.CharField(max_length=200)
-    title = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    opened_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    exception_type = models.ForeignKey(
+        ExceptionType, verbose_name=_("exception type"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    key = models.CharField(_("key"), max_length=200)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
         constraints = [models.UniqueConstraint(fields=["exception_type", "key"], name="incident_unique_key")]
 
     def __str__(self):
@@ -234,50 +294,79 @@ class Incident(models.Model):
 
 
 class Case(models.Model):
-    type = models.ForeignKey(ExceptionType, on_delete=models.PROTECT, related_name="cases")
-    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
-    severity = models.CharField(max_length=2, choices=Severity.choices)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    type = models.ForeignKey(
+        ExceptionType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    severity = models.CharField(_("severity"), max_length=2, choices=Severity.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
 
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    order_no = models.CharField(max_length=100, blank=True, db_index=True, help_text="The primary order's number")
-    subject_key = models.CharField(max_length=200, blank=True, help_text="What the case is about when there is no order")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
-    title = models.CharField(max_length=300)
-    facts = models.JSONField(default=dict, blank=True)
-    opened_by_rule = models.CharField(max_length=80, db_index=True, help_text="Rule code, or 'manual'")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    order_no = models.CharField(
+        _("order number"), max_length=100, blank=True, db_index=True,
+        help_text=_("The primary order's number"),
+    )
+    subject_key = models.CharField(
+        _("subject key"), max_length=200, blank=True,
+        help_text=_("What the case is about when there is no order"),
+    )
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    opened_by_rule = models.CharField(
+        _("opened by rule"), max_length=80, db_index=True, help_text=_("Rule code, or 'manual'")
+    )
 
-    found_at = models.DateTimeField(help_text="When the exception was found (event occurred_at or scan as_of)")
-    created_at = models.DateTimeField(default=timezone.now)
-    touched_at = models.DateTimeField(null=True, blank=True, help_text="First action by a person")
+    found_at = models.DateTimeField(
+        _("found at"), help_text=_("When the exception was found (event occurred_at or scan as_of)")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    touched_at = models.DateTimeField(
+        _("touched at"), null=True, blank=True, help_text=_("First action by a person")
+    )
 
     # SLA clock. Started at found_at (restarted on reopen); due times are recomputed when a pause ends.
-    sla_started_at = models.DateTimeField()
-    sla_paused = models.BooleanField(default=False)
-    response_due_at = models.DateTimeField()
-    resolve_due_at = models.DateTimeField()
-    near_breach_due_at = models.DateTimeField()
-    responded_at = models.DateTimeField(null=True, blank=True)
-    response_breached_at = models.DateTimeField(null=True, blank=True)
-    near_breach_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
+    sla_started_at = models.DateTimeField(_("SLA started at"))
+    sla_paused = models.BooleanField(_("SLA paused"), default=False)
+    response_due_at = models.DateTimeField(_("response due at"))
+    resolve_due_at = models.DateTimeField(_("resolve due at"))
+    near_breach_due_at = models.DateTimeField(_("near breach due at"))
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    response_breached_at = models.DateTimeField(_("response breached at"), null=True, blank=True)
+    near_breach_at = models.DateTimeField(_("near breach at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     breach_department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="The department that held the case when its resolution time ran out",
+        Department, verbose_name=_("breach department"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("The department that held the case when its resolution time ran out"),
     )
 
-    chosen_resolution = models.CharField(max_length=40, blank=True)
-    resolution = models.CharField(max_length=40, blank=True)
-    outcome_reason = models.TextField(blank=True, help_text="Why it was resolved or rejected")
-    ended_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was resolved or rejected; empty exactly while the case is open"
+    chosen_resolution = models.CharField(_("chosen resolution"), max_length=40, blank=True)
+    resolution = models.CharField(_("resolution code"), max_length=40, blank=True)
+    outcome_reason = models.TextField(
+        _("outcome reason"), blank=True, help_text=_("Why it was resolved or rejected")
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    ended_at = models.DateTimeField(
+        _("ended at"), null=True, blank=True,
+        help_text=_("When it was resolved or rejected; empty exactly while the case is open")
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         constraints = [
             # At most one open case per order + type (and per subject + type when there is no order).
             models.UniqueConstraint(
@@ -351,11 +440,15 @@ class Case(models.Model):
 class CaseOrder(models.Model):
     """An order the case is about. The primary order is linked too, so `order_nos` is one query."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_orders")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    order_no = models.CharField(max_length=100, db_index=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="case_orders"
+    )
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="+")
+    order_no = models.CharField(_("order number"), max_length=100, db_index=True)
 
     class Meta:
+        verbose_name = _("case order")
+        verbose_name_plural = _("case orders")
         ordering = ["case", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "order"], name="case_order_unique")]
 
@@ -366,19 +459,27 @@ class CaseOrder(models.Model):
 class CaseStep(models.Model):
     """A playbook step as it stood when the case opened, and whether it was done."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    role = models.CharField(max_length=20, choices=Role.choices)
-    required = models.BooleanField(default=True)
-    status = models.CharField(max_length=8, choices=StepStatus.choices, default=StepStatus.OPEN)
-    due_at = models.DateTimeField(null=True, blank=True, help_text="When the step must be done, if it has its own deadline")
-    done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"))
+    title_zh = models.CharField(_("Chinese title"), max_length=200)
+    title_en = models.CharField(_("English title"), max_length=200)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    required = models.BooleanField(_("required step"), default=True)
+    status = models.CharField(_("status"), max_length=8, choices=StepStatus.choices, default=StepStatus.OPEN)
+    due_at = models.DateTimeField(
+        _("due at"), null=True, blank=True,
+        help_text=_("When the step must be done, if it has its own deadline"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
         ordering = ["case", "position"]
         constraints = [models.UniqueConstraint(fields=["case", "position"], name="case_step_unique_position")]
 
@@ -389,12 +490,14 @@ class CaseStep(models.Model):
 class CasePause(models.Model):
     """A stretch during which the case's SLA clocks were stopped (waiting on the customer / third party)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
-    status = models.CharField(max_length=20, choices=CaseStatus.choices)
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="pauses")
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("case pause")
+        verbose_name_plural = _("case pauses")
         ordering = ["case", "started_at"]
 
     def __str__(self):
@@ -404,16 +507,24 @@ class CasePause(models.Model):
 class CaseDepartmentClock(models.Model):
     """The time one department held the case, against that department's internal target."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="department_clocks")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="+")
-    target_minutes = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField()
-    breached_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="department_clocks"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        Calendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_minutes = models.PositiveIntegerField(_("target minutes"))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("case department clock")
+        verbose_name_plural = _("case department clocks")
         ordering = ["case", "started_at"]
         indexes = [
             models.Index(
@@ -422,24 +533,30 @@ class CaseDepartmentClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department.code} from {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(department)s from %(start)s") % {
+            "department": self.department.code, "start": f"{self.started_at:%Y-%m-%d %H:%M}"}
 
 
 class Evidence(models.Model):
     """A rule's finding (facts) or an uploaded file (image, PDF) supporting the case."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
-    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
-    rule_code = models.CharField(max_length=80, blank=True)
-    summary = models.CharField(max_length=500, blank=True)
-    facts = models.JSONField(default=dict, blank=True)
-    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    found_at = models.DateTimeField()
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    rule_code = models.CharField(_("rule code"), max_length=80, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    found_at = models.DateTimeField(_("found at"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
 
     class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
         ordering = ["case", "found_at", "pk"]
 
     def __str__(self):
@@ -449,16 +566,20 @@ class Evidence(models.Model):
 class CustomerChoice(models.Model):
     """Options offered to the customer with a deadline; the default resolution applies when it passes."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="choices")
-    options = models.JSONField()
-    offered_at = models.DateTimeField()
-    deadline_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=ChoiceStatus.choices, default=ChoiceStatus.OPEN)
-    chosen = models.CharField(max_length=40, blank=True)
-    chosen_at = models.DateTimeField(null=True, blank=True)
-    source = models.CharField(max_length=10, choices=ChoiceSource.choices, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="choices")
+    options = models.JSONField(_("options"))
+    offered_at = models.DateTimeField(_("offered at"))
+    deadline_at = models.DateTimeField(_("deadline at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChoiceStatus.choices, default=ChoiceStatus.OPEN
+    )
+    chosen = models.CharField(_("chosen"), max_length=40, blank=True)
+    chosen_at = models.DateTimeField(_("chosen at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ChoiceSource.choices, blank=True)
 
     class Meta:
+        verbose_name = _("customer choice")
+        verbose_name_plural = _("customer choices")
         ordering = ["case", "offered_at"]
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=Q(status=ChoiceStatus.OPEN), name="choice_one_open_per_case")
@@ -467,7 +588,8 @@ class CustomerChoice(models.Model):
         indexes = [models.Index(fields=["deadline_at"], condition=Q(chosen_at__isnull=True), name="choice_open_deadline")]
 
     def __str__(self):
-        return f"{', '.join(self.options)} by {self.deadline_at:%Y-%m-%d %H:%M} ({self.status})"
+        return gettext("%(options)s by %(deadline)s (%(status)s)") % {
+            "options": ", ".join(self.options), "deadline": f"{self.deadline_at:%Y-%m-%d %H:%M}", "status": self.status}
 
 
 class AppendOnlyError(Exception):
@@ -485,19 +607,25 @@ class AppendOnlyQuerySet(models.QuerySet):
 class TimelineEntry(models.Model):
     """Who did what to a case, when, from which status to which, and why. Append-only."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="timeline")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor_name = models.CharField(max_length=150, help_text="User, token name, or 'system'")
-    kind = models.CharField(max_length=20, choices=TimelineKind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    message = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(
+        _("actor name"), max_length=150, help_text=_("User, token name, or 'system'")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("timeline entry")
         ordering = ["case", "at", "pk"]
         indexes = [models.Index(fields=["case", "at"], name="timeline_case_at")]
         verbose_name_plural = _("timeline entries")
@@ -517,14 +645,21 @@ class TimelineEntry(models.Model):
 class Notification(models.Model):
     """An in-app message to one user (supervisors hear of near-breaches and breaches)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    message = models.CharField(max_length=500)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    message = models.CharField(_("message"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
 
@@ -535,8 +670,17 @@ class Notification(models.Model):
 class RoundRobinCursor(models.Model):
     """The last user a department's automatic assignment picked; its row lock serialises assignment."""
 
-    department = models.OneToOneField(Department, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.OneToOneField(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("last user"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("round robin cursor")
+        verbose_name_plural = _("round robin cursors")
 
     def __str__(self):
         return f"{self.department_id} → {self.last_user_id}"

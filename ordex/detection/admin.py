@@ -6,6 +6,7 @@ no cases."""
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import principal_for_user
@@ -18,7 +19,8 @@ from .rules import REGISTRY
 
 
 class RuleForm(forms.ModelForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Why the rule changes (recorded)")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"),
+                             help_text=_("Why the rule changes (recorded)"))
 
     class Meta:
         model = Rule
@@ -82,19 +84,19 @@ class RuleAdmin(admin.ModelAdmin):
     def _record(self, obj, key):
         return getattr(self, "_records", {}).get(obj.code, {}).get(key, 0)
 
-    @admin.display(description="findings")
+    @admin.display(description=_("findings"))
     def findings(self, obj):
         return self._record(obj, "findings")
 
-    @admin.display(description="cases opened")
+    @admin.display(description=_("cases opened"))
     def cases_opened(self, obj):
         return self._record(obj, "cases_opened")
 
-    @admin.display(description="rejected (false positive)")
+    @admin.display(description=_("rejected (false positive)"))
     def rejected(self, obj):
         return self._record(obj, "rejected")
 
-    @admin.display(description="cleared")
+    @admin.display(description=_("cleared"))
     def cleared(self, obj):
         return self._record(obj, "cleared")
 
@@ -104,14 +106,15 @@ class RuleAdmin(admin.ModelAdmin):
 
         codes = [r.code for r in queryset if REGISTRY.get(r.code) and REGISTRY[r.code].trigger == "periodic"]
         if not codes:
-            self.message_user(request, "Dry run covers periodic rules; on-event rules fire as events arrive.",
+            self.message_user(request, gettext("Dry run covers periodic rules; on-event rules fire as events arrive."),
                               messages.WARNING)
             return
         for result in run_scan(timezone.now(), rules=codes, dry_run=True):
             found = [h for h in result.found if h.level == "finding"]
             sample = "; ".join(f"{h.subject_key}: {h.summary}" for h in found[:5])
-            self.message_user(request, f"{result.code}: would find {len(found)} new, clear {len(result.cleared)}"
-                              + (f" — {sample}" if sample else ""))
+            summary = gettext("%(rule)s: would find %(found)s new, clear %(cleared)s") % {
+                "rule": result.code, "found": len(found), "cleared": len(result.cleared)}
+            self.message_user(request, summary + (f" — {sample}" if sample else ""))
 
 
 @admin.register(Finding)

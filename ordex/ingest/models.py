@@ -12,15 +12,19 @@ class Event(models.Model):
         APPLIED = "applied", _("Applied")
         WAITING = "waiting", _("Waiting for its order or parcel")
 
-    event_id = models.CharField(max_length=200, unique=True)
-    type = models.CharField(max_length=40)
-    occurred_at = models.DateTimeField()
-    received_at = models.DateTimeField()
-    source = models.CharField(max_length=40, help_text="http, file, kuaidi100, aftership, ...")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
-    envelope = models.TextField(help_text="The event as received (JSON)")
+    event_id = models.CharField(_("event ID"), max_length=200, unique=True)
+    type = models.CharField(_("type"), max_length=40)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"))
+    source = models.CharField(
+        _("source"), max_length=40, help_text=_("http, file, kuaidi100, aftership, ...")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    envelope = models.TextField(_("envelope"), help_text=_("The event as received (JSON)"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         indexes = [models.Index(fields=["occurred_at"]), models.Index(fields=["type", "occurred_at"])]
 
     def __str__(self):

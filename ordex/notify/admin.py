@@ -4,6 +4,8 @@ first), links and surveys are shown read-only and change only through `actions`.
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import principal_for_user
 from ordex.cases.models import Case
@@ -35,11 +37,12 @@ class MessageTemplateForm(forms.ModelForm):
 
 def preview_on_case(template: MessageTemplate, case: Case | None) -> str:
     if case is None:
-        return "no case of this type yet: the preview uses placeholders\n\n" + render.preview(
+        return gettext("No case of this type yet: the preview uses placeholders") + "\n\n" + render.preview(
             template.subject, template.body, sample_context(template.language)).body
     context = actions.message_context(case, template.language, link="https://example.invalid/c/preview/")
     rendered = render.preview(template.subject, template.body, context)
-    return f"case #{case.pk}\n\n{rendered.subject}\n\n{rendered.body}".strip()
+    heading = gettext("Case #%(case)s") % {"case": case.pk}
+    return f"{heading}\n\n{rendered.subject}\n\n{rendered.body}".strip()
 
 
 @admin.register(ShopLanguage)
@@ -57,7 +60,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ("preview",)
     fields = ("exception_type", "moment", "language", "channel", "active", "subject", "body", "preview")
 
-    @admin.display(description="preview (latest case of the type; add ?case=<id> to the address for another)")
+    @admin.display(description=_("preview (latest case of the type; add ?case=<id> to the address for another)"))
     def preview(self, template: MessageTemplate):
         if not template.pk:
             return "—"
@@ -95,13 +98,14 @@ class MessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send dead messages again")
+    @admin.action(description=_("Send dead messages again"))
     def retry(self, request, queryset):
         count = 0
         for message in queryset.filter(status=MessageStatus.DEAD):
             actions.retry_dead(message.pk)
             count += 1
-        messages.info(request, f"{count} dead message(s) queued again")
+        messages.info(request, ngettext("%(count)s dead message queued again", "%(count)s dead messages queued again",
+                                        count) % {"count": count})
 
 
 @admin.register(CustomerLink)
@@ -116,7 +120,7 @@ class CustomerLinkAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revoke every link of these cases")
+    @admin.action(description=_("Revoke every link of these cases"))
     def revoke(self, request, queryset):
         for case_id in set(queryset.values_list("case_id", flat=True)):
             actions.revoke_links(case_id, actor=principal_for_user(request.user))

@@ -37,4 +37,4 @@ def test_admin_lists_rules_and_runs_a_dry_run(db, client):
     pk = Rule.objects.get(code="payment_timeout").pk
     response = client.post("/admin/detection/rule/", {"action": "dry_run", "_selected_action": [pk]}, follow=True)
     assert response.status_code == 200
-    assert "would find" in response.content.decode()
+    assert "：将新发现 0 条，消除 0 条" in response.content.decode()

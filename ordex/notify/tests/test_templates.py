@@ -82,4 +82,4 @@ def test_admin_previews_a_template_on_a_real_case(open_case, carol):
     client.force_login(carol)
     page = client.get(f"/admin/notify/messagetemplate/{template.pk}/change/?case={case.pk}")
     assert page.status_code == 200
-    assert f"case #{case.pk}" in page.content.decode() and case.order_no in page.content.decode()
+    assert f"工单 #{case.pk}" in page.content.decode() and case.order_no in page.content.decode()
