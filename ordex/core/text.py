@@ -27,7 +27,7 @@ def _fill(message, values: dict) -> str:
     return text % filled
 
 
-def stored_text(message, **values) -> str:
+def stored_text(message, /, **values) -> str:
     """`message` (a gettext_lazy msgid with %(name)s placeholders) in the default language, filled with
     `values` (lazy labels among them are rendered in that language too; a list is joined as a list of words
     is in that language)."""
@@ -38,7 +38,7 @@ def stored_text(message, **values) -> str:
 _shown = lazy(_fill, str)
 
 
-def shown_text(message, **values):
+def shown_text(message, /, **values):
     """`message` (a gettext_lazy msgid with %(name)s placeholders) filled with `values`, translated each time
     it is turned into a string: a page shows it in its reader's language; the API in English
     (`DomainError.as_dict`)."""

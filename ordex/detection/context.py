@@ -38,10 +38,6 @@ class BaseContext:
             self._stock, self._stock_updated, self._stock_skus = stock, updated, set(skus) | self._stock_skus
         return self._stock
 
-    @property
-    def stock_updated(self):
-        return self._stock_updated
-
     def sku_stock_updated(self, sku):
         self.stock_for({sku})
         return self._stock_updated.get(sku)

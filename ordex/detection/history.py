@@ -27,11 +27,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ordex.cases import actions
 from ordex.cases.choices import OPEN_STATUSES
 from ordex.cases.models import Case
 from ordex.core.errors import DomainError, NotFound
+from ordex.core.text import stored_text
 from ordex.orders.queries import orders_by_id
 
 from .models import Finding, FindingLevel, HistoryImport, Rule, RuleState
@@ -158,7 +160,8 @@ def finish(key: str) -> dict:
                     settled.append((extra, _open(extra, linked, extra.found_at if was else ended, historical=was)))
             if was:
                 actions.clear_finding(type_code=finding.type_code, cleared_at=finding.cleared_at,
-                                      summary=finding.clear_summary or "条件已消除", rule_code=finding.rule_code,
+                                      summary=finding.clear_summary or stored_text(_("The condition cleared")),
+                                      rule_code=finding.rule_code,
                                       order=finding.order, subject_key="" if finding.order_id else finding.subject_key)
             for row, case in settled:
                 Finding.objects.filter(pk=row.pk).update(case_id=case.pk, case_created=row.case_created)

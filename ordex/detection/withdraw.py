@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from ordex.cases import actions
 from ordex.core.text import stored_text
@@ -119,15 +120,18 @@ def disproved(applied) -> list[tuple[Finding, object, str]]:
 
 def _why(finding: Finding, at) -> str:
     if finding.rule_code == "report_not_delivered":
-        return f"迟到的物流轨迹表明客户反馈时（{fmt_time(finding.found_at)}）包裹已于 {fmt_time(at)} 签收"
-    return (f"迟到的事件表明条件从未成立：{event_label(finding.rule_code)}发生于 {fmt_time(at)}，"
-            f"未超过时限（{fmt_time(finding.found_at)}）")
+        return stored_text(_("A late tracking scan shows the parcel was signed for at %(at)s, before the customer's"
+                             " report (%(reported)s)"), reported=fmt_time(finding.found_at), at=fmt_time(at))
+    return stored_text(_("Late events show the condition never held: %(event)s at %(at)s, within the limit"
+                         " (%(due)s)"), event=ENDING_EVENTS.get(finding.rule_code, _("a tracking scan")),
+                       at=fmt_time(at), due=fmt_time(finding.found_at))
 
 
-def event_label(code: str) -> str:
-    return {"heartbeat_missing": "心跳", "shop_silent": "订单", "inventory_sync_delay": "库存快照",
-            "payment_timeout": "付款/取消", "ship_delay": "发货", "cancel_failed": "取消",
-            "refund_delayed": "退款完成", "delivery_overdue": "签收"}.get(code, "物流轨迹")
+# What ended each rule's condition, as the reason a finding was withdrawn names it.
+ENDING_EVENTS = {"heartbeat_missing": _("a heartbeat"), "shop_silent": _("an order"),
+                 "inventory_sync_delay": _("a stock snapshot"), "payment_timeout": _("payment or cancellation"),
+                 "ship_delay": _("shipping"), "cancel_failed": _("the cancellation"),
+                 "refund_delayed": _("the refund's completion"), "delivery_overdue": _("signing for")}
 
 
 def withdraw(items: list[tuple[Finding, object, str]]) -> int:

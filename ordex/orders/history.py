@@ -80,6 +80,30 @@ class Timeline:
         self.times = [r.valid_from for r in self.rows]
 
 
+class StockTotals:
+    """The stock of one SKU summed over warehouses (one, or all of them) from their snapshot timelines. At a
+    moment each warehouse counts with the snapshot valid then; one that had none yet is not counted, and
+    when none had one the stock is unknown (None), not zero."""
+
+    __slots__ = ("timelines",)
+
+    def __init__(self, timelines):
+        self.timelines = tuple(timelines)
+
+    def available_at(self, moment: datetime) -> int | None:
+        rows = [row for row in (timeline.at(moment) for timeline in self.timelines) if row is not None]
+        return sum(row.available for row in rows) if rows else None
+
+    def reached(self, qty: int, after: datetime) -> datetime | None:
+        """The first moment after `after` from which at least `qty` was available (a later snapshot at any of
+        the warehouses), or None."""
+        for moment in sorted({row.valid_from for timeline in self.timelines for row in timeline.after(after)}):
+            available = self.available_at(moment)
+            if available is not None and available >= qty:
+                return moment
+        return None
+
+
 def _spans(moments: dict) -> dict:
     return {key: (min(times), max(times)) for key, times in moments.items() if times}
 

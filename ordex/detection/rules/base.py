@@ -6,8 +6,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ordex.core.errors import InvalidInput
+from ordex.core.text import stored_text
 from ordex.orders.choices import REMOTE_PROVINCES
 
 
@@ -199,10 +201,13 @@ def fmt_time(value: datetime | None) -> str:
 
 
 def fmt_hours(delta: timedelta) -> str:
+    """A duration as stored text gives it: days from 48 hours on, hours from one hour, else minutes."""
     total = delta.total_seconds() / 3600
     if total >= 48:
-        return f"{total / 24:.1f} 天" if total % 24 else f"{int(total // 24)} 天"
-    return f"{total:.0f} 小时" if total >= 1 else f"{delta.total_seconds() / 60:.0f} 分钟"
+        return stored_text(_("%(days)s d"), days=f"{total / 24:.1f}" if total % 24 else str(int(total // 24)))
+    if total >= 1:
+        return stored_text(_("%(hours)s h"), hours=f"{total:.0f}")
+    return stored_text(_("%(minutes)s min"), minutes=f"{delta.total_seconds() / 60:.0f}")
 
 
 def order_subject(order) -> str:

@@ -3,6 +3,10 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from django.utils.translation import gettext_lazy as _
+
+from ordex.core.text import stored_text
+
 from ..models import Finding
 from .base import Hit
 
@@ -32,14 +36,16 @@ def group_incidents(ctx, rule, hits: list[Hit], prefix, title, min_param, hours_
         fresh = [h for h in members if h.order is None or h.order.pk not in known_orders]
         if len({*known_orders, *(h.order.pk for h in fresh if h.order is not None)}) < p[min_param]:
             continue
+        incident_title = stored_text(_("%(title)s: %(sku)s"), title=title, sku=sku)
         for hit in members:
-            hit.incident_key, hit.incident_title = key, f"{title}：{sku}"
+            hit.incident_key, hit.incident_title = key, incident_title
             hit.facts = {**hit.facts, "incident": key}
         for finding in earlier[sku]:
             if finding.facts.get("incident") != key and finding.order is not None:
                 extra.append(Hit(rule.code, rule.type_code, finding.subject_key, finding.found_at,
-                                 f"{finding.summary}（同一 SKU 已有多笔，归入事件）",
+                                 stored_text(_("%(summary)s (several on the same SKU already, grouped into an"
+                                               " incident)"), summary=finding.summary),
                                  {**finding.facts, "incident": key}, order=finding.order, sku=sku,
                                  level="escalation", occurrence=f"{finding.occurrence}:incident",
-                                 incident_key=key, incident_title=f"{title}：{sku}"))
+                                 incident_key=key, incident_title=incident_title))
     return hits + extra

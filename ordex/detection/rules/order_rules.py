@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ordex.accounts.access import mask
+from ordex.core.text import stored_text
 from ordex.orders.choices import AddressQuality, PhoneKind
 from ordex.orders.queries import lines_by_order, order_rows, orders_by_id, prices_as_of, stock_as_of
 
@@ -35,21 +36,24 @@ class CustomerInfoError(BaseRule):
     code = "customer_info_error"
     type_code = "customer_info_error"
     trigger = "on_event"
-    title = gettext_lazy("Customer info error")
-    description = gettext_lazy("Address not resolvable to province/city/district or without street detail; invalid"
+    title = _("Customer info error")
+    description = _("Address not resolvable to province/city/district or without street detail; invalid"
                                " or missing phone (platform-masked and virtual numbers are valid).")
     events = SNAPSHOTS
-    params = (Param("check_phone", bool, True, gettext_lazy("Check the phone number")),
-              Param("check_address", bool, True, gettext_lazy("Check the address")),)
+    params = (Param("check_phone", bool, True, _("Check the phone number")),
+              Param("check_address", bool, True, _("Check the address")),)
 
     def problems(self, order, p) -> list[str]:
         found = []
         if p["check_address"] and order.address_quality == AddressQuality.UNRESOLVED:
-            found.append(f"地址无法解析到省/市/区：“{order.address_raw or order.address_display}”")
+            found.append(stored_text(_("Address not resolvable to province/city/district: “%(address)s”"),
+                                     address=order.address_raw or order.address_display))
         elif p["check_address"] and order.address_quality == AddressQuality.NO_DETAIL:
-            found.append(f"地址缺少街道/门牌等详细地址：“{order.address_display}”")
+            found.append(stored_text(_("Address without street or house number: “%(address)s”"),
+                                     address=order.address_display))
         if p["check_phone"] and order.phone_kind in (PhoneKind.INVALID, PhoneKind.MISSING):
-            found.append("手机号缺失" if order.phone_kind == PhoneKind.MISSING else f"手机号无效：“{order.phone}”")
+            found.append(stored_text(_("Phone number missing")) if order.phone_kind == PhoneKind.MISSING
+                         else stored_text(_("Invalid phone number: “%(phone)s”"), phone=order.phone))
         return found
 
     def evaluate(self, ctx):
@@ -57,7 +61,9 @@ class CustomerInfoError(BaseRule):
         for order, at in ctx.orders_with(SNAPSHOTS):
             problems = self.problems(order, ctx.params.for_order_obj(self, order))
             if problems:
-                hits.append(Hit(self.code, self.type_code, order_subject(order), at, "；".join(problems),
+                summary = problems[0] if len(problems) == 1 else stored_text(
+                    _("%(first)s; %(second)s"), first=problems[0], second=problems[1])
+                hits.append(Hit(self.code, self.type_code, order_subject(order), at, summary,
                                 {"problems": problems, "address": order.address_display, "phone": order.phone,
                                  "address_quality": order.address_quality, "phone_kind": order.phone_kind},
                                 order=order))
@@ -66,7 +72,7 @@ class CustomerInfoError(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order is not None and not self.problems(order, ctx.params.for_order_obj(self, order)):
-            return order.snapshot_at, gettext_lazy("Customer info corrected")
+            return order.snapshot_at, _("Customer info corrected")
         return None
 
 
@@ -74,11 +80,11 @@ class DuplicateOrder(BaseRule):
     code = "duplicate_order"
     type_code = "duplicate_order"
     trigger = "on_event"
-    title = gettext_lazy("Duplicate order")
-    description = gettext_lazy("Same buyer phone + same address + same SKU/qty multiset within the window; the"
+    title = _("Duplicate order")
+    description = _("Same buyer phone + same address + same SKU/qty multiset within the window; the"
                                " later order is the duplicate.")
     events = frozenset({"order.created"})
-    params = (Param("window_minutes", int, 10, gettext_lazy("Window (minutes)"), minimum=1),)
+    params = (Param("window_minutes", int, 10, _("Window (minutes)"), minimum=1),)
 
     def evaluate(self, ctx):
         new = [o for o, _ in ctx.orders_with(self.events) if o.phone and o.address_key and o.lines_key]
@@ -116,7 +122,8 @@ class DuplicateOrder(BaseRule):
             gap = (later.created_at - earlier.created_at).total_seconds() / 60
             hits.append(Hit(
                 self.code, self.type_code, order_subject(later), later.created_at,
-                f"与订单 {earlier.order_no} 重复：同一手机号、地址和商品，{gap:.0f} 分钟内再次下单",
+                stored_text(_("Duplicate of order %(order)s: same phone, address and items, ordered again within"
+                              " %(minutes)s minutes"), order=earlier.order_no, minutes=f"{gap:.0f}"),
                 {"original_order_no": earlier.order_no, "minutes_apart": round(gap, 1),
                  "lines": later.lines_key}, order=later, orders=(earlier,)))
         return hits
@@ -139,15 +146,15 @@ class MaliciousOrders(BaseRule):
     code = "malicious_orders"
     type_code = "malicious_orders"
     trigger = "periodic"
-    title = gettext_lazy("Malicious orders")
-    description = gettext_lazy("≥ 5 orders from one phone, address or IP within the window, none paid within the"
+    title = _("Malicious orders")
+    description = _("≥ 5 orders from one phone, address or IP within the window, none paid within the"
                                " payment limit: one case per order, grouped into one incident (bulk cancel)."
                                " Platform-masked and virtual numbers do not identify a buyer.")
-    params = (Param("window_minutes", int, 60, gettext_lazy("Window (minutes)"), minimum=1),
-              Param("min_orders", int, 5, gettext_lazy("Unpaid orders at least"), minimum=2),
-              Param("unpaid_minutes", int, 30, gettext_lazy("Unpaid after (minutes)"), minimum=1),)
+    params = (Param("window_minutes", int, 60, _("Window (minutes)"), minimum=1),
+              Param("min_orders", int, 5, _("Unpaid orders at least"), minimum=2),
+              Param("unpaid_minutes", int, 30, _("Unpaid after (minutes)"), minimum=1),)
 
-    KEYS = (("phone", "手机号"), ("address_key", "地址"), ("buyer_ip", "IP"))
+    KEYS = (("phone", _("Phone")), ("address_key", _("Address")), ("buyer_ip", _("IP")))
     MASK_KIND = {"phone": "phone", "buyer_ip": "ip"}
     late_events = frozenset({"order.created"})
 
@@ -169,7 +176,7 @@ class MaliciousOrders(BaseRule):
             if not targets:
                 return []
             near = Q()
-            for index, (field, _) in enumerate(self.KEYS):
+            for index, (field, _label) in enumerate(self.KEYS):
                 values = {t[index] for t in targets if t[index]}
                 if values:
                     near |= Q(**{f"{field}__in": values})
@@ -207,9 +214,12 @@ class MaliciousOrders(BaseRule):
             for row in burst:
                 hits.append(Hit(
                     self.code, self.type_code, f"order:{row['order_no']}", found_at,
-                    f"{label} {value} 在 {p['window_minutes']} 分钟内下了 {len(burst)} 笔订单，均未付款",
+                    stored_text(_("%(key)s %(value)s placed %(orders)s orders within %(minutes)s minutes, none"
+                                  " paid"), key=label, value=value, orders=len(burst), minutes=p["window_minutes"]),
                     {"key": field, "value": str(value), "orders": numbers, "window_minutes": p["window_minutes"]},
-                    order=orders[row["pk"]], incident_key=key, incident_title=f"疑似恶意下单：{label} {shown}"))
+                    order=orders[row["pk"]], incident_key=key,
+                    incident_title=stored_text(_("Suspected malicious orders: %(key)s %(value)s"), key=label,
+                                               value=shown)))
         return hits
 
 
@@ -217,14 +227,14 @@ class QuantityAnomaly(BaseRule):
     code = "quantity_anomaly"
     type_code = "quantity_anomaly"
     trigger = "on_event"
-    title = gettext_lazy("Quantity anomaly")
-    description = gettext_lazy("Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
+    title = _("Quantity anomaly")
+    description = _("Qty above 10 × the SKU's 30-day median per order, or above the per-order cap.")
     events = SNAPSHOTS
-    params = (Param("median_multiple", float, 10.0, gettext_lazy("Multiple of the 30-day median"), minimum=1),
-              Param("median_days", int, 30, gettext_lazy("Days of history for the median"), minimum=1),
-              Param("min_history_orders", int, 20, gettext_lazy("Orders needed before the median is used"),
+    params = (Param("median_multiple", float, 10.0, _("Multiple of the 30-day median"), minimum=1),
+              Param("median_days", int, 30, _("Days of history for the median"), minimum=1),
+              Param("min_history_orders", int, 20, _("Orders needed before the median is used"),
                     minimum=1),
-              Param("max_qty_per_order", int, 50, gettext_lazy("Per-order cap (0 = none)")),)
+              Param("max_qty_per_order", int, 50, _("Per-order cap (0 = none)")),)
 
     def evaluate(self, ctx):
         hits = []
@@ -234,12 +244,17 @@ class QuantityAnomaly(BaseRule):
                 reasons = []
                 median, sample = ctx.qty_median(line.sku, order.created_at, p["median_days"])
                 if sample >= p["min_history_orders"] and line.qty > p["median_multiple"] * median:
-                    reasons.append(f"是近 {p['median_days']} 天单笔中位数 {median:g} 的 {line.qty / median:.0f} 倍")
+                    reasons.append(stored_text(_("%(multiple)s times the median per order (%(median)s) of the last"
+                                                 " %(days)s days"), days=p["median_days"], median=f"{median:g}",
+                                               multiple=f"{line.qty / median:.0f}"))
                 if p["max_qty_per_order"] and line.qty > p["max_qty_per_order"]:
-                    reasons.append(f"超过单笔上限 {p['max_qty_per_order']}")
+                    reasons.append(stored_text(_("above the per-order cap of %(cap)s"), cap=p["max_qty_per_order"]))
                 if reasons:
                     hits.append(Hit(self.code, self.type_code, order_subject(order), at,
-                                    f"{line.sku} 购买 {line.qty} 件，" + "，".join(reasons),
+                                    stored_text(_("%(sku)s: %(qty)s bought, %(reasons)s"), sku=line.sku, qty=line.qty,
+                                                reasons=stored_text(_("%(first)s, %(second)s"), first=reasons[0],
+                                                                    second=reasons[1]) if len(reasons) > 1
+                                                else reasons[0]),
                                     {"sku": line.sku, "qty": line.qty, "median": median, "history_orders": sample,
                                      "cap": p["max_qty_per_order"]}, order=order, sku=line.sku))
                     break
@@ -250,7 +265,7 @@ class QuantityAnomaly(BaseRule):
         lines = ctx.new_lines(order) if order is not None else None
         if lines and all(line.sku != finding.sku or line.qty <= finding.facts.get("median", 1) *
                          ctx.params.for_order_obj(self, order)["median_multiple"] for line in lines):
-            return order.snapshot_at, gettext_lazy("Quantity corrected")
+            return order.snapshot_at, _("Quantity corrected")
         return None
 
 
@@ -258,18 +273,18 @@ class PriceError(BaseRule):
     code = "price_error"
     type_code = "price_error"
     trigger = "on_event"
-    title = gettext_lazy("Price error")
+    title = _("Price error")
     # xgettext:no-python-format
-    description = gettext_lazy("Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form"
+    description = _("Unit price < 50% or > 200% of list price, or below cost; ≥ 3 orders on one SKU form"
                                " one incident. A paid order is never cancelled automatically: it is flagged for"
                                " negotiation.")
     events = SNAPSHOTS | {"product.updated"}
-    params = (Param("below_ratio", Decimal, Decimal("0.50"), gettext_lazy("Below this share of list price")),
-              Param("above_ratio", Decimal, Decimal("2.00"), gettext_lazy("Above this multiple of list price")),
-              Param("check_cost", bool, True, gettext_lazy("Below cost counts")),
-              Param("incident_min_orders", int, 3, gettext_lazy("Orders on one SKU for an incident"),
+    params = (Param("below_ratio", Decimal, Decimal("0.50"), _("Below this share of list price")),
+              Param("above_ratio", Decimal, Decimal("2.00"), _("Above this multiple of list price")),
+              Param("check_cost", bool, True, _("Below cost counts")),
+              Param("incident_min_orders", int, 3, _("Orders on one SKU for an incident"),
                     minimum=1),
-              Param("incident_hours", int, 72, gettext_lazy("Hours over which orders form one incident"),
+              Param("incident_hours", int, 72, _("Hours over which orders form one incident"),
                     minimum=1),)
 
     def line_problem(self, line, cost, p):
@@ -277,11 +292,16 @@ class PriceError(BaseRule):
         at the order's time: the hub keeps `OrderLine.list_price` so) and the SKU's cost at the order's time."""
         listed = line.list_price
         if listed and line.unit_price < listed * p["below_ratio"]:
-            return f"{line.sku} 成交价 ¥{line.unit_price} 低于标价 ¥{listed} 的 {p['below_ratio'] * 100:.0f}%", listed, cost
+            return stored_text(_("%(sku)s sold at ¥%(price)s, below %(ratio)s%% of the list price ¥%(list_price)s"),
+                               sku=line.sku, price=line.unit_price, list_price=listed,
+                               ratio=f"{p['below_ratio'] * 100:.0f}"), listed, cost
         if listed and line.unit_price > listed * p["above_ratio"]:
-            return f"{line.sku} 成交价 ¥{line.unit_price} 高于标价 ¥{listed} 的 {p['above_ratio'] * 100:.0f}%", listed, cost
+            return stored_text(_("%(sku)s sold at ¥%(price)s, above %(ratio)s%% of the list price ¥%(list_price)s"),
+                               sku=line.sku, price=line.unit_price, list_price=listed,
+                               ratio=f"{p['above_ratio'] * 100:.0f}"), listed, cost
         if p["check_cost"] and cost and line.unit_price < cost:
-            return f"{line.sku} 成交价 ¥{line.unit_price} 低于成本 ¥{cost}", listed, cost
+            return stored_text(_("%(sku)s sold at ¥%(price)s, below the cost ¥%(cost)s"), sku=line.sku,
+                               price=line.unit_price, cost=cost), listed, cost
         return None
 
     def judge(self, ctx, items) -> dict:
@@ -305,7 +325,8 @@ class PriceError(BaseRule):
     def hit(self, order, at, line, problem):
         text, listed, cost = problem
         return Hit(self.code, self.type_code, order_subject(order), at,
-                   text + ("（已付款：不自动取消，需与买家协商）" if order.paid_at else ""),
+                   stored_text(_("%(problem)s (paid: not cancelled automatically, to be agreed with the buyer)"),
+                               problem=text) if order.paid_at else text,
                    {"sku": line.sku, "unit_price": str(line.unit_price),
                     "list_price": str(listed) if listed is not None else None,
                     "cost": str(cost) if cost is not None else None, "paid": bool(order.paid_at),
@@ -317,7 +338,8 @@ class PriceError(BaseRule):
         verdicts = self.judge(ctx, [(order, lines) for order, _, lines in items])
         hits = [self.hit(order, at, *verdicts[order.pk]) for order, at, _ in items if order.pk in verdicts]
         hits += self.predated_hits(ctx)
-        return group_incidents(ctx, self, hits, "price_error", "价格错误", "incident_min_orders", "incident_hours")
+        return group_incidents(ctx, self, hits, "price_error", _("Price error"), "incident_min_orders",
+                               "incident_hours")
 
     def predated_hits(self, ctx):
         """A price list (product.updated) that arrived after orders placed while it was current: those orders
@@ -342,14 +364,15 @@ class PriceError(BaseRule):
         items = [(f.order, [line for line in lines.get(f.order_id, ()) if line.sku == f.sku]) for f in findings]
         verdicts = self.judge(ctx, items)
         return [(f, max(t for t in told[f.sku] if t <= f.order.created_at),
-                 f"迟到的价目表表明下单时（{fmt_time(f.order.created_at)}）价格正常")
+                 stored_text(_("A late price list shows the price was right when the order was placed (%(at)s)"),
+                             at=fmt_time(f.order.created_at)))
                 for f in findings if f.order_id not in verdicts and min(told[f.sku]) <= f.order.created_at]
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         lines = ctx.new_lines(order) if order is not None else None
         if lines and not self.judge(ctx, [(order, lines)]):
-            return order.snapshot_at, gettext_lazy("Price corrected")
+            return order.snapshot_at, _("Price corrected")
         return None
 
 
@@ -357,108 +380,99 @@ class OutOfStock(BaseRule):
     code = "out_of_stock"
     type_code = "out_of_stock"
     trigger = "on_event"
-    title = gettext_lazy("Out of stock")
-    description = gettext_lazy("Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence"
+    title = _("Out of stock")
+    description = _("Ordered qty > available (on hand − reserved) at the order's warehouse; the evidence"
                                " lists other warehouses that have it. Clears when stock arrives.")
     events = SNAPSHOTS | {"inventory.updated"}
     params = ()
 
     def judge(self, items) -> dict:
-        """items: [(order, moment, [(sku, qty)])] -> {order id: (short lines, ended at, why)} for orders whose
-        warehouse had less available at `moment` than they ordered, by the stock snapshot valid then (no
-        snapshot yet: unknown, not short), whatever order the snapshots arrived in. It ended at the first
-        later snapshot that covers every short line, or when the order shipped or was cancelled (None: not
-        yet). One read of the snapshots for all the orders."""
+        """items: [(order, moment, [(sku, qty)])] -> {order id: (short lines, ended at, why)} for orders that
+        had less available at `moment` than they ordered, by the stock snapshots valid then: at the order's
+        warehouse, or summed over every warehouse for an order without one (no snapshot yet: unknown, not
+        short), whatever order the snapshots arrived in. It ended when later snapshots covered every short
+        line, or when the order shipped or was cancelled (None: not yet). One read of the snapshots for all
+        the orders."""
         moments = defaultdict(list)
         for order, moment, lines in items:
-            for sku, _ in lines:
+            for sku, _qty in lines:
                 moments[(sku, order.warehouse_id)].append(moment)
         stock = stock_as_of(moments) if moments else {}
         verdicts = {}
         for order, moment, lines in items:
             short, restocked = [], []
             for sku, qty in lines:
-                timeline = stock[(sku, order.warehouse_id)]
-                row = timeline.at(moment)
-                if row is None or qty <= row.available:
+                totals = stock[(sku, order.warehouse_id)]
+                available = totals.available_at(moment)
+                if available is None or qty <= available:
                     continue
-                short.append({"sku": sku, "ordered": qty, "available": row.available})
-                restocked.append(next((r.valid_from for r in timeline.after(moment) if r.available >= qty), None))
+                short.append({"sku": sku, "ordered": qty, "available": available})
+                restocked.append(totals.reached(qty, after=moment))
             if short:
-                ends = [(max(restocked), gettext_lazy("Stock arrived"))] if all(restocked) else []
-                ends += [(at, why) for at, why in ((order.shipped_at, gettext_lazy("Shipped")),
-                                                   (order.cancelled_at, gettext_lazy("Cancelled"))) if at and at > moment]
+                ends = [(max(restocked), _("Stock arrived"))] if all(restocked) else []
+                ends += [(at, why) for at, why in ((order.shipped_at, _("Shipped")),
+                                                   (order.cancelled_at, _("Cancelled"))) if at and at > moment]
                 verdicts[order.pk] = (short, *min(ends, default=(None, "")))
         return verdicts
 
-    def hit(self, ctx, order, at, short, ended, why, note=""):
-        where = order.warehouse.code if order.warehouse_id else "全部仓库"
+    def hit(self, ctx, order, at, short, ended, why, late=False):
+        where = order.warehouse.code if order.warehouse_id else stored_text(_("all warehouses"))
         stock = ctx.stock_for({s["sku"] for s in short})
         for line in short:
             others = sorted(((r[0], r[1]) for wh, r in stock.get(line["sku"], {}).items()
                              if wh != order.warehouse_id and r[1] >= line["ordered"]), key=lambda x: -x[1])
             line["other_warehouses"] = [{"warehouse": c, "available": a} for c, a in others]
         first = short[0]
-        suggest = "、".join(f"{w['warehouse']}（{w['available']}）" for w in first["other_warehouses"][:3])
+        values = {"sku": first["sku"], "ordered": first["ordered"], "warehouse": where, "available": first["available"]}
+        short_text = stored_text(_("%(sku)s: %(ordered)s ordered, only %(available)s available at %(warehouse)s (by"
+                                   " the stock snapshot valid when the order was placed, which arrived after it)"),
+                                 **values) if late \
+            else stored_text(_("%(sku)s: %(ordered)s ordered, only %(available)s available at %(warehouse)s"), **values)
+        suggest = [stored_text(_("%(warehouse)s (%(available)s)"), warehouse=w["warehouse"], available=w["available"])
+                   for w in first["other_warehouses"][:3]]
         return Hit(self.code, self.type_code, order_subject(order), at,
-                   f"{first['sku']} 订购 {first['ordered']} 件，{where} 可用仅 {first['available']} 件{note}"
-                   + (f"；有货仓库：{suggest}" if suggest else "；其他仓库也不足"),
+                   stored_text(_("%(short)s; in stock at: %(warehouses)s"), short=short_text, warehouses=suggest)
+                   if suggest else stored_text(_("%(short)s; no other warehouse has enough either"), short=short_text),
                    {"warehouse": where, "short": short}, order=order, sku=first["sku"], cleared_at=ended,
                    clear_summary=why)
-
-    def without_warehouse(self, order, lines, stock):
-        """An order without a warehouse compares with all warehouses together, as they are now (past totals
-        are not worked out)."""
-        short = []
-        for sku, qty in lines:
-            rows = stock.get(sku)
-            available = sum(r[1] for r in rows.values()) if rows else None
-            if available is not None and qty > available:
-                short.append({"sku": sku, "ordered": qty, "available": available})
-        return short
 
     def evaluate(self, ctx):
         # Judged at the order's time even if it has shipped since (a file brings both): a live system would
         # have opened the case then and cleared it on restock or shipping.
         candidates = [(o, at) for o, at in ctx.orders_with(SNAPSHOTS)
                       if not (o.shipped_at and o.shipped_at <= at) and not (o.cancelled_at and o.cancelled_at <= at)]
-        items = [(o, at, [(line.sku, line.qty) for line in ctx.new_lines(o)]) for o, at in candidates]
-        verdicts = self.judge([item for item in items if item[0].warehouse_id])
-        hits = [self.hit(ctx, order, at, *verdicts[order.pk]) for order, at, _ in items if order.pk in verdicts]
-        loose = [item for item in items if not item[0].warehouse_id]
-        if loose:
-            stock = ctx.stock_for({sku for _, _, lines in loose for sku, _ in lines})
-            for order, at, lines in loose:
-                short = self.without_warehouse(order, lines, stock)
-                if short:
-                    hits.append(self.hit(ctx, order, at, short, None, ""))
-        return hits + self.predated_hits(ctx)
+        verdicts = self.judge([(o, at, [(line.sku, line.qty) for line in ctx.new_lines(o)]) for o, at in candidates])
+        return [self.hit(ctx, order, at, *verdicts[order.pk]) for order, at in candidates if order.pk in verdicts] \
+            + self.predated_hits(ctx)
 
     def predated_hits(self, ctx):
-        """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse while it was
-        current: those orders are judged again by the stock valid at their time, as if it had arrived in order
-        (cleared at once if they shipped, were cancelled or a later snapshot restocked since)."""
+        """A stock snapshot (inventory.updated) that arrived after orders placed at its warehouse (or without a
+        warehouse) while it was current: those orders are judged again by the stock valid at their time, as if
+        it had arrived in order (cleared at once if they shipped, were cancelled or a later snapshot restocked
+        since)."""
         candidates = {}
         for event, until in ctx.stock_spans:
             sku, code = event.data.sku, event.data.warehouse
             for order, line in ctx.predated.get(sku, ()):
-                if order.warehouse_id is not None and order.warehouse.code == code \
+                if (order.warehouse_id is None or order.warehouse.code == code) \
                         and event.occurred_at <= order.created_at and (until is None or order.created_at < until):
                     candidates.setdefault(order.pk, (order, order.created_at, set()))[2].add((sku, line.qty))
         verdicts = self.judge(list(candidates.values()))
-        return [self.hit(ctx, order, at, *verdicts[pk], note="（按下单时的库存快照，快照后到）")
+        return [self.hit(ctx, order, at, *verdicts[pk], late=True)
                 for pk, (order, at, _) in candidates.items() if pk in verdicts]
 
     def disproved(self, ctx):
-        """Findings that a late snapshot shows never held: the warehouse had enough at the order's time."""
+        """Findings that a late snapshot shows never held: the warehouse (all of them, for an order without
+        one) had enough at the order's time."""
         told = defaultdict(list)
         for event in ctx.by_type.get("inventory.updated", ()):
             told[event.data.sku].append(event.occurred_at)
-        findings = [f for f in standing_findings(self.code, told) if f.order is not None and f.order.warehouse_id]
+        findings = [f for f in standing_findings(self.code, told) if f.order is not None]
         items = [(f.order, f.found_at, [(s["sku"], s["ordered"]) for s in f.facts.get("short", ())]) for f in findings]
         verdicts = self.judge(items)
         return [(f, max(t for t in told[f.sku] if t <= f.found_at),
-                 f"迟到的库存快照表明下单时（{fmt_time(f.found_at)}）库存充足")
+                 stored_text(_("A late stock snapshot shows there was enough stock when the order was placed"
+                               " (%(at)s)"), at=fmt_time(f.found_at)))
                 for f in findings if f.order_id not in verdicts and min(told[f.sku]) <= f.found_at]
 
     def check_clear(self, finding, as_of, ctx):
@@ -466,17 +480,13 @@ class OutOfStock(BaseRule):
         if order is None:
             return None
         lines = [(s["sku"], s["ordered"]) for s in finding.facts.get("short", [])]
-        if order.warehouse_id and lines:
+        if lines:
             verdict = self.judge([(order, finding.found_at, lines)]).get(order.pk)
             return verdict[1:] if verdict and verdict[1] is not None else None
         if order.shipped_at:
-            return order.shipped_at, gettext_lazy("Shipped")
+            return order.shipped_at, _("Shipped")
         if order.cancelled_at:
-            return order.cancelled_at, gettext_lazy("Cancelled")
-        stock = ctx.stock_for({sku for sku, _ in lines})
-        if lines and not self.without_warehouse(order, lines, stock):
-            latest = max((ctx.stock_updated.get(sku) for sku, _ in lines if ctx.stock_updated.get(sku)), default=as_of)
-            return latest, gettext_lazy("Stock arrived")
+            return order.cancelled_at, _("Cancelled")
         return None
 
 
@@ -484,12 +494,14 @@ class OrderChangeRequest(BaseRule):
     code = "order_change_request"
     type_code = "order_change_request"
     trigger = "on_event"
-    title = gettext_lazy("Order change request")
-    description = gettext_lazy("The buyer asked to change address/qty/spec: must be handled before shipping. An"
+    title = _("Order change request")
+    description = _("The buyer asked to change address/qty/spec: must be handled before shipping. An"
                                " address change asked after shipping opens address_misdelivery instead"
                                " (intercept/redirect).")
     events = frozenset({"order.change_requested"})
     params = ()
+    CHANGES = {"address": _("the delivery address"), "lines": _("items/quantities/specs"),
+               "customer": _("the recipient/phone")}
 
     def evaluate(self, ctx):
         hits = []
@@ -501,14 +513,18 @@ class OrderChangeRequest(BaseRule):
             if after_ship and "address" in changes:
                 hits.append(Hit("address_misdelivery", "address_misdelivery", order_subject(order),
                                 event.occurred_at,
-                                f"发货后（{fmt_time(order.shipped_at)}）买家申请修改收货地址：需拦截或改派",
+                                stored_text(_("The buyer asked to change the delivery address after shipping"
+                                              " (%(shipped)s): intercept or redirect"),
+                                            shipped=fmt_time(order.shipped_at)),
                                 {"changes": kinds, "reason": event.data.reason, "shipped_at": fmt_time(order.shipped_at)},
                                 order=order, occurrence=event.occurred_at.isoformat(), repeatable=True))
                 continue
-            labels = {"address": "收货地址", "lines": "商品/数量/规格", "customer": "收件人/电话"}
+            changed = [self.CHANGES.get(k, k) for k in kinds]
             hits.append(Hit(self.code, self.type_code, order_subject(order), event.occurred_at,
-                            "买家申请修改" + "、".join(labels.get(k, k) for k in kinds)
-                            + ("（已发货：需拦截）" if after_ship else "，须在发货前处理"),
+                            stored_text(_("The buyer asked to change %(changes)s (shipped: intercept)"), changes=changed)
+                            if after_ship else
+                            stored_text(_("The buyer asked to change %(changes)s: to be handled before shipping"),
+                                        changes=changed),
                             {"changes": kinds, "reason": event.data.reason, "shipped": after_ship},
                             order=order, occurrence=event.occurred_at.isoformat(), repeatable=True))
         return hits

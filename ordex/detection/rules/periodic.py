@@ -12,8 +12,9 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from ordex.core.text import stored_text
 from ordex.orders.choices import FINAL_TRACKING, RefundStatus, TrackingStatus, is_remote_province
 from ordex.orders.queries import orders_where, parcel_order_ids, parcels_where, refunds_where
 
@@ -53,10 +54,10 @@ class PeriodicRule(BaseRule):
 class PaymentTimeout(PeriodicRule):
     code = "payment_timeout"
     type_code = "payment_timeout"
-    title = gettext_lazy("Payment timeout")
-    description = gettext_lazy("Unpaid past the limit after creation (cancelled orders excepted). Clears on payment"
+    title = _("Payment timeout")
+    description = _("Unpaid past the limit after creation (cancelled orders excepted). Clears on payment"
                                " or cancel.")
-    params = (Param("minutes", int, 30, gettext_lazy("Minutes to pay"), minimum=1),)
+    params = (Param("minutes", int, 30, _("Minutes to pay"), minimum=1),)
     events = frozenset({"order.paid", "order.cancelled"})
     late_events = frozenset({"order.created"})
 
@@ -77,28 +78,29 @@ class PaymentTimeout(PeriodicRule):
                 ids=only, fields=("id", "order_no", "created_at", "paid_at", "cancelled_at", "total", "shop_id", "platform"))
             for order in rows:
                 due = order.created_at + limit
-                ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
+                ended, why = _ended([(order.paid_at, _("Paid")), (order.cancelled_at, _("Cancelled"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(order), due,
-                                f"下单 {group.params['minutes']} 分钟后仍未付款（下单 {fmt_time(order.created_at)}，"
-                                f"应付 ¥{order.total}）",
+                                stored_text(_("Not paid %(minutes)s minutes after ordering (ordered %(ordered)s,"
+                                              " payable ¥%(payable)s)"), minutes=group.params["minutes"],
+                                            ordered=fmt_time(order.created_at), payable=order.total),
                                 {"created_at": order.created_at.isoformat(), "limit_minutes": group.params["minutes"]},
                                 order=order, cleared_at=ended, clear_summary=why))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
-        ended, why = _ended([(order.paid_at, gettext_lazy("Paid")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
+        ended, why = _ended([(order.paid_at, _("Paid")), (order.cancelled_at, _("Cancelled"))], as_of)
         return (ended, why) if ended else None
 
 
 class ShipDelay(PeriodicRule):
     code = "ship_delay"
     type_code = "ship_delay"
-    title = gettext_lazy("Ship delay")
-    description = gettext_lazy("Paid, not shipped within the limit after payment (the order's platform `ship_by`"
+    title = _("Ship delay")
+    description = _("Paid, not shipped within the limit after payment (the order's platform `ship_by`"
                                " wins when given); a warning (no case) at 75%.")
-    params = (Param("hours", float, 48.0, gettext_lazy("Hours to ship after payment"), minimum=0.1),
-              Param("warning_ratio", float, 0.75, gettext_lazy("Warning at this share of the limit (0 = off)")),)
+    params = (Param("hours", float, 48.0, _("Hours to ship after payment"), minimum=0.1),
+              Param("warning_ratio", float, 0.75, _("Warning at this share of the limit (0 = off)")),)
     events = frozenset({"shipment.created", "order.cancelled"})
     late_events = frozenset({"order.paid", "order.created", "order.updated"})
 
@@ -137,12 +139,14 @@ class ShipDelay(PeriodicRule):
                                     ids=only, fields=fields)
             for order in rows:
                 due = order.ship_by or order.paid_at + limit
-                basis = "平台要求发货时间" if order.ship_by else f"付款后 {fmt_hours(limit)}"
                 if due <= as_of and _after(order.shipped_at, due) and _after(order.cancelled_at, due):
-                    ended, why = _ended([(order.shipped_at, format_lazy("{} {}", gettext_lazy("Shipped"), fmt_time(order.shipped_at))),
-                                         (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
+                    ended, why = _ended([(order.shipped_at, format_lazy("{} {}", _("Shipped"), fmt_time(order.shipped_at))),
+                                         (order.cancelled_at, _("Cancelled"))], as_of)
                     hits.append(Hit(self.code, self.type_code, order_subject(order), due,
-                                    f"超过{basis}（{fmt_time(due)}）仍未发货；付款于 {fmt_time(order.paid_at)}",
+                                    stored_text(_("Not shipped by the platform's ship-by time (%(due)s); paid at"
+                                                  " %(paid)s") if order.ship_by else
+                                                _("Not shipped %(limit)s after payment (%(due)s); paid at %(paid)s"),
+                                                limit=fmt_hours(limit), due=fmt_time(due), paid=fmt_time(order.paid_at)),
                                     {"paid_at": order.paid_at.isoformat(), "deadline": due.isoformat(),
                                      "ship_by_from_platform": bool(order.ship_by)},
                                     order=order, cleared_at=ended, clear_summary=why))
@@ -150,24 +154,26 @@ class ShipDelay(PeriodicRule):
                 if ratio and 0 < ratio < 1 and warn_at <= as_of and _after(order.shipped_at, warn_at) \
                         and _after(order.cancelled_at, warn_at):
                     hits.append(Hit(self.code, self.type_code, order_subject(order), warn_at,
-                                    f"发货预警：距发货截止（{fmt_time(due)}）不足 {fmt_hours(limit - earliest)}，尚未发货",
+                                    stored_text(_("Ship warning: less than %(left)s to the ship-by deadline"
+                                                  " (%(due)s), not shipped yet"), due=fmt_time(due),
+                                                left=fmt_hours(limit - earliest)),
                                     {"deadline": due.isoformat()}, order=order, level="warning",
                                     occurrence="warning"))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
-        ended, why = _ended([(order.shipped_at, gettext_lazy("Shipped")), (order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
+        ended, why = _ended([(order.shipped_at, _("Shipped")), (order.cancelled_at, _("Cancelled"))], as_of)
         return (ended, why) if ended else None
 
 
 class CancelNotHonoured(PeriodicRule):
     code = "cancel_failed"
     type_code = "cancel_failed"
-    title = gettext_lazy("Cancel not honoured")
-    description = gettext_lazy("Cancel requested, order not cancelled within the limit (requests made after"
+    title = _("Cancel not honoured")
+    description = _("Cancel requested, order not cancelled within the limit (requests made after"
                                " shipping excepted). Clears when cancelled.")
-    params = (Param("hours", float, 12.0, gettext_lazy("Hours to cancel"), minimum=0.1),)
+    params = (Param("hours", float, 12.0, _("Hours to cancel"), minimum=0.1),)
     events = frozenset({"order.cancelled"})
     late_events = frozenset({"order.cancel_requested"})
 
@@ -190,11 +196,14 @@ class CancelNotHonoured(PeriodicRule):
                                   "platform"))
             for order in rows:
                 due = order.cancel_requested_at + limit
-                ended, why = _ended([(order.cancelled_at, gettext_lazy("Cancelled"))], as_of)
+                ended, why = _ended([(order.cancelled_at, _("Cancelled"))], as_of)
                 shipped = order.shipped_at is not None and order.shipped_at <= as_of
                 hits.append(Hit(self.code, self.type_code, order_subject(order), due,
-                                f"买家 {fmt_time(order.cancel_requested_at)} 申请取消，{fmt_hours(limit)} 后仍未取消"
-                                + ("（且已发货）" if shipped else ""),
+                                stored_text(_("The buyer asked to cancel at %(requested)s, still not cancelled"
+                                              " %(limit)s later (and shipped)") if shipped else
+                                            _("The buyer asked to cancel at %(requested)s, still not cancelled"
+                                              " %(limit)s later"),
+                                            requested=fmt_time(order.cancel_requested_at), limit=fmt_hours(limit)),
                                 {"cancel_requested_at": order.cancel_requested_at.isoformat(), "shipped": shipped},
                                 order=order, cleared_at=ended, clear_summary=why))
         return hits
@@ -202,7 +211,7 @@ class CancelNotHonoured(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order.cancelled_at and order.cancelled_at <= as_of:
-            return order.cancelled_at, gettext_lazy("Cancelled")
+            return order.cancelled_at, _("Cancelled")
         return None
 
 
@@ -230,11 +239,11 @@ def _parcel_facts(shipment) -> dict:
 class PickupTimeout(PeriodicRule):
     code = "pickup_timeout"
     type_code = "pickup_timeout"
-    title = gettext_lazy("Pickup timeout")
-    description = gettext_lazy("Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past"
+    title = _("Pickup timeout")
+    description = _("Shipped, no `picked_up` (or later) scan within the limit; escalation evidence past"
                                " the second limit.")
-    params = (Param("hours", float, 24.0, gettext_lazy("Hours to pickup"), minimum=0.1),
-              Param("escalate_hours", float, 48.0, gettext_lazy("Escalate after hours (0 = off)")),)
+    params = (Param("hours", float, 24.0, _("Hours to pickup"), minimum=0.1),
+              Param("escalate_hours", float, 48.0, _("Escalate after hours (0 = off)")),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
 
@@ -253,16 +262,20 @@ class PickupTimeout(PeriodicRule):
                 due = shipment.created_at + limit
                 if due > as_of or not _after(shipment.picked_up_at, due):
                     continue
-                ended, why = _ended([(shipment.picked_up_at, gettext_lazy("Picked up"))], as_of)
-                summary = (f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后仍无揽收扫描"
-                           f"（发货 {fmt_time(shipment.created_at)}）")
+                ended, why = _ended([(shipment.picked_up_at, _("Picked up"))], as_of)
+                summary = stored_text(_("%(carrier)s %(tracking_no)s: no pickup scan %(limit)s after shipping"
+                                        " (shipped %(shipped)s)"), carrier=shipment.carrier,
+                                      tracking_no=shipment.tracking_no, limit=fmt_hours(limit),
+                                      shipped=fmt_time(shipment.created_at))
                 hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due, summary,
                                 _parcel_facts(shipment), order=shipment.order, shipment=shipment,
                                 occurrence=shipment.shipment_no, cleared_at=ended, clear_summary=why))
                 if escalate and shipment.created_at + escalate <= as_of and _after(
                         shipment.picked_up_at, shipment.created_at + escalate):
                     hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
-                                    shipment.created_at + escalate, f"升级：{fmt_hours(escalate)} 仍未揽收",
+                                    shipment.created_at + escalate,
+                                    stored_text(_("Escalated: still not picked up after %(limit)s"),
+                                                limit=fmt_hours(escalate)),
                                     {**_parcel_facts(shipment), "escalate": True}, order=shipment.order,
                                     shipment=shipment, level="escalation", occurrence=f"{shipment.shipment_no}:escalate"))
         return hits
@@ -270,17 +283,17 @@ class PickupTimeout(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         shipment = finding.shipment
         if shipment is not None and shipment.picked_up_at and shipment.picked_up_at <= as_of:
-            return shipment.picked_up_at, gettext_lazy("Picked up")
+            return shipment.picked_up_at, _("Picked up")
         return None
 
 
 class FalseShipment(PeriodicRule):
     code = "false_shipment"
     type_code = "false_shipment"
-    title = gettext_lazy("False shipment")
-    description = gettext_lazy("A tracking number with no carrier event at all within the limit after"
+    title = _("False shipment")
+    description = _("A tracking number with no carrier event at all within the limit after"
                                " shipment.created. Clears when an event arrives.")
-    params = (Param("hours", float, 72.0, gettext_lazy("Hours without any carrier event"), minimum=0.1),)
+    params = (Param("hours", float, 72.0, _("Hours without any carrier event"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created"})
 
@@ -295,9 +308,11 @@ class FalseShipment(PeriodicRule):
                                  Q(first_event_at__isnull=True) | Q(first_event_at__gt=F("created_at") + limit), ids=only)
             for shipment in rows:
                 due = shipment.created_at + limit
-                ended, why = _ended([(shipment.first_event_at, gettext_lazy("Carrier event"))], as_of)
+                ended, why = _ended([(shipment.first_event_at, _("Carrier event"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(shipment.order), due,
-                                f"{shipment.carrier} {shipment.tracking_no} 发货 {fmt_hours(limit)} 后没有任何物流轨迹，疑似虚假发货",
+                                stored_text(_("%(carrier)s %(tracking_no)s: no carrier event at all %(limit)s after"
+                                              " shipping, suspected false shipment"), carrier=shipment.carrier,
+                                            tracking_no=shipment.tracking_no, limit=fmt_hours(limit)),
                                 _parcel_facts(shipment), order=shipment.order, shipment=shipment,
                                 occurrence=shipment.shipment_no, cleared_at=ended, clear_summary=why))
         return hits
@@ -305,7 +320,7 @@ class FalseShipment(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         shipment = finding.shipment
         if shipment is not None and shipment.first_event_at and shipment.first_event_at <= as_of:
-            return shipment.first_event_at, gettext_lazy("Carrier event")
+            return shipment.first_event_at, _("Carrier event")
         return None
 
 
@@ -315,15 +330,15 @@ MOVING = [s for s in TrackingStatus.values if s not in FINAL_TRACKING and s != T
 class TrackingStalled(PeriodicRule):
     code = "tracking_stalled"
     type_code = "tracking_stalled"
-    title = gettext_lazy("Tracking stalled")
-    description = gettext_lazy("No tracking update within the limit after pickup (longer for remote provinces:"
+    title = _("Tracking stalled")
+    description = _("No tracking update within the limit after pickup (longer for remote provinces:"
                                " Tibet, Xinjiang, Qinghai, Inner Mongolia, Ningxia, Gansu), or the carrier flags the"
                                " parcel as not updated. Clears when the parcel moves. ≥ 3 parcels stalled at one"
                                " carrier hub form one incident.")
-    params = (Param("hours", float, 48.0, gettext_lazy("Hours without update"), minimum=0.1),
-              Param("remote_hours", float, 72.0, gettext_lazy("Hours for remote provinces"), minimum=0.1),
-              Param("escalate_hours", float, 96.0, gettext_lazy("Escalate after hours (0 = off)")),
-              Param("hub_incident_min", int, 3, gettext_lazy("Parcels at one hub for an incident"),
+    params = (Param("hours", float, 48.0, _("Hours without update"), minimum=0.1),
+              Param("remote_hours", float, 72.0, _("Hours for remote provinces"), minimum=0.1),
+              Param("escalate_hours", float, 96.0, _("Escalate after hours (0 = off)")),
+              Param("hub_incident_min", int, 3, _("Parcels at one hub for an incident"),
                     minimum=1),)
     events = frozenset({"tracking.updated"})
 
@@ -357,16 +372,21 @@ class TrackingStalled(PeriodicRule):
         facts = {**_parcel_facts(shipment), "last_update_at": since_at.isoformat(), "remote": remote,
                  "limit_hours": limit.total_seconds() / 3600}
         silent = (moved_at or as_of) - since_at
-        summary = (f"{shipment.carrier} {shipment.tracking_no} 已 {fmt_hours(silent)} 无物流更新"
-                   f"{'（偏远地区）' if remote else ''}；最后：{where or shipment.last_location or '—'} "
-                   f"{fmt_time(since_at)}")
+        summary = stored_text(_("%(carrier)s %(tracking_no)s: no tracking update for %(silent)s (remote area);"
+                                " last: %(location)s %(at)s") if remote else
+                              _("%(carrier)s %(tracking_no)s: no tracking update for %(silent)s; last: %(location)s"
+                                " %(at)s"), carrier=shipment.carrier, tracking_no=shipment.tracking_no,
+                              silent=fmt_hours(silent), location=where or shipment.last_location or "—",
+                              at=fmt_time(since_at))
         hit = Hit(self.code, self.type_code, order_subject(shipment.order), due, summary, facts,
                   order=shipment.order, shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}",
-                  basis_at=since_at, cleared_at=moved_at, clear_summary=gettext_lazy("Parcel moved") if moved_at else "")
+                  basis_at=since_at, cleared_at=moved_at, clear_summary=_("Parcel moved") if moved_at else "")
         hits = [hit]
         if p["escalate_hours"] and since_at + hours(p["escalate_hours"]) <= (moved_at or as_of):
             hits.append(Hit(self.code, self.type_code, order_subject(shipment.order),
-                            since_at + hours(p["escalate_hours"]), f"升级：已 {fmt_hours(hours(p['escalate_hours']))} 无更新",
+                            since_at + hours(p["escalate_hours"]),
+                            stored_text(_("Escalated: no update for %(silent)s"),
+                                        silent=fmt_hours(hours(p["escalate_hours"]))),
                             {**facts, "escalate": True}, order=shipment.order, shipment=shipment, level="escalation",
                             occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}:escalate", basis_at=since_at))
         return hits
@@ -389,7 +409,8 @@ class TrackingStalled(PeriodicRule):
             if len(members) >= minimum:
                 for hit in members:
                     hit.incident_key = f"stall:{carrier}:{location}"
-                    hit.incident_title = f"{carrier} {location} 多件停滞"
+                    hit.incident_title = stored_text(_("%(carrier)s %(location)s: several parcels stalled"),
+                                                     carrier=carrier, location=location)
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -398,19 +419,22 @@ class TrackingStalled(PeriodicRule):
             return None
         if finding.basis_at and shipment.last_event_at and shipment.last_event_at > finding.basis_at \
                 and shipment.carrier_stalled_at is None:
-            return shipment.last_event_at, f"包裹已重新移动：{shipment.last_location} {fmt_time(shipment.last_event_at)}"
+            return shipment.last_event_at, stored_text(_("The parcel moved again: %(location)s %(at)s"),
+                                                       location=shipment.last_location,
+                                                       at=fmt_time(shipment.last_event_at))
         if shipment.status in FINAL_TRACKING and shipment.status_at:
-            return shipment.status_at, f"包裹状态：{shipment.get_status_display()}"
+            return shipment.status_at, stored_text(_("Parcel status: %(status)s"),
+                                                   status=TrackingStatus(shipment.status).label)
         return None
 
 
 class ParcelLostStalled(PeriodicRule):
     code = "parcel_lost_stalled"
     type_code = "parcel_lost"
-    title = gettext_lazy("Parcel lost (stalled)")
-    description = gettext_lazy("Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel"
+    title = _("Parcel lost (stalled)")
+    description = _("Stalled past the loss limit (default 7 days) after pickup. Clears when the parcel"
                                " moves.")
-    params = (Param("days", float, 7.0, gettext_lazy("Days stalled"), minimum=0.1),)
+    params = (Param("days", float, 7.0, _("Days stalled"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"tracking.updated"})
 
@@ -439,11 +463,13 @@ class ParcelLostStalled(PeriodicRule):
 
     def lost_hit(self, shipment, since_at, moved_at, limit):
         return Hit(self.code, self.type_code, order_subject(shipment.order), since_at + limit,
-                   f"{shipment.carrier} {shipment.tracking_no} 停滞超过 {fmt_hours(limit)}，疑似丢失；最后："
-                   f"{shipment.last_location or '—'} {fmt_time(since_at)}",
+                   stored_text(_("%(carrier)s %(tracking_no)s: stalled for more than %(limit)s, suspected lost;"
+                                 " last: %(location)s %(at)s"), carrier=shipment.carrier,
+                               tracking_no=shipment.tracking_no, limit=fmt_hours(limit),
+                               location=shipment.last_location or "—", at=fmt_time(since_at)),
                    {**_parcel_facts(shipment), "last_update_at": since_at.isoformat()}, order=shipment.order,
                    shipment=shipment, occurrence=f"{shipment.shipment_no}@{since_at.isoformat()}", basis_at=since_at,
-                   cleared_at=moved_at, clear_summary=gettext_lazy("Parcel moved") if moved_at else "")
+                   cleared_at=moved_at, clear_summary=_("Parcel moved") if moved_at else "")
 
     def check_clear(self, finding, as_of, ctx):
         return TrackingStalled.check_clear(self, finding, as_of, ctx)
@@ -452,11 +478,11 @@ class ParcelLostStalled(PeriodicRule):
 class DeliveryOverdue(PeriodicRule):
     code = "delivery_overdue"
     type_code = "delivery_overdue"
-    title = gettext_lazy("Delivery overdue")
-    description = gettext_lazy("Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days"
+    title = _("Delivery overdue")
+    description = _("Not delivered by the promised date: the order's `deliver_by`, else shipped + 5 days"
                                " (8 for remote provinces). Clears on delivery.")
-    params = (Param("days", float, 5.0, gettext_lazy("Days after shipping"), minimum=0.1),
-              Param("remote_days", float, 8.0, gettext_lazy("Days for remote provinces"), minimum=0.1),)
+    params = (Param("days", float, 5.0, _("Days after shipping"), minimum=0.1),
+              Param("remote_days", float, 8.0, _("Days for remote provinces"), minimum=0.1),)
     events = frozenset({"tracking.updated"})
     late_events = frozenset({"shipment.created", "order.created", "order.updated"})
 
@@ -497,10 +523,12 @@ class DeliveryOverdue(PeriodicRule):
             for order in candidates:
                 promised = order.deliver_by or order.shipped_at + (
                     remote_days if is_remote_province(order.province) else days)
-                ended, why = _ended([(order.delivered_at, gettext_lazy("Signed for"))], as_of)
+                ended, why = _ended([(order.delivered_at, _("Signed for"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(order), promised,
-                                f"承诺 {fmt_time(promised)} 前送达，仍未签收（发货 {fmt_time(order.shipped_at)}"
-                                f"{'，平台承诺时间' if order.deliver_by else ''}）",
+                                stored_text(_("Promised by %(promised)s, still not signed for (shipped %(shipped)s,"
+                                              " the platform's promised time)") if order.deliver_by else
+                                            _("Promised by %(promised)s, still not signed for (shipped %(shipped)s)"),
+                                            promised=fmt_time(promised), shipped=fmt_time(order.shipped_at)),
                                 {"promised": promised.isoformat(), "shipped_at": order.shipped_at.isoformat(),
                                  "from_platform": bool(order.deliver_by)}, order=order, cleared_at=ended,
                                 clear_summary=why))
@@ -509,19 +537,19 @@ class DeliveryOverdue(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         order = finding.order
         if order.delivered_at and order.delivered_at <= as_of:
-            return order.delivered_at, gettext_lazy("Signed for")
+            return order.delivered_at, _("Signed for")
         return None
 
 
 class RefundDelayed(PeriodicRule):
     code = "refund_delayed"
     type_code = "refund_delayed"
-    title = gettext_lazy("Refund delayed")
-    description = gettext_lazy("Refund requested, not completed within the limit: 12 h if the order was not"
+    title = _("Refund delayed")
+    description = _("Refund requested, not completed within the limit: 12 h if the order was not"
                                " shipped, 24 h for a shipped refund-only. Clears on completion; a failure opens"
                                " refund_failed instead.")
-    params = (Param("unshipped_hours", float, 12.0, gettext_lazy("Hours, unshipped"), minimum=0.1),
-              Param("shipped_hours", float, 24.0, gettext_lazy("Hours, shipped refund-only"), minimum=0.1),)
+    params = (Param("unshipped_hours", float, 12.0, _("Hours, unshipped"), minimum=0.1),
+              Param("shipped_hours", float, 24.0, _("Hours, shipped refund-only"), minimum=0.1),)
     events = frozenset({"refund.completed", "refund.failed"})
     late_events = frozenset({"refund.requested"})
 
@@ -545,10 +573,14 @@ class RefundDelayed(PeriodicRule):
                 due = refund.requested_at + limit
                 if due > as_of or not _after(refund.completed_at, due) or not _after(refund.failed_at, due):
                     continue
-                ended, why = _ended([(refund.completed_at, gettext_lazy("Refund completed"))], as_of)
+                ended, why = _ended([(refund.completed_at, _("Refund completed"))], as_of)
                 hits.append(Hit(self.code, self.type_code, order_subject(refund.order), due,
-                                f"退款 {refund.refund_no}（¥{refund.amount}）申请于 {fmt_time(refund.requested_at)}，"
-                                f"{fmt_hours(limit)} 内未完成（{'已发货仅退款' if shipped else '未发货'}）",
+                                stored_text(_("Refund %(refund)s (¥%(amount)s) requested at %(requested)s, not"
+                                              " completed within %(limit)s (shipped, refund only)") if shipped else
+                                            _("Refund %(refund)s (¥%(amount)s) requested at %(requested)s, not"
+                                              " completed within %(limit)s (not shipped)"),
+                                            refund=refund.refund_no, amount=refund.amount,
+                                            requested=fmt_time(refund.requested_at), limit=fmt_hours(limit)),
                                 {"refund_no": refund.refund_no, "amount": str(refund.amount), "shipped": shipped},
                                 order=refund.order, refund=refund, occurrence=refund.refund_no, cleared_at=ended,
                                 clear_summary=why))
@@ -557,5 +589,5 @@ class RefundDelayed(PeriodicRule):
     def check_clear(self, finding, as_of, ctx):
         refund = finding.refund
         if refund is not None and refund.completed_at and refund.completed_at <= as_of:
-            return refund.completed_at, gettext_lazy("Refund completed")
+            return refund.completed_at, _("Refund completed")
         return None

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ordex.core.bulk import fast_update
+from ordex.core.text import stored_text
 from ordex.orders.choices import PaymentMethod, PaymentStatus
 from ordex.orders.queries import (
     first_order_time,
@@ -31,10 +32,10 @@ class InventorySyncDelay(BaseRule):
     code = "inventory_sync_delay"
     type_code = "inventory_sync_delay"
     trigger = "periodic"
-    title = gettext_lazy("Inventory sync delay")
-    description = gettext_lazy("A selling SKU (ordered since its last stock snapshot) whose stock was not updated"
+    title = _("Inventory sync delay")
+    description = _("A selling SKU (ordered since its last stock snapshot) whose stock was not updated"
                                " within the limit. Clears when a snapshot arrives.")
-    params = (Param("hours", float, 24.0, gettext_lazy("Hours without a stock update"), minimum=0.1),)
+    params = (Param("hours", float, 24.0, _("Hours without a stock update"), minimum=0.1),)
     events = frozenset({"inventory.updated"})
 
     def scan(self, as_of, since, groups):
@@ -47,7 +48,9 @@ class InventorySyncDelay(BaseRule):
         hits = []
         for sku, stock in latest.items():
             hits.append(Hit(self.code, self.type_code, f"sku:{sku}", stock.updated_at + limit,
-                            f"{sku} 仍在销售，但库存自 {fmt_time(stock.updated_at)} 起超过 {fmt_hours(limit)} 未更新",
+                            stored_text(_("%(sku)s is still selling, but its stock has not been updated for more"
+                                          " than %(limit)s since %(since)s"), sku=sku,
+                                        since=fmt_time(stock.updated_at), limit=fmt_hours(limit)),
                             {"sku": sku, "last_update_at": stock.updated_at.isoformat(),
                              "warehouse": stock.warehouse.code}, sku=sku, basis_at=stock.updated_at,
                             occurrence=stock.updated_at.isoformat()))
@@ -56,7 +59,7 @@ class InventorySyncDelay(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         newest = ctx.sku_stock_updated(finding.sku)
         if newest and finding.basis_at and newest > finding.basis_at and newest <= as_of:
-            return newest, f"库存已更新 {fmt_time(newest)}"
+            return newest, stored_text(_("Stock updated at %(at)s"), at=fmt_time(newest))
         return None
 
 
@@ -64,19 +67,21 @@ class HeartbeatMissing(BaseRule):
     code = "heartbeat_missing"
     type_code = "system_outage"
     trigger = "periodic"
-    title = gettext_lazy("Missed heartbeats")
-    description = gettext_lazy("A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps"
+    title = _("Missed heartbeats")
+    description = _("A component sent no heartbeat within the limit. Clears when heartbeats resume; gaps"
                                " in imported history are found too.")
-    params = (Param("minutes", int, 15, gettext_lazy("Minutes without a heartbeat"), minimum=1),)
+    params = (Param("minutes", int, 15, _("Minutes without a heartbeat"), minimum=1),)
     events = frozenset({"system.heartbeat"})
 
     def hit(self, component, last, resumed, limit):
         return Hit(self.code, self.type_code, f"component:{component}", last + limit,
-                   f"{component} 自 {fmt_time(last)} 起超过 {fmt_hours(limit)} 没有心跳",
+                   stored_text(_("%(component)s: no heartbeat for more than %(limit)s since %(since)s"),
+                               component=component, since=fmt_time(last), limit=fmt_hours(limit)),
                    {"component": component, "last_heartbeat_at": last.isoformat()}, basis_at=last,
                    occurrence=last.isoformat(), cleared_at=resumed,
-                   clear_summary=f"心跳已恢复 {fmt_time(resumed)}" if resumed else "",
-                   incident_key=f"outage:component:{component}", incident_title=f"{component} 系统故障")
+                   clear_summary=stored_text(_("Heartbeats resumed at %(at)s"), at=fmt_time(resumed)) if resumed else "",
+                   incident_key=f"outage:component:{component}",
+                   incident_title=stored_text(_("%(component)s system outage"), component=component))
 
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
@@ -126,7 +131,7 @@ class HeartbeatMissing(BaseRule):
     def check_clear(self, finding, as_of, ctx):
         last = ctx.component_heartbeat(finding.facts.get("component"))
         if last and finding.basis_at and last > finding.basis_at:
-            return last, f"心跳已恢复 {fmt_time(last)}"
+            return last, stored_text(_("Heartbeats resumed at %(at)s"), at=fmt_time(last))
         return None
 
 
@@ -148,15 +153,15 @@ class ShopSilent(BaseRule):
     code = "shop_silent"
     type_code = "system_outage"
     trigger = "periodic"
-    title = gettext_lazy("Shop silent")
-    description = gettext_lazy("A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per"
+    title = _("Shop silent")
+    description = _("A shop with no order for 60 min inside business hours, when it usually has ≥ 1 per"
                                " 10 min at that time of day (average of the same clock window over the previous 7"
                                " days).")
-    params = (Param("minutes", int, 60, gettext_lazy("Silent minutes"), minimum=1),
-              Param("usual_per_10_min", float, 1.0, gettext_lazy("Usual orders per 10 min at least")),
-              Param("baseline_days", int, 7, gettext_lazy("Baseline days"), minimum=1),
-              Param("business_start", str, "09:00", gettext_lazy("Business hours start (Asia/Shanghai)")),
-              Param("business_end", str, "22:00", gettext_lazy("Business hours end")),)
+    params = (Param("minutes", int, 60, _("Silent minutes"), minimum=1),
+              Param("usual_per_10_min", float, 1.0, _("Usual orders per 10 min at least")),
+              Param("baseline_days", int, 7, _("Baseline days"), minimum=1),
+              Param("business_start", str, "09:00", _("Business hours start (Asia/Shanghai)")),
+              Param("business_end", str, "22:00", _("Business hours end")),)
     events = frozenset({"order.created"})
 
     def business_minutes(self, start: datetime, end: datetime, p) -> float:
@@ -226,11 +231,15 @@ class ShopSilent(BaseRule):
                 if usual < p["usual_per_10_min"]:
                     continue
                 hits.append(Hit(self.code, self.type_code, f"shop:{code}", due,
-                                f"店铺 {code} 营业时间内自 {fmt_time(prev)} 起 {need} 分钟没有订单（平时每 10 分钟约 {usual:.1f} 单）",
+                                stored_text(_("Shop %(shop)s: no order for %(minutes)s minutes of business hours"
+                                              " since %(since)s (usually about %(usual)s per 10 minutes)"),
+                                            shop=code, since=fmt_time(prev), minutes=need, usual=f"{usual:.1f}"),
                                 {"shop": code, "last_order_at": prev.isoformat(), "usual_per_10_min": round(usual, 2)},
                                 basis_at=prev, occurrence=prev.isoformat(), cleared_at=nxt if nxt and nxt <= as_of else None,
-                                clear_summary=f"订单已恢复 {fmt_time(nxt)}" if nxt else "",
-                                incident_key=f"outage:shop:{code}", incident_title=f"店铺 {code} 无订单"))
+                                clear_summary=stored_text(_("Orders resumed at %(at)s"), at=fmt_time(nxt))
+                                if nxt else "",
+                                incident_key=f"outage:shop:{code}",
+                                incident_title=stored_text(_("Shop %(shop)s without orders"), shop=code)))
         return hits
 
     def check_clear(self, finding, as_of, ctx):
@@ -241,12 +250,12 @@ class PaymentChannelFailure(BaseRule):
     code = "payment_channel_failure"
     type_code = "payment_channel_failure"
     trigger = "periodic"
-    title = gettext_lazy("Payment channel failure")
-    description = gettext_lazy("A payment method's failure rate over a sliding window above the threshold (with"
+    title = _("Payment channel failure")
+    description = _("A payment method's failure rate over a sliding window above the threshold (with"
                                " enough attempts): one incident per channel. Clears when the rate falls back.")
-    params = (Param("window_minutes", int, 15, gettext_lazy("Window (minutes)"), minimum=1),
-              Param("failure_rate", float, 0.5, gettext_lazy("Failure rate at least"), minimum=0.01),
-              Param("min_attempts", int, 5, gettext_lazy("Attempts in the window at least"), minimum=1),)
+    params = (Param("window_minutes", int, 15, _("Window (minutes)"), minimum=1),
+              Param("failure_rate", float, 0.5, _("Failure rate at least"), minimum=0.01),
+              Param("min_attempts", int, 5, _("Attempts in the window at least"), minimum=1),)
 
     late_events = frozenset({"order.paid", "payment.failed"})
 
@@ -296,21 +305,24 @@ class PaymentChannelFailure(BaseRule):
 
     def hit(self, method, since_at, ended, rate, p):
         return Hit(self.code, self.type_code, f"method:{method}", since_at,
-                   f"支付方式 {method} 在 {p['window_minutes']} 分钟内失败率达 {rate:.0%}",
+                   stored_text(_("Payment method %(method)s failing at %(rate)s within %(minutes)s minutes"),
+                               method=method, minutes=p["window_minutes"], rate=f"{rate:.0%}"),
                    {"method": method, "failure_rate": round(rate, 3), "window_minutes": p["window_minutes"]},
                    occurrence=since_at.isoformat(), cleared_at=ended,
-                   clear_summary=f"支付成功率已恢复 {fmt_time(ended)}" if ended else "",
-                   incident_key=f"channel:{method}", incident_title=f"支付渠道 {method} 故障")
+                   clear_summary=stored_text(_("Payments succeed again since %(at)s"), at=fmt_time(ended))
+                   if ended else "",
+                   incident_key=f"channel:{method}",
+                   incident_title=stored_text(_("Payment channel %(method)s failing"), method=method))
 
 
 class DataLoss(BaseRule):
     code = "data_loss"
     type_code = "data_loss"
     trigger = "periodic"
-    title = gettext_lazy("Data loss")
-    description = gettext_lazy("Events for an order (or parcel) whose order.created (or shipment.created) has not"
+    title = _("Data loss")
+    description = _("Events for an order (or parcel) whose order.created (or shipment.created) has not"
                                " arrived within the limit: the upstream lost data. Clears when it arrives.")
-    params = (Param("minutes", int, 60, gettext_lazy("Minutes waiting"), minimum=1),)
+    params = (Param("minutes", int, 60, _("Minutes waiting"), minimum=1),)
 
     def scan(self, as_of, since, groups):
         limit = timedelta(minutes=groups[0].params["minutes"])
@@ -326,15 +338,18 @@ class DataLoss(BaseRule):
         hits = []
         for key, events in waiting.items():
             first = min(e.occurred_at for e in events)
-            kind, _, ident = key.partition(":")
-            what = f"订单 {ident}" if kind == "order" else f"运单 {ident.replace(':', ' ')}"
+            kind, _sep, ident = key.partition(":")
+            what = stored_text(_("order %(order)s"), order=ident) if kind == "order" \
+                else stored_text(_("parcel %(tracking)s"), tracking=ident.replace(":", " "))
             if key in arrived:
                 # The target is in the hub but these events were never applied: stuck, which is lost data too.
-                summary = (f"{what} 已收到，但它的 {len(events)} 个事件（最早 {fmt_time(first)}）超过 "
-                           f"{fmt_hours(limit)} 仍在等待、未被应用")
+                summary = stored_text(_("The %(what)s has arrived, but its %(count)s events (the first at"
+                                        " %(first)s) have waited more than %(limit)s without being applied"),
+                                      what=what, count=len(events), first=fmt_time(first), limit=fmt_hours(limit))
             else:
-                summary = (f"已收到 {what} 的 {len(events)} 个事件（最早 {fmt_time(first)}），但{what}本身超过 "
-                           f"{fmt_hours(limit)} 未收到")
+                summary = stored_text(_("%(count)s events of the %(what)s arrived (the first at %(first)s), but the"
+                                        " %(what)s itself has not arrived within %(limit)s"),
+                                      what=what, count=len(events), first=fmt_time(first), limit=fmt_hours(limit))
             hits.append(Hit(self.code, self.type_code, key, first + limit, summary,
                             {"waiting_for": key, "events": sorted({e.type for e in events}),
                              "event_ids": sorted(e.event_id for e in events)[:20],
@@ -343,13 +358,13 @@ class DataLoss(BaseRule):
 
     def check_clear(self, finding, as_of, ctx):
         if finding.subject_key in getattr(ctx, "arrived", ()):
-            return as_of, gettext_lazy("The missing data arrived")
+            return as_of, _("The missing data arrived")
         return None
 
     def clear_in_scan(self, findings, as_of):
         keys = {f.subject_key for f in findings}
         still = keys_still_waiting(keys)
-        return [(f, as_of, gettext_lazy("The missing data arrived")) for f in findings if f.subject_key not in still]
+        return [(f, as_of, _("The missing data arrived")) for f in findings if f.subject_key not in still]
 
 
 __all__ = ["InventorySyncDelay", "HeartbeatMissing", "ShopSilent", "PaymentChannelFailure", "DataLoss", "Q"]

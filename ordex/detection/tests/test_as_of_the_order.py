@@ -165,3 +165,88 @@ def test_every_price_list_and_snapshot_is_kept_whatever_order_they_arrive_in():
     ingest(price("199.00", "2026-11-01T08:00:00+08:00"), stock(1, "2026-11-01T07:00:00+08:00"))
     assert sorted(str(p.list_price) for p in PriceHistory.objects.all()) == ["199.00", "89.00"]
     assert sorted(s.on_hand for s in StockHistory.objects.all()) == [1, 50]
+
+
+# ---- out_of_stock for an order without a warehouse: all warehouses together, as they were then ------------
+
+def loose_order(no, at, qty):
+    event = order(no, at, sku="SKU-9", qty=qty)
+    del event["data"]["warehouse"]
+    return event
+
+
+def arrive(events, arrival):
+    """Deliver the events one request each, in the order `arrival` lists their indexes, or all in one file."""
+    if arrival == "one file":
+        ingest(*events)
+    else:
+        for index in arrival:
+            ingest(events[index])
+
+
+def standing():
+    """The findings not withdrawn: (order, found at, cleared at), and their cases' statuses."""
+    found = [(f.order.order_no, f.found_at.isoformat(), f.cleared_at and f.cleared_at.isoformat())
+             for f in findings("out_of_stock") if f.withdrawn_at is None]
+    return found, [status for _, status in statuses("out_of_stock") if status != CaseStatus.WITHDRAWN]
+
+
+SHORT_THEN_RESTOCKED = [stock(1, "2026-11-01T07:00:00+08:00"), stock(1, "2026-11-01T07:00:00+08:00", wh="WH-BJ"),
+                        loose_order("L1", "2026-11-01T10:00:00+08:00", qty=3),
+                        stock(50, "2026-11-01T11:00:00+08:00", wh="WH-BJ")]
+
+
+@pytest.mark.parametrize("arrival", [(0, 1, 2, 3), (0, 1, 3, 2), (3, 2, 1, 0), (2, 3, 0, 1), "one file"])
+def test_an_order_without_warehouse_short_of_the_total_at_its_time_opens_the_case_whatever_came_later(arrival):
+    # 1 + 1 available across the two warehouses at 10:00 for 3 ordered; a restock at 11:00 that arrives before
+    # the order must not hide the shortage the order had: opened at the order, cleared at the restock.
+    arrive(SHORT_THEN_RESTOCKED, arrival)
+
+    assert standing() == ([("L1", "2026-11-01T02:00:00+00:00", "2026-11-01T03:00:00+00:00")],
+                          [CaseStatus.RESOLVED])
+    [finding] = [f for f in findings("out_of_stock") if f.withdrawn_at is None]
+    assert finding.facts["warehouse"] == "全部仓库" and "到货" in finding.clear_summary
+
+
+def test_an_order_without_warehouse_short_in_time_order_stays_open_until_the_total_covers_it():
+    ingest(*SHORT_THEN_RESTOCKED[:3])
+    assert standing() == ([("L1", "2026-11-01T02:00:00+00:00", None)], [CaseStatus.NEW])
+    assert findings("out_of_stock")[0].facts["short"] == [{"sku": "SKU-9", "ordered": 3, "available": 2,
+                                                          "other_warehouses": []}]
+    ingest(stock(0, "2026-11-01T10:30:00+08:00"))  # 0 + 1: still short of 3
+    assert standing()[0] == [("L1", "2026-11-01T02:00:00+00:00", None)]
+    ingest(stock(3, "2026-11-01T10:45:00+08:00", wh="WH-BJ"))  # 0 + 3: the total covers it
+    assert standing() == ([("L1", "2026-11-01T02:00:00+00:00", "2026-11-01T02:45:00+00:00")],
+                          [CaseStatus.RESOLVED])
+
+
+ENOUGH_THEN_DROPPED = [stock(5, "2026-11-01T07:00:00+08:00"), stock(5, "2026-11-01T07:00:00+08:00", wh="WH-BJ"),
+                       loose_order("L1", "2026-11-01T10:00:00+08:00", qty=8),
+                       stock(0, "2026-11-01T11:00:00+08:00")]
+
+
+@pytest.mark.parametrize("arrival", [(0, 1, 2, 3), (0, 1, 3, 2), (3, 2, 1, 0), (2, 3, 0, 1), "one file"])
+def test_an_order_without_warehouse_covered_by_the_total_at_its_time_is_not_short_after_a_later_drop(arrival):
+    # 5 + 5 available at 10:00 for 8 ordered; the drop to 0 at 11:00 at WH-HZ comes after the order.
+    arrive(ENOUGH_THEN_DROPPED, arrival)
+    assert standing() == ([], [])
+
+
+def test_a_late_snapshot_of_another_warehouse_dated_before_the_order_withdraws_its_case():
+    ingest(stock(1, "2026-11-01T07:00:00+08:00"))
+    ingest(loose_order("L1", "2026-11-01T10:00:00+08:00", qty=3))
+    assert statuses("out_of_stock") == [("L1", CaseStatus.NEW)]
+    ingest(stock(50, "2026-11-01T08:00:00+08:00", wh="WH-BJ"))  # 1 + 50 at the order's time
+
+    assert statuses("out_of_stock") == [("L1", CaseStatus.WITHDRAWN)]
+    [finding] = findings("out_of_stock")
+    assert finding.withdrawn_at.isoformat() == "2026-11-01T00:00:00+00:00"
+
+
+def test_a_late_lower_snapshot_dated_before_an_order_without_warehouse_opens_its_case():
+    ingest(stock(10, "2026-11-01T07:00:00+08:00"))
+    ingest(loose_order("L1", "2026-11-01T10:00:00+08:00", qty=3))
+    assert findings("out_of_stock") == []
+    ingest(stock(1, "2026-11-01T09:00:00+08:00"))  # what WH-HZ had at the order's time, told late
+
+    assert standing() == ([("L1", "2026-11-01T02:00:00+00:00", None)], [CaseStatus.NEW])

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from ordex.core.bulk import rows_where_in
 
-from ..history import Timeline, price_timelines, stock_timelines
+from ..history import StockTotals, Timeline, price_timelines, stock_timelines
 from ..models import OrderLine, Product, Stock
 
 
@@ -55,10 +55,26 @@ def prices_as_of(moments: dict[str, list[datetime]]) -> dict[str, Timeline]:
     return {sku: found.get(ids.get(sku), empty) for sku in moments}
 
 
-def stock_as_of(moments: dict[tuple[str, int], list[datetime]]) -> dict[tuple[str, int], Timeline]:
-    """(sku, warehouse id) -> its stock snapshots (`StockHistory`) from the one valid at the earliest of its
-    moments to the newest: what was available at each moment, and when a later snapshot restocked it."""
+def stock_as_of(moments: dict[tuple[str, int | None], list[datetime]]) -> dict[tuple[str, int | None], StockTotals]:
+    """(sku, warehouse id) -> what was available at each of its moments and when a later snapshot brought it
+    to a quantity (`StockTotals`), from the stock snapshots (`StockHistory`) valid at the earliest of its
+    moments to the newest. Warehouse None: every warehouse that holds the SKU, summed, each by the snapshot
+    valid at the moment. One read of the SKUs, one of their warehouses (only for warehouse None), and the
+    snapshots' (`orders.history`: one statement per 200 keys)."""
     ids = _product_ids({sku for sku, _ in moments})
-    found = stock_timelines({(ids[sku], wh): times for (sku, wh), times in moments.items() if sku in ids})
-    empty = Timeline(())
-    return {(sku, wh): found.get((ids.get(sku), wh), empty) for sku, wh in moments}
+    everywhere = {ids[sku] for sku, wh in moments if wh is None and sku in ids}
+    warehouses = defaultdict(list)
+    for product_id, warehouse_id in rows_where_in(Stock, "product", everywhere, ["product", "warehouse"]):
+        warehouses[product_id].append(warehouse_id)
+
+    def keys(sku, wh):
+        if sku not in ids:
+            return []
+        return [(ids[sku], wh)] if wh is not None else [(ids[sku], other) for other in warehouses[ids[sku]]]
+
+    wanted = defaultdict(list)
+    for (sku, wh), times in moments.items():
+        for key in keys(sku, wh):
+            wanted[key] += times
+    found = stock_timelines(wanted)
+    return {(sku, wh): StockTotals(found[key] for key in keys(sku, wh)) for sku, wh in moments}
