@@ -13,9 +13,7 @@ from ordex.core.text import shown_text
 from ordex.core.writers import write_transaction
 
 from .. import config, outbox
-from ..choices import (
-    MONEY_KINDS,
-)
+from ..choices import MONEY_KINDS
 from ..commitments import case_exposure
 from ..models import Action
 from .common import S, _lock_action, _move, _user

@@ -14,11 +14,7 @@ from ordex.core.text import stored_text
 from ordex.core.writers import write_transaction
 from ordex.orders import queries as hub
 
-from ..choices import (
-    CHARGEBACK_ROLES,
-    Direction,
-    LedgerKind,
-)
+from ..choices import CHARGEBACK_ROLES, Direction, LedgerKind
 from ..models import LedgerLine
 from ..money import to_money
 from .common import _lock_case, _name, _user

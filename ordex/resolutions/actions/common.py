@@ -13,11 +13,7 @@ from ordex.core.text import stored_text
 from ordex.orders import queries as hub
 
 from .. import hooks
-from ..choices import (
-    TRANSITIONS,
-    ActionKind,
-    ActionStatus,
-)
+from ..choices import TRANSITIONS, ActionKind, ActionStatus
 from ..models import Action
 
 K = ActionKind

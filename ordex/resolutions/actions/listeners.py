@@ -1,7 +1,6 @@
 """The functions resolutions fills into the cases app's hooks: the resolve guard and the action a
 customer's settled choice creates."""
 
-
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -13,10 +12,7 @@ from ordex.core.text import stored_text
 from ordex.orders import queries as hub
 
 from .. import config
-from ..choices import (
-    GOODS_KINDS,
-    OPEN_STATUSES,
-)
+from ..choices import GOODS_KINDS, OPEN_STATUSES
 from ..models import Action
 from .common import K, _name, _user
 from .request import ActionRequest, LineRequest, request_action

@@ -18,12 +18,7 @@ from ordex.core.writers import write_transaction
 from ordex.orders import queries as hub
 
 from .. import config, hooks, retries
-from ..choices import (
-    CASH_OUT_KINDS,
-    GOODS_KINDS,
-    MONEY_KINDS,
-    OVERRIDE_ROLES,
-)
+from ..choices import CASH_OUT_KINDS, GOODS_KINDS, MONEY_KINDS, OVERRIDE_ROLES
 from ..commitments import Commitments, case_exposure, commitments, kinds_for_case
 from ..models import Action
 from ..money import ZERO, request_fingerprint, to_money
