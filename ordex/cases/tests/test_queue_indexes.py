@@ -3,11 +3,11 @@ open case (at 1,000,000 cases a sort of the open ones costs hundreds of millisec
 plan, on SQLite and on PostgreSQL (there with sequential scans ruled out, as a large table would)."""
 
 import pytest
-from django.db import connection
 
 from ordex.accounts.access import Principal
 from ordex.cases.access import visible_cases
 from ordex.cases.queries import CaseFilters, filter_cases
+from ordex.core.tests.plans import query_plan
 
 SUPERVISOR = Principal(role="supervisor", name="bob")
 AGENT = Principal(role="agent", name="alice", department_code="customer_service")
@@ -24,21 +24,10 @@ QUESTIONS = {
 }
 
 
-def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 @pytest.mark.django_db(transaction=False)
 @pytest.mark.parametrize("question", list(QUESTIONS))
 def test_queue_page_is_read_in_deadline_order_from_an_index(question):
     principal, filters = QUESTIONS[question]
     page = filter_cases(visible_cases(principal), filters, principal).order_by("resolve_due_at", "id")[:50]
-    plan = _plan(page)
+    plan = query_plan(page)
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

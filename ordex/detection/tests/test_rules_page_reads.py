@@ -3,29 +3,18 @@ not by walking every case (at 1,000,000 cases that walk took 200 ms on SQLite): 
 SQLite and on PostgreSQL (there with sequential scans ruled out, as a large table would)."""
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from ordex.cases import actions as case_actions
 from ordex.cases.models import Case
+from ordex.core.tests.plans import query_plan
 from ordex.detection.queries import rejected_by_rule, rule_records
-
-
-def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("codes", [None, ["duplicate_order.same_items"]])
 def test_rejected_cases_are_counted_from_the_status_rule_index(codes):
-    plan = _plan(rejected_by_rule(codes))
+    plan = query_plan(rejected_by_rule(codes))
     assert "case_status_rule" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
